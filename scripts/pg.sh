@@ -1,0 +1,55 @@
+#!/bin/sh
+# Starts or stops a throw-away PostgreSQL server for the tests.
+#   pg.sh start DIR   initdb into DIR (as an unprivileged user when run as
+#                     root), start on a free 127.0.0.1 port, print the conninfo
+#   pg.sh stop DIR    stop it (the caller removes DIR)
+# Nothing outside DIR is touched; no system service is used.
+set -eu
+cmd=$1
+dir=$2
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+	echo "pg.sh: PostgreSQL server binaries not found (install the postgresql package)" >&2
+	exit 1
+fi
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+case "$cmd" in
+start)
+	mkdir -p "$dir"
+	[ "$(id -u)" = 0 ] && chown postgres "$dir"
+	as_pg "$bindir/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
+		cat "$dir/initdb.log" >&2
+		exit 1
+	}
+	# A free port: try random ones until the server starts on one.
+	tries=0
+	while :; do
+		tries=$((tries + 1))
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000))
+		if as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+			-o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+			start >/dev/null 2>&1; then
+			break
+		fi
+		if [ $tries -ge 5 ]; then
+			cat "$dir/server.log" >&2
+			exit 1
+		fi
+	done
+	echo "$port" >"$dir/port"
+	echo "host=127.0.0.1 port=$port user=postgres dbname=postgres"
+	;;
+stop)
+	[ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+	;;
+*)
+	echo "usage: pg.sh start|stop DIR" >&2
+	exit 2
+	;;
+esac

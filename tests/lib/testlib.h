@@ -1,0 +1,31 @@
+/*
+ * testlib.h — helpers shared by dancu's C tests (cmocka).
+ *
+ * Temporary files go under $DANCU_TEST_TMP (set by scripts/test.sh) or /tmp.
+ * PostgreSQL: scripts/test.sh starts a server and sets DANCU_TEST_PG;
+ * dc_test_pg_fresh() creates a new empty database on it for one test.
+ */
+#ifndef DANCU_TESTLIB_H
+#define DANCU_TESTLIB_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+/* A new empty directory for this test; path written into out (≥ 256 bytes). */
+void dc_test_tmpdir(char *out, size_t n);
+
+/* Creates a fresh PostgreSQL database and writes its conninfo into out.
+ * Returns 0, or -1 when no test server is configured (DANCU_TEST_PG unset). */
+int dc_test_pg_fresh(char *out, size_t n);
+
+/* true when DANCU_TEST_QUICK=1 (sanitizer runs): shrink big loops. */
+int dc_test_quick(void);
+
+/* Path of a file in the project's data/ directory. */
+void dc_test_data_path(const char *name, char *out, size_t n);
+
+#endif
