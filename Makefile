@@ -42,6 +42,7 @@ TEST_BIN := $(TEST_SRC:%.c=$(B)/%)
 
 HEADERS := $(wildcard include/dancu/*.h) $(shell find src -name '*.h')
 
+.SECONDARY:
 .PHONY: all test asan check bench demo fuzz clean help deps format lint symcheck
 all: $(BIN) $(LIB) $(TEST_BIN)
 

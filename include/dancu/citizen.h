@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "dancu/buf.h"
 #include "dancu/date.h"
 #include "dancu/pin.h"
 
@@ -98,6 +99,9 @@ size_t dc_citizen_ncolumns(void);
 
 /* Name of column i (0 ≤ i < dc_citizen_ncolumns()), static; NULL past the end. */
 const char *dc_citizen_column(size_t i);
+
+/* Largest allowed length in bytes of text column i; 0 for fixed columns. */
+size_t dc_citizen_column_max(size_t i);
 
 /* Index of a column by name (n bytes), or -1. */
 int dc_citizen_column_index(const char *name, size_t n);

@@ -16,7 +16,7 @@ struct dc__pool_chunk {
 	_Alignas(max_align_t) unsigned char data[];
 };
 
-#define ALIGN (sizeof(max_align_t))
+#define ALIGN (_Alignof(max_align_t))
 
 void dc_pool_init(struct dc_pool *p, size_t chunk_size)
 {

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "dancu/error.h"
+
 /* A new empty directory for this test; path written into out (≥ 256 bytes). */
 void dc_test_tmpdir(char *out, size_t n);
 

@@ -1,0 +1,48 @@
+/*
+ * cli.h — shared pieces of the `dancu` command-line tool: the option-table
+ * parser every subcommand uses, and opening the store a command names.
+ *
+ * Exit codes: 0 success, 1 the operation failed or rejected data, 2 usage
+ * error (bad flag or argument).
+ */
+#ifndef DANCU_CLI_H
+#define DANCU_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dancu/date.h"
+
+struct dc_store;
+struct dc_units;
+
+enum cli_opt_type { OPT_STR, OPT_U64, OPT_DOUBLE, OPT_FLAG, OPT_DATE };
+
+struct cli_opt {
+	const char *name; /* long name without "--" */
+	enum cli_opt_type type;
+	void *dest;       /* const char **, uint64_t *, double *, int *, struct dc_date * */
+	double min, max;  /* range for numbers */
+	const char *help;
+};
+
+/* Parses argv (after the subcommand name) against opts; positional arguments
+ * are collected into pos (up to maxpos). Prints a message and returns 2 on a
+ * usage error, 0 otherwise; "--help" prints usage and returns -1. */
+int dc__cli_parse(const char *cmd, const char *usage, const struct cli_opt *opts, size_t nopts,
+		  int argc, char **argv, char **pos, size_t maxpos, size_t *npos);
+
+/* Opens the store named by --db / --pg or the DANCU_DB / DANCU_PG
+ * environment variables (default: dancu.db). Prints the reason and returns
+ * non-zero on failure. */
+int dc__cli_store(const char *db, const char *pg, const struct dc_units *u, struct dc_store **out);
+
+int dc__cmd_gen(int argc, char **argv);
+int dc__cmd_import(int argc, char **argv);
+int dc__cmd_show(int argc, char **argv);
+int dc__cmd_history(int argc, char **argv);
+int dc__cmd_report(int argc, char **argv);
+int dc__cmd_pin(int argc, char **argv);
+int dc__cmd_units(int argc, char **argv);
+
+#endif
