@@ -13,7 +13,13 @@
  * with a varied name), listed in a ground truth.
  *
  * Ownership: strings of generated records live in the pool passed to
- * dc_gen_next, until it is cleared. One generator per thread.
+ * dc_gen_next, until it is cleared (fixed codes such as "VN", "married" or
+ * an ethnicity point to static text). The generator keeps nothing in that
+ * pool between calls: the caller may clear it after every row. One
+ * generator per thread.
+ *
+ * Determinism: a seeded xoshiro256** stream, not the CSPRNG. ID numbers and
+ * 9-digit CMND numbers are unique within one generator's output.
  */
 #ifndef DANCU_GEN_H
 #define DANCU_GEN_H
@@ -39,12 +45,19 @@ struct dc_gen_truth {
 	const char *dup_of; /* for a near-duplicate: pin of the original, or NULL */
 };
 
-/* Creates a generator. Borrows units (must outlive it). */
+/* Creates a generator. Borrows units (must outlive it). opts->today must be
+ * a full date in 2000–2300; error_rate and dup_rate lie in 0–1, dup_rate at
+ * most 0.9 and their sum at most 1. Returns DC_OK and *out (free with
+ * dc_gen_free), DC_ERR_INVALID for bad options, or DC_ERR_NOMEM. */
 int dc_gen_new(const struct dc_units *units, const struct dc_gen_opts *opts, struct dc_gen **out);
 void dc_gen_free(struct dc_gen *g);
 
 /* The next person, or DC_DONE-like 1 when count people have been produced.
- * Returns DC_OK (0), 1 at the end, or a negative error. */
+ * Returns DC_OK (0), 1 at the end, or a negative error. truth may be NULL.
+ * Members of a household come together, parents before their children;
+ * near-duplicates come between households and carry no household. Errors:
+ * DC_ERR_NOMEM (pool; calling again retries the same row), DC_ERR_EXHAUSTED
+ * (a million numbers for one prefix, sex and year already issued). */
 int dc_gen_next(struct dc_gen *g, struct dc_citizen *out, struct dc_gen_truth *truth,
 		struct dc_pool *pool);
 
