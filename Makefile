@@ -40,6 +40,9 @@ TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(shell find tests/unit tests/conformance -name '*.c' 2>/dev/null | sort)
 TEST_BIN := $(TEST_SRC:%.c=$(B)/%)
 
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:%.c=$(B)/%)
+
 HEADERS := $(wildcard include/dancu/*.h) $(shell find src -name '*.h')
 
 .SECONDARY:
@@ -82,6 +85,10 @@ $(B)/tests/%: tests/%.c $(LIB) $(TESTLIB_OBJ) $(HEADERS) $(wildcard tests/lib/*.
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
 		$(TESTLIB_OBJ) $(LIB) $(TEST_LIBS) $(LDLIBS)
 
+$(B)/bench/%: bench/%.c $(LIB) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/test.sh $(B)
@@ -108,7 +115,7 @@ check: test symcheck lint
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@scripts/bench.sh $(B)
 
 demo:

@@ -28,12 +28,15 @@ start)
 		exit 1
 	}
 	# A free port: try random ones until the server starts on one.
+	opts="-c listen_addresses=127.0.0.1 -c max_connections=200"
+	# Tests trade durability for speed; benchmarks keep PostgreSQL's defaults.
+	[ "${PG_DURABLE:-0}" = 1 ] || opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	tries=0
 	while :; do
 		tries=$((tries + 1))
 		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000))
 		if as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-			-o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+			-o "-p $port -k $dir $opts" \
 			start >/dev/null 2>&1; then
 			break
 		fi

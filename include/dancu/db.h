@@ -48,6 +48,9 @@ struct dc_db_ops {
 	/* Parameters are 1-based. Text is copied (len bytes; need not be NUL-
 	 * terminated); NULL text binds SQL NULL. */
 	int (*bind_text)(struct dc_stmt *st, int i, const char *s, size_t len);
+	/* Like bind_text, but s is borrowed: it must stay unchanged until the
+	 * statement is stepped and reset (avoids a copy on bulk paths). */
+	int (*bind_text_ref)(struct dc_stmt *st, int i, const char *s, size_t len);
 	int (*bind_int64)(struct dc_stmt *st, int i, int64_t v);
 	int (*bind_null)(struct dc_stmt *st, int i);
 	/* DC_ROW, DC_DONE or an error. */
@@ -108,6 +111,7 @@ int dc_db_commit(struct dc_db *db);
 int dc_db_rollback(struct dc_db *db); /* never fails silently; NULL-safe */
 int dc_stmt_bind_text(struct dc_stmt *st, int i, const char *s, size_t len);
 int dc_stmt_bind_str(struct dc_stmt *st, int i, const char *s); /* NULL or "" binds NULL */
+int dc_stmt_bind_text_ref(struct dc_stmt *st, int i, const char *s, size_t len);
 int dc_stmt_bind_int64(struct dc_stmt *st, int i, int64_t v);
 int dc_stmt_bind_null(struct dc_stmt *st, int i);
 int dc_stmt_step(struct dc_stmt *st);

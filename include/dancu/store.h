@@ -140,4 +140,11 @@ int dc_store_batch_begin(struct dc_store *s, const char *source, const char *sha
 int dc_store_batch_add(struct dc_store *s, int64_t batch_seq, const struct dc_citizen *c);
 int dc_store_batch_end(struct dc_store *s, int64_t batch_seq, int64_t rows);
 
+/* Adds n citizens to the batch in one go (PostgreSQL: one COPY into a
+ * staging table and one INSERT … SELECT; SQLite: a loop of prepared
+ * inserts). inserted[i] is set to 1 when rows[i] was written, 0 when its
+ * number already exists or was cancelled (nothing written for that row). */
+int dc_store_batch_add_many(struct dc_store *s, int64_t batch_seq, const struct dc_citizen *rows,
+			    size_t n, unsigned char *inserted);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "dancu/pin.h"
 #include "dancu/report.h"
+#include "dancu/rules.h"
 #include "dancu/store.h"
 #include "dancu/units.h"
 
@@ -348,4 +349,32 @@ int dc__cmd_units(int argc, char **argv)
 cleanup:
 	dc_units_free(u);
 	return exit_code;
+}
+
+int dc__cmd_rules(int argc, char **argv)
+{
+	int markdown = 0;
+	const struct cli_opt opts[] = {
+		{"markdown", OPT_FLAG, &markdown, 0, 0, "print the table as Markdown (docs/DATA-QUALITY.md)"},
+	};
+	char *pos[1];
+	size_t npos;
+	int rc = dc__cli_parse("rules", "[--markdown]", opts, DC_ARRAY_LEN(opts), argc, argv, pos, 0,
+			       &npos);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (markdown) {
+		printf("| code | severity | dimension | message (vi) | message (en) |\n");
+		printf("|---|---|---|---|---|\n");
+	}
+	for (int i = 0; i < DC_RULE_COUNT; i++) {
+		const struct dc_rule *r = dc_rule_get((enum dc_rule_id)i);
+		const char *sev = r->severity == DC_RULE_ERROR ? "error" : "warning";
+		if (markdown)
+			printf("| `%s` | %s | %s | %s | %s |\n", r->code, sev, r->dimension,
+			       r->message_vi, r->message_en);
+		else
+			printf("%s\t%s\t%s\t%s\n", r->code, sev, r->dimension, r->message_en);
+	}
+	return 0;
 }

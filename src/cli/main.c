@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{"report", dc__cmd_report, "summarise the register (JSON)"},
 	{"pin", dc__cmd_pin, "decode or allocate personal ID numbers"},
 	{"units", dc__cmd_units, "look up provinces and communes by code or name"},
+	{"rules", dc__cmd_rules, "list the data-quality rules with their stable codes"},
 	{"version", cmd_version, "print the version"},
 };
 

@@ -26,6 +26,7 @@
 #include "core/internal.h"
 
 #define MAX_HITS 16
+#define CHUNK 8192
 #define JSONL_MAX_LINE (1u << 20)
 
 /* --- a compact map pin → (dob, sex) of rows already imported ------------- */
@@ -118,6 +119,13 @@ struct imp {
 	size_t ncols;
 	int64_t batch;
 	int writing; /* still inserting (all-or-nothing stops at the first reject) */
+	/* Accepted rows wait here and go to the store CHUNK at a time (one COPY
+	 * on PostgreSQL); their strings live in chunk_pool. */
+	struct dc_citizen *chunk;
+	uint64_t *chunk_line;
+	unsigned char *chunk_ins;
+	size_t nchunk;
+	struct dc_pool chunk_pool;
 	uint64_t bytes_total;
 	struct timespec t0, last_progress;
 };
@@ -295,7 +303,59 @@ static int same_record(const struct dc_citizen *a, const struct dc_citizen *b)
 	return same;
 }
 
-/* Gate and write one parsed row. */
+/* Copies c's strings into the chunk pool and queues it. */
+static int stage(struct imp *im, const struct dc_citizen *c, uint64_t line)
+{
+	struct dc_citizen *d = &im->chunk[im->nchunk];
+	*d = *c;
+	for (size_t i = DC_CITIZEN_NFIXED; i < dc_citizen_ncolumns(); i++) {
+		const char **f = dc_citizen_text_field(d, i);
+		if (*f && !(*f = dc_pool_strdup(&im->chunk_pool, *f)))
+			return DC_ERR_NOMEM;
+	}
+	im->chunk_line[im->nchunk++] = line;
+	return seen_put(&im->seen, c);
+}
+
+/* Writes the queued rows; rows whose number exists are compared with the
+ * stored record: identical → unchanged, else a pin.conflict reject. */
+static int flush(struct imp *im)
+{
+	int rc = DC_OK;
+	if (im->nchunk == 0)
+		return DC_OK;
+	if (im->writing)
+		rc = dc_store_batch_add_many(im->store, im->batch, im->chunk, im->nchunk,
+					     im->chunk_ins);
+	for (size_t r = 0; r < im->nchunk && rc == DC_OK && im->writing; r++) {
+		struct dc_citizen *c = &im->chunk[r];
+		if (im->chunk_ins[r]) {
+			im->res->inserted++;
+			continue;
+		}
+		struct dc_citizen old;
+		dc_pool_clear(&im->pool);
+		rc = dc_store_citizen_get(im->store, &c->pin, &old, &im->pool);
+		if (rc == DC_OK && same_record(&old, c)) {
+			im->res->unchanged++;
+			continue;
+		}
+		if (rc != DC_OK && rc != DC_ERR_NOT_FOUND)
+			break;
+		rc = DC_OK;
+		/* Exists with other content, or the number was cancelled. */
+		struct dc_rule_hit h = {DC_RULE_PIN_CONFLICT, "pin"};
+		im->res->rejected++;
+		report_hits(im, im->chunk_line[r], c, &h, 1, 1);
+		if (!im->opts->partial)
+			im->writing = 0;
+	}
+	im->nchunk = 0;
+	dc_pool_clear(&im->chunk_pool);
+	return rc;
+}
+
+/* Gate and queue one parsed row. */
 static int process(struct imp *im, struct dc_citizen *c, uint64_t line, struct dc_rule_hit *hits,
 		   size_t nhits)
 {
@@ -334,28 +394,10 @@ static int process(struct imp *im, struct dc_citizen *c, uint64_t line, struct d
 	}
 	if (!im->writing)
 		return DC_OK;
-	rc = dc_store_batch_add(im->store, im->batch, c);
-	if (rc == DC_OK) {
-		im->res->inserted++;
-		return seen_put(&im->seen, c);
-	}
-	if (rc != DC_ERR_CONFLICT)
-		return rc;
-	struct dc_citizen old;
-	rc = dc_store_citizen_get(im->store, &c->pin, &old, &im->pool);
-	if (rc == DC_OK && same_record(&old, c)) {
-		im->res->unchanged++;
-		return seen_put(&im->seen, c);
-	}
-	if (rc != DC_OK && rc != DC_ERR_NOT_FOUND)
-		return rc;
-	/* Exists with other content, or the number was cancelled. */
-	struct dc_rule_hit h = {DC_RULE_PIN_CONFLICT, "pin"};
-	im->res->rejected++;
-	report_hits(im, line, c, &h, 1, 1);
-	if (!im->opts->partial)
-		im->writing = 0;
-	return DC_OK;
+	rc = stage(im, c, line);
+	if (rc == DC_OK && im->nchunk == CHUNK)
+		rc = flush(im);
+	return rc;
 }
 
 static int read_header(struct imp *im, const struct dc_csv_row *row)
@@ -568,10 +610,18 @@ int dc_import(struct dc_store *s, const struct dc_units *u, const struct dc_impo
 	im.res = res;
 	im.writing = 1;
 	dc_pool_init(&im.pool, 0);
+	dc_pool_init(&im.chunk_pool, 1u << 20);
+	im.chunk = calloc(CHUNK, sizeof(*im.chunk));
+	im.chunk_line = calloc(CHUNK, sizeof(*im.chunk_line));
+	im.chunk_ins = calloc(CHUNK, 1);
 	dc_buf_init(&im.scratch, 1u << 20);
 	dc_buf_init(&im.line, 1u << 20);
 	clock_gettime(CLOCK_MONOTONIC, &im.t0);
 
+	if (!im.chunk || !im.chunk_line || !im.chunk_ins) {
+		rc = DC_ERR_NOMEM;
+		goto cleanup;
+	}
 	if (!opts->actor || !*opts->actor) {
 		snprintf(res->error, sizeof(res->error), "an actor is required");
 		rc = DC_ERR_INVALID;
@@ -601,6 +651,8 @@ int dc_import(struct dc_store *s, const struct dc_units *u, const struct dc_impo
 		goto cleanup;
 	enum dc_import_format fmt = opts->format ? opts->format : detect(opts->path);
 	rc = fmt == DC_IMPORT_JSONL ? run_jsonl(&im, fd) : run_csv(&im, fd);
+	if (rc == DC_OK)
+		rc = flush(&im);
 	if (rc)
 		goto cleanup;
 	if (res->rejected && !opts->partial) {
@@ -627,6 +679,10 @@ cleanup:
 	if (fd >= 0)
 		close(fd);
 	free(im.seen.slots);
+	free(im.chunk);
+	free(im.chunk_line);
+	free(im.chunk_ins);
+	dc_pool_release(&im.chunk_pool);
 	dc_pool_release(&im.pool);
 	dc_buf_release(&im.scratch);
 	dc_buf_release(&im.line);

@@ -3,12 +3,12 @@
 # with injected errors and near-duplicates, imported with --partial. Every
 # valid row must pass every rule; every injected error must be caught with
 # its rule code; nothing else may be rejected.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.inc"
 N=1000000
 quick && N=100000
 "$DANCU" gen --count $N --seed 2026 --errors 0.01 --dups 0.005 --truth "$T/truth.csv" --out "$T/pop.csv"
 check "generated $N rows" test "$(($(wc -l <"$T/pop.csv") - 1))" = $N
-"$DANCU" import --quiet --partial --db "$T/r.db" --report "$T/rep.jsonl" "$T/pop.csv" 2>"$T/err"
+"$DANCU" import --quiet --today 2026-01-01 --partial --db "$T/r.db" --report "$T/rep.jsonl" "$T/pop.csv" 2>"$T/err"
 rc=$?
 bad=$(awk -F, 'NR>1 && $3!="" {n++} END{print n+0}' "$T/truth.csv")
 dups=$(awk -F, 'NR>1 && $4!="" {n++} END{print n+0}' "$T/truth.csv")

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Black-box tests of `dancu gen` and `dancu import` on SQLite: determinism,
 # all-or-nothing, idempotent re-run, partial mode, JSON Lines, bad input.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.inc"
 
 N=3000
 "$DANCU" gen --count $N --seed 42 --out "$T/a.csv"
@@ -29,10 +29,10 @@ check "the conflict is reported as pin.conflict" grep -q '"rule":"pin.conflict"'
 # Injected errors: all-or-nothing rejects the whole file.
 "$DANCU" gen --count $N --seed 5 --errors 0.05 --truth "$T/truth.csv" --out "$T/dirty.csv"
 expect_exit 1 "a file with bad rows is rejected as a whole" \
-	"$DANCU" import --quiet --db "$T/d.db" --report "$T/rej.jsonl" "$T/dirty.csv"
+	"$DANCU" import --quiet --today 2026-01-01 --db "$T/d.db" --report "$T/rej.jsonl" "$T/dirty.csv"
 check "nothing was written" test "$(count_citizens --db "$T/d.db")" = 0
 expect_exit 3 "--partial imports the valid rows" \
-	"$DANCU" import --quiet --partial --db "$T/d.db" --report "$T/rej2.jsonl" "$T/dirty.csv"
+	"$DANCU" import --quiet --today 2026-01-01 --partial --db "$T/d.db" --report "$T/rej2.jsonl" "$T/dirty.csv"
 bad=$(awk -F, 'NR>1 && $3!="" {n++} END{print n+0}' "$T/truth.csv")
 check "injected errors exist ($bad)" test "$bad" -gt 50
 check "valid rows were imported" test "$(count_citizens --db "$T/d.db")" = $((N - bad))

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The CLI on PostgreSQL: the same file imported into SQLite and PostgreSQL
 # gives the same register; all-or-nothing holds on PostgreSQL too.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.inc"
 if [ -z "${DANCU_TEST_PG:-}" ]; then
 	notok "DANCU_TEST_PG is not set (scripts/test.sh starts PostgreSQL)"
 	finish

@@ -1,0 +1,154 @@
+/*
+ * db.c — picks a driver for a target and forwards the generic calls to the
+ * ops table of the handle (every handle starts with struct dc_db_base, every
+ * statement with struct dc_stmt_base).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dancu/db.h"
+
+#include "core/internal.h"
+
+static const struct dc_db_ops *ops_of(const struct dc_db *db)
+{
+	return ((const struct dc_db_base *)db)->ops;
+}
+
+static const struct dc_db_ops *st_ops(struct dc_stmt *st)
+{
+	return ops_of(((struct dc_stmt_base *)st)->db);
+}
+
+static int is_pg_target(const char *t)
+{
+	return !strncmp(t, "postgresql://", 13) || !strncmp(t, "postgres://", 11) ||
+	       strstr(t, "host=") || strstr(t, "dbname=") || strstr(t, "service=");
+}
+
+int dc_db_open(const char *target, struct dc_db **out, char *errbuf, size_t errlen)
+{
+	const struct dc_db_ops *ops = is_pg_target(target) ? &dc_db_pg : &dc_db_sqlite;
+	struct dc_db *db = NULL;
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	int rc = ops->open(target, &db);
+	if (rc == DC_OK)
+		rc = ops->migrate(db);
+	if (rc) {
+		if (errbuf && db)
+			snprintf(errbuf, errlen, "%s", ops->errmsg(db));
+		else if (errbuf)
+			snprintf(errbuf, errlen, "%s", dc_strerror(rc));
+		if (db)
+			ops->close(db);
+		return rc;
+	}
+	*out = db;
+	return DC_OK;
+}
+
+void dc_db_close(struct dc_db *db)
+{
+	if (db)
+		ops_of(db)->close(db);
+}
+
+const struct dc_db_ops *dc_db_driver(const struct dc_db *db)
+{
+	return ops_of(db);
+}
+
+int dc_db_exec(struct dc_db *db, const char *sql)
+{
+	return ops_of(db)->exec(db, sql);
+}
+
+int dc_db_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out)
+{
+	return ops_of(db)->prepare(db, sql, out);
+}
+
+const char *dc_db_errmsg(struct dc_db *db)
+{
+	return db ? ops_of(db)->errmsg(db) : "";
+}
+
+int dc_db_begin(struct dc_db *db)
+{
+	const struct dc_db_ops *o = ops_of(db);
+	return o->exec(db, o == &dc_db_sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+int dc_db_commit(struct dc_db *db)
+{
+	return ops_of(db)->exec(db, "COMMIT");
+}
+
+int dc_db_rollback(struct dc_db *db)
+{
+	return db ? ops_of(db)->exec(db, "ROLLBACK") : DC_OK;
+}
+
+int dc_stmt_bind_text(struct dc_stmt *st, int i, const char *s, size_t len)
+{
+	return st_ops(st)->bind_text(st, i, s, len);
+}
+
+int dc_stmt_bind_text_ref(struct dc_stmt *st, int i, const char *s, size_t len)
+{
+	return st_ops(st)->bind_text_ref(st, i, s, len);
+}
+
+int dc_stmt_bind_str(struct dc_stmt *st, int i, const char *s)
+{
+	if (!s || !*s)
+		return st_ops(st)->bind_null(st, i);
+	return st_ops(st)->bind_text(st, i, s, strlen(s));
+}
+
+int dc_stmt_bind_int64(struct dc_stmt *st, int i, int64_t v)
+{
+	return st_ops(st)->bind_int64(st, i, v);
+}
+
+int dc_stmt_bind_null(struct dc_stmt *st, int i)
+{
+	return st_ops(st)->bind_null(st, i);
+}
+
+int dc_stmt_step(struct dc_stmt *st)
+{
+	return st_ops(st)->step(st);
+}
+
+const char *dc_stmt_text(struct dc_stmt *st, int i, size_t *len)
+{
+	return st_ops(st)->column_text(st, i, len);
+}
+
+int64_t dc_stmt_int64(struct dc_stmt *st, int i)
+{
+	return st_ops(st)->column_int64(st, i);
+}
+
+int dc_stmt_is_null(struct dc_stmt *st, int i)
+{
+	return st_ops(st)->column_is_null(st, i);
+}
+
+int dc_stmt_reset(struct dc_stmt *st)
+{
+	return st_ops(st)->reset(st);
+}
+
+void dc_stmt_finalize(struct dc_stmt *st)
+{
+	if (st)
+		st_ops(st)->finalize(st);
+}
+
+int64_t dc_stmt_changes(struct dc_stmt *st)
+{
+	return st_ops(st)->changes(st);
+}

@@ -1,0 +1,296 @@
+/*
+ * db_sqlite.c — the SQLite driver (the embedded default).
+ *
+ * One connection per handle, opened without SQLite's own mutex (a handle is
+ * used by one thread at a time, as db.h says). Settings: WAL, so readers
+ * never block the writer; synchronous=NORMAL, under which a committed
+ * transaction survives a crash of the process but the last commits before a
+ * power loss may roll back (the WAL is synced at checkpoints) — the usual
+ * trade for WAL; a 256 MiB page cache and memory-mapped reads for lookups.
+ *
+ * Parameters are written $1, $2, …; SQLite treats each as a named parameter
+ * and numbers them by first appearance, so prepare() builds a map from N to
+ * SQLite's index.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dancu/db.h"
+
+#include "core/internal.h"
+#include "store/schema.h"
+
+#define MAX_PARAMS 64
+
+struct dc_db {
+	struct dc_db_base base;
+	sqlite3 *h;
+	sqlite3_stmt *copy; /* copy_* in progress */
+	int copy_ncols;
+	char err[512];
+};
+
+struct dc_stmt {
+	struct dc_stmt_base base;
+	sqlite3_stmt *st;
+	int nparams;
+	int map[MAX_PARAMS + 1]; /* $N → SQLite parameter index */
+};
+
+static int set_err(struct dc_db *db, int src)
+{
+	int ext = sqlite3_extended_errcode(db->h);
+	snprintf(db->err, sizeof(db->err), "%s", sqlite3_errmsg(db->h));
+	switch (src & 0xff) {
+	case SQLITE_CONSTRAINT:
+		if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE ||
+		    ext == SQLITE_CONSTRAINT_TRIGGER)
+			return DC_ERR_CONFLICT;
+		return DC_ERR_INVALID;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DC_ERR_BUSY;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		return DC_ERR_IO;
+	case SQLITE_NOMEM:
+		return DC_ERR_NOMEM;
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_READONLY:
+		return DC_ERR_UNAVAILABLE;
+	case SQLITE_TOOBIG:
+		return DC_ERR_TOO_LARGE;
+	default:
+		return DC_ERR_DB;
+	}
+}
+
+static int s_exec(struct dc_db *db, const char *sql)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? DC_OK : set_err(db, rc);
+}
+
+static int s_migrate(struct dc_db *db)
+{
+	return dc__schema_migrate(db, DC__SQLITE);
+}
+
+static void s_close(struct dc_db *db)
+{
+	if (!db)
+		return;
+	if (db->copy)
+		sqlite3_finalize(db->copy);
+	sqlite3_close_v2(db->h);
+	free(db);
+}
+
+static int s_open(const char *target, struct dc_db **out)
+{
+	struct dc_db *db = calloc(1, sizeof(*db));
+	if (!db)
+		return DC_ERR_NOMEM;
+	db->base.ops = &dc_db_sqlite;
+	*out = db;
+	int rc = sqlite3_open_v2(target, &db->h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		if (!db->h)
+			return DC_ERR_NOMEM;
+		return set_err(db, rc);
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, 5000);
+	return s_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+			  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
+			  "PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
+}
+
+static int s_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out)
+{
+	struct dc_stmt *st = calloc(1, sizeof(*st));
+	if (!st)
+		return DC_ERR_NOMEM;
+	st->base.db = db;
+	int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->st, NULL);
+	if (rc != SQLITE_OK) {
+		free(st);
+		return set_err(db, rc);
+	}
+	st->nparams = sqlite3_bind_parameter_count(st->st);
+	if (st->nparams > MAX_PARAMS)
+		DC_BUG("too many SQL parameters");
+	for (int n = 1; n <= st->nparams; n++) {
+		char name[16];
+		snprintf(name, sizeof(name), "$%d", n);
+		st->map[n] = sqlite3_bind_parameter_index(st->st, name);
+	}
+	*out = st;
+	return DC_OK;
+}
+
+static int param(struct dc_stmt *st, int i)
+{
+	if (i < 1 || i > st->nparams || st->map[i] == 0)
+		DC_BUG("bind of a parameter the statement does not have");
+	return st->map[i];
+}
+
+static int bind_rc(struct dc_stmt *st, int rc)
+{
+	return rc == SQLITE_OK ? DC_OK : set_err(st->base.db, rc);
+}
+
+static int s_bind_text(struct dc_stmt *st, int i, const char *s, size_t len)
+{
+	if (!s)
+		return bind_rc(st, sqlite3_bind_null(st->st, param(st, i)));
+	return bind_rc(st, sqlite3_bind_text64(st->st, param(st, i), s, len, SQLITE_TRANSIENT,
+					       SQLITE_UTF8));
+}
+
+static int s_bind_text_ref(struct dc_stmt *st, int i, const char *s, size_t len)
+{
+	if (!s)
+		return bind_rc(st, sqlite3_bind_null(st->st, param(st, i)));
+	return bind_rc(st, sqlite3_bind_text64(st->st, param(st, i), s, len, SQLITE_STATIC,
+					       SQLITE_UTF8));
+}
+
+static int s_bind_int64(struct dc_stmt *st, int i, int64_t v)
+{
+	return bind_rc(st, sqlite3_bind_int64(st->st, param(st, i), v));
+}
+
+static int s_bind_null(struct dc_stmt *st, int i)
+{
+	return bind_rc(st, sqlite3_bind_null(st->st, param(st, i)));
+}
+
+static int s_step(struct dc_stmt *st)
+{
+	int rc = sqlite3_step(st->st);
+	if (rc == SQLITE_ROW)
+		return DC_ROW;
+	if (rc == SQLITE_DONE)
+		return DC_DONE;
+	return set_err(st->base.db, rc);
+}
+
+static const char *s_column_text(struct dc_stmt *st, int i, size_t *len)
+{
+	const char *t = (const char *)sqlite3_column_text(st->st, i);
+	if (len)
+		*len = t ? (size_t)sqlite3_column_bytes(st->st, i) : 0;
+	return t;
+}
+
+static int64_t s_column_int64(struct dc_stmt *st, int i)
+{
+	return sqlite3_column_int64(st->st, i);
+}
+
+static int s_column_is_null(struct dc_stmt *st, int i)
+{
+	return sqlite3_column_type(st->st, i) == SQLITE_NULL;
+}
+
+static int s_column_count(struct dc_stmt *st)
+{
+	return sqlite3_column_count(st->st);
+}
+
+static int s_reset(struct dc_stmt *st)
+{
+	sqlite3_reset(st->st);
+	sqlite3_clear_bindings(st->st);
+	return DC_OK;
+}
+
+static void s_finalize(struct dc_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_finalize(st->st);
+	free(st);
+}
+
+static int64_t s_changes(struct dc_stmt *st)
+{
+	return sqlite3_changes64(st->base.db->h);
+}
+
+static int s_copy_begin(struct dc_db *db, const char *table, const char *columns, int ncols)
+{
+	struct dc_buf sql = DC_BUF_INIT;
+	dc_buf_addf(&sql, "INSERT INTO %s (%s) VALUES (", table, columns);
+	for (int i = 1; i <= ncols; i++)
+		dc_buf_addf(&sql, "%s?%d", i > 1 ? "," : "", i);
+	dc_buf_addc(&sql, ')');
+	int rc = dc_buf_error(&sql);
+	if (rc == DC_OK) {
+		rc = sqlite3_prepare_v2(db->h, sql.ptr, -1, &db->copy, NULL);
+		rc = rc == SQLITE_OK ? DC_OK : set_err(db, rc);
+	}
+	db->copy_ncols = ncols;
+	dc_buf_release(&sql);
+	return rc;
+}
+
+static int s_copy_row(struct dc_db *db, const char *const *vals, const size_t *lens)
+{
+	for (int i = 0; i < db->copy_ncols; i++) {
+		if (vals[i])
+			sqlite3_bind_text64(db->copy, i + 1, vals[i], lens[i], SQLITE_STATIC,
+					    SQLITE_UTF8);
+		else
+			sqlite3_bind_null(db->copy, i + 1);
+	}
+	int rc = sqlite3_step(db->copy);
+	sqlite3_reset(db->copy);
+	return rc == SQLITE_DONE ? DC_OK : set_err(db, rc);
+}
+
+static int s_copy_end(struct dc_db *db, int commit)
+{
+	(void)commit; /* rows are already in the caller's transaction */
+	sqlite3_finalize(db->copy);
+	db->copy = NULL;
+	return DC_OK;
+}
+
+static const char *s_errmsg(struct dc_db *db)
+{
+	return db->err;
+}
+
+const struct dc_db_ops dc_db_sqlite = {
+	.version = DC_DB_OPS_VERSION,
+	.name = "sqlite",
+	.open = s_open,
+	.close = s_close,
+	.exec = s_exec,
+	.prepare = s_prepare,
+	.bind_text = s_bind_text,
+	.bind_text_ref = s_bind_text_ref,
+	.bind_int64 = s_bind_int64,
+	.bind_null = s_bind_null,
+	.step = s_step,
+	.column_text = s_column_text,
+	.column_int64 = s_column_int64,
+	.column_is_null = s_column_is_null,
+	.column_count = s_column_count,
+	.reset = s_reset,
+	.finalize = s_finalize,
+	.changes = s_changes,
+	.copy_begin = s_copy_begin,
+	.copy_row = s_copy_row,
+	.copy_end = s_copy_end,
+	.errmsg = s_errmsg,
+	.migrate = s_migrate,
+};
