@@ -314,7 +314,7 @@ static int stage(struct imp *im, const struct dc_citizen *c, uint64_t line)
 			return DC_ERR_NOMEM;
 	}
 	im->chunk_line[im->nchunk++] = line;
-	return seen_put(&im->seen, c);
+	return DC_OK;
 }
 
 /* Writes the queued rows; rows whose number exists are compared with the
@@ -381,6 +381,10 @@ static int process(struct imp *im, struct dc_citizen *c, uint64_t line, struct d
 		}
 	}
 	size_t shown = nhits < MAX_HITS ? nhits : MAX_HITS;
+	/* Remember every row with a number, rejected or not: a child later in
+	 * the file is checked against its parent's data as submitted. */
+	if (c->pin.d[0] && (rc = seen_put(&im->seen, c)))
+		return rc;
 	if (dc_rules_has_error(hits, shown)) {
 		im->res->rejected++;
 		report_hits(im, line, c, hits, shown, 1);

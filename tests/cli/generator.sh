@@ -23,6 +23,6 @@ sed -E 's/.*"line":([0-9]+).*"rule":"([^"]*)".*/\1,\2/' "$T/rep.jsonl" | sort -u
 awk -F, 'NR>1 && $3!="" {print $1 "," $3}' "$T/truth.csv" | sort -u >"$T/truth-rules"
 missing=$(comm -23 "$T/truth-rules" "$T/rej-rules" | wc -l)
 check "every injected error caught with its rule code ($missing missing)" test "$missing" = 0
-kinds=$(cut -d, -f3 "$T/truth-rules" 2>/dev/null | sort -u | wc -l)
+kinds=$(cut -d, -f2 "$T/truth-rules" 2>/dev/null | sort -u | wc -l)
 check "several kinds of error injected ($kinds)" test "$kinds" -ge 8
 finish
