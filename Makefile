@@ -104,10 +104,10 @@ symcheck: $(LIB)
 	echo "symcheck: every exported symbol starts with dc_"
 
 format:
-	clang-format -i $$(find include src tests fuzz -name '*.[ch]')
+	clang-format -i $$(find include src tests fuzz bench -name '*.[ch]')
 
 lint:
-	@clang-format --dry-run --Werror $$(find include src tests fuzz -name '*.[ch]')
+	@clang-format --dry-run --Werror $$(find include src tests fuzz bench -name '*.[ch]')
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -Iinclude -Isrc -I$(B)/gen $(LIB_SRC) $(CLI_SRC)
 

@@ -60,6 +60,10 @@ int main(int argc, char **argv)
 	uint64_t x = 88172645463325252ULL, count = 0, misses = 0;
 	double t0 = now(), t1 = t0;
 	while (t1 - t0 < secs) {
+		/* One read snapshot per 4096 lookups, as a server would hold one
+		 * per batch of requests. */
+		if (dc_store_snapshot_begin(s))
+			return 1;
 		for (int k = 0; k < 4096; k++) {
 			x ^= x << 13;
 			x ^= x >> 7;
@@ -70,6 +74,8 @@ int main(int argc, char **argv)
 			dc_pool_clear(&pool);
 			count++;
 		}
+		if (dc_store_snapshot_end(s))
+			return 1;
 		t1 = now();
 	}
 	printf("lookups=%llu seconds=%.2f rate=%.0f/s misses=%llu\n", (unsigned long long)count,

@@ -20,10 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		struct dc_pin again;
 		if (dc_pin_make(info.prefix, info.birth_year, info.sex,
-				(unsigned)(pin.d[6] - '0') * 100000 + (unsigned)(pin.d[7] - '0') * 10000 +
-					(unsigned)(pin.d[8] - '0') * 1000 + (unsigned)(pin.d[9] - '0') * 100 +
-					(unsigned)(pin.d[10] - '0') * 10 + (unsigned)(pin.d[11] - '0'),
-				&again) ||
+		                (unsigned)(pin.d[6] - '0') * 100000 +
+		                        (unsigned)(pin.d[7] - '0') * 10000 +
+		                        (unsigned)(pin.d[8] - '0') * 1000 +
+		                        (unsigned)(pin.d[9] - '0') * 100 +
+		                        (unsigned)(pin.d[10] - '0') * 10 +
+		                        (unsigned)(pin.d[11] - '0'),
+		                &again) ||
 		    memcmp(again.d, pin.d, 13))
 			__builtin_trap();
 	}

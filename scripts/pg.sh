@@ -6,7 +6,7 @@
 # Nothing outside DIR is touched; no system service is used.
 set -eu
 cmd=$1
-dir=$2
+dir=$(realpath -m "$2")
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
 	echo "pg.sh: PostgreSQL server binaries not found (install the postgresql package)" >&2

@@ -26,7 +26,10 @@ struct dc_buf {
 };
 
 #define DC_BUF_DEFAULT_MAX ((size_t)1 << 30)
-#define DC_BUF_INIT {NULL, 0, 0, 0, 0}
+#define DC_BUF_INIT              \
+	{                        \
+		NULL, 0, 0, 0, 0 \
+	}
 
 /* Initialises b as empty with the given cap on its length (0 = default). */
 void dc_buf_init(struct dc_buf *b, size_t max);

@@ -33,35 +33,35 @@ enum dc_citizen_status {
 
 /* X(field, art9_group, max_bytes) — the text fields, in column order.
  * max_bytes bounds the stored value (UTF-8 bytes). */
-#define DC_CITIZEN_TEXT_FIELDS(X)                                                                 \
-	X(birth_name, 1, 200)      /* họ, chữ đệm và tên khai sinh */                            \
-	X(other_names, 2, 200)     /* tên gọi khác */                                             \
-	X(birth_place, 6, 300)     /* nơi sinh (free text) */                                     \
-	X(birth_reg_unit, 7, 5)    /* nơi đăng ký khai sinh: 5-digit commune or 2-digit province */ \
-	X(origin_place, 8, 300)    /* quê quán */                                                 \
-	X(ethnicity, 9, 40)        /* dân tộc */                                                  \
-	X(religion, 10, 60)        /* tôn giáo */                                                 \
-	X(nationality, 11, 2)      /* quốc tịch, ISO 3166 alpha-2 ("VN") */                       \
-	X(blood_group, 12, 3)      /* nhóm máu: O, A, B, AB with optional +/- */                  \
-	X(cmnd9, 13, 9)            /* số CMND 9 số */                                             \
-	X(father_pin, 15, 12)      /* cha */                                                      \
-	X(father_name, 15, 200)                                                                   \
-	X(mother_pin, 15, 12)      /* mẹ */                                                       \
-	X(mother_name, 15, 200)                                                                   \
-	X(spouse_pin, 15, 12)      /* vợ / chồng */                                               \
-	X(spouse_name, 15, 200)                                                                   \
-	X(rep_pin, 15, 12)         /* người đại diện hợp pháp */                                  \
-	X(perm_commune, 16, 5)     /* nơi thường trú: commune code */                             \
-	X(perm_address, 16, 300)   /* … street address within the commune */                     \
-	X(temp_commune, 17, 5)     /* nơi tạm trú */                                              \
-	X(temp_address, 17, 300)                                                                  \
-	X(cur_commune, 18, 5)      /* nơi ở hiện tại */                                           \
-	X(cur_address, 18, 300)                                                                   \
-	X(residence_dossier, 20, 40) /* số hồ sơ cư trú */                                        \
-	X(marital_status, 21, 10)  /* single | married | divorced | widowed */                    \
-	X(household_id, 23, 20)    /* hộ: household number */                                     \
-	X(head_relation, 22, 20)   /* quan hệ với chủ hộ: code, see DC_RELATIONS */               \
-	X(phone, 25, 15)           /* số thuê bao di động, E.164 without + or 0-prefixed */       \
+#define DC_CITIZEN_TEXT_FIELDS(X)                                                                    \
+	X(birth_name, 1, 200)  /* họ, chữ đệm và tên khai sinh */                           \
+	X(other_names, 2, 200) /* tên gọi khác */                                                \
+	X(birth_place, 6, 300) /* nơi sinh (free text) */                                           \
+	X(birth_reg_unit, 7, 5) /* nơi đăng ký khai sinh: 5-digit commune or 2-digit province */ \
+	X(origin_place, 8, 300) /* quê quán */                                                     \
+	X(ethnicity, 9, 40)     /* dân tộc */                                                     \
+	X(religion, 10, 60)     /* tôn giáo */                                                     \
+	X(nationality, 11, 2)   /* quốc tịch, ISO 3166 alpha-2 ("VN") */                         \
+	X(blood_group, 12, 3)   /* nhóm máu: O, A, B, AB with optional +/- */                      \
+	X(cmnd9, 13, 9)         /* số CMND 9 số */                                               \
+	X(father_pin, 15, 12)   /* cha */                                                            \
+	X(father_name, 15, 200)                                                                      \
+	X(mother_pin, 15, 12) /* mẹ */                                                             \
+	X(mother_name, 15, 200)                                                                      \
+	X(spouse_pin, 15, 12) /* vợ / chồng */                                                   \
+	X(spouse_name, 15, 200)                                                                      \
+	X(rep_pin, 15, 12)       /* người đại diện hợp pháp */                            \
+	X(perm_commune, 16, 5)   /* nơi thường trú: commune code */                             \
+	X(perm_address, 16, 300) /* … street address within the commune */                         \
+	X(temp_commune, 17, 5)   /* nơi tạm trú */                                               \
+	X(temp_address, 17, 300)                                                                     \
+	X(cur_commune, 18, 5) /* nơi ở hiện tại */                                            \
+	X(cur_address, 18, 300)                                                                      \
+	X(residence_dossier, 20, 40) /* số hồ sơ cư trú */                                    \
+	X(marital_status, 21, 10)    /* single | married | divorced | widowed */                     \
+	X(household_id, 23, 20)      /* hộ: household number */                                    \
+	X(head_relation, 22, 20)     /* quan hệ với chủ hộ: code, see DC_RELATIONS */        \
+	X(phone, 25, 15) /* số thuê bao di động, E.164 without + or 0-prefixed */              \
 	X(email, 25, 254)
 
 struct dc_citizen {
@@ -78,15 +78,15 @@ struct dc_citizen {
 
 /* Relationship-to-head codes (group 22). The code is stored; labels are for
  * people. */
-#define DC_RELATIONS(X)                                                                           \
-	X(head, "Chủ hộ", "Head")                                                                 \
-	X(spouse, "Vợ/Chồng", "Spouse")                                                          \
-	X(child, "Con", "Child")                                                                  \
-	X(parent, "Cha/Mẹ", "Parent")                                                            \
-	X(grandchild, "Cháu", "Grandchild")                                                      \
-	X(grandparent, "Ông/Bà", "Grandparent")                                                  \
-	X(sibling, "Anh/Chị/Em", "Sibling")                                                      \
-	X(child_in_law, "Con dâu/Con rể", "Child-in-law")                                        \
+#define DC_RELATIONS(X)                                   \
+	X(head, "Chủ hộ", "Head")                         \
+	X(spouse, "Vợ/Chồng", "Spouse")                   \
+	X(child, "Con", "Child")                          \
+	X(parent, "Cha/Mẹ", "Parent")                     \
+	X(grandchild, "Cháu", "Grandchild")               \
+	X(grandparent, "Ông/Bà", "Grandparent")           \
+	X(sibling, "Anh/Chị/Em", "Sibling")               \
+	X(child_in_law, "Con dâu/Con rể", "Child-in-law") \
 	X(other, "Khác", "Other")
 
 /* Non-text columns, by name, in the order they precede the text fields in the

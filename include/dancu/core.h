@@ -17,10 +17,10 @@
 /* Prints file, line and message to stderr, then aborts. Never returns. */
 _Noreturn void dc__bug(const char *file, int line, const char *msg);
 #define DC_BUG(msg) dc__bug(__FILE__, __LINE__, (msg))
-#define DC_ASSERT(cond)                                                                           \
-	do {                                                                                      \
-		if (!(cond))                                                                      \
-			dc__bug(__FILE__, __LINE__, "assertion failed: " #cond);                  \
+#define DC_ASSERT(cond)                                                          \
+	do {                                                                     \
+		if (!(cond))                                                     \
+			dc__bug(__FILE__, __LINE__, "assertion failed: " #cond); \
 	} while (0)
 
 /* 1 when the n bytes at a and b are equal, else 0; time depends only on n. */

@@ -106,7 +106,7 @@ const struct dc_db_ops *dc_db_driver(const struct dc_db *db);
 int dc_db_exec(struct dc_db *db, const char *sql);
 int dc_db_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out);
 const char *dc_db_errmsg(struct dc_db *db);
-int dc_db_begin(struct dc_db *db);  /* BEGIN (IMMEDIATE on SQLite) */
+int dc_db_begin(struct dc_db *db); /* BEGIN (IMMEDIATE on SQLite) */
 int dc_db_commit(struct dc_db *db);
 int dc_db_rollback(struct dc_db *db); /* never fails silently; NULL-safe */
 int dc_stmt_bind_text(struct dc_stmt *st, int i, const char *s, size_t len);

@@ -16,24 +16,24 @@
 #define DANCU_ERROR_H
 
 /* X(name, value, stable code, http status, description) */
-#define DC_ERRORS(X)                                                                              \
-	X(OK, 0, "ok", 200, "success")                                                            \
-	X(ERR_NOMEM, -1, "out_of_memory", 503, "out of memory")                                   \
-	X(ERR_INVALID, -2, "invalid_input", 400, "invalid input")                                 \
-	X(ERR_NOT_FOUND, -3, "not_found", 404, "not found")                                       \
-	X(ERR_CONFLICT, -4, "conflict", 409, "conflicts with existing data")                      \
-	X(ERR_IO, -5, "io_error", 500, "input/output error")                                      \
-	X(ERR_DB, -6, "storage_error", 500, "storage error")                                      \
-	X(ERR_BUSY, -7, "busy", 503, "resource busy, retry later")                                \
-	X(ERR_TOO_LARGE, -8, "too_large", 413, "input too large")                                 \
-	X(ERR_RULE, -9, "data_quality_rejected", 422, "rejected by a data-quality rule")          \
-	X(ERR_UNSUPPORTED, -10, "unsupported", 501, "not supported")                              \
-	X(ERR_AUTH, -11, "unauthenticated", 401, "authentication required or failed")             \
-	X(ERR_FORBIDDEN, -12, "forbidden", 403, "not allowed")                                    \
+#define DC_ERRORS(X)                                                                             \
+	X(OK, 0, "ok", 200, "success")                                                           \
+	X(ERR_NOMEM, -1, "out_of_memory", 503, "out of memory")                                  \
+	X(ERR_INVALID, -2, "invalid_input", 400, "invalid input")                                \
+	X(ERR_NOT_FOUND, -3, "not_found", 404, "not found")                                      \
+	X(ERR_CONFLICT, -4, "conflict", 409, "conflicts with existing data")                     \
+	X(ERR_IO, -5, "io_error", 500, "input/output error")                                     \
+	X(ERR_DB, -6, "storage_error", 500, "storage error")                                     \
+	X(ERR_BUSY, -7, "busy", 503, "resource busy, retry later")                               \
+	X(ERR_TOO_LARGE, -8, "too_large", 413, "input too large")                                \
+	X(ERR_RULE, -9, "data_quality_rejected", 422, "rejected by a data-quality rule")         \
+	X(ERR_UNSUPPORTED, -10, "unsupported", 501, "not supported")                             \
+	X(ERR_AUTH, -11, "unauthenticated", 401, "authentication required or failed")            \
+	X(ERR_FORBIDDEN, -12, "forbidden", 403, "not allowed")                                   \
 	X(ERR_EXHAUSTED, -13, "exhausted", 503, "no free identifier left in this range")         \
 	X(ERR_SCHEMA, -14, "schema_mismatch", 500, "database schema is newer than this program") \
-	X(ERR_UNAVAILABLE, -15, "unavailable", 503, "a dependency is unavailable")                \
-	X(ERR_RATE, -16, "rate_limited", 429, "too many requests")                                \
+	X(ERR_UNAVAILABLE, -15, "unavailable", 503, "a dependency is unavailable")               \
+	X(ERR_RATE, -16, "rate_limited", 429, "too many requests")                               \
 	X(ERR_CANCELLED, -17, "cancelled", 409, "operation cancelled")
 
 enum dc_err {

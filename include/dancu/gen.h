@@ -34,9 +34,9 @@ struct dc_gen;
 
 struct dc_gen_opts {
 	uint64_t seed;
-	uint64_t count;      /* people to generate (duplicates included) */
-	double error_rate;   /* fraction of rows with one injected error, 0–1 */
-	double dup_rate;     /* fraction of rows that are near-duplicates, 0–1 */
+	uint64_t count;       /* people to generate (duplicates included) */
+	double error_rate;    /* fraction of rows with one injected error, 0–1 */
+	double dup_rate;      /* fraction of rows that are near-duplicates, 0–1 */
 	struct dc_date today; /* reference date for ages; fixed for determinism */
 };
 
@@ -59,6 +59,6 @@ void dc_gen_free(struct dc_gen *g);
  * DC_ERR_NOMEM (pool; calling again retries the same row), DC_ERR_EXHAUSTED
  * (a million numbers for one prefix, sex and year already issued). */
 int dc_gen_next(struct dc_gen *g, struct dc_citizen *out, struct dc_gen_truth *truth,
-		struct dc_pool *pool);
+                struct dc_pool *pool);
 
 #endif

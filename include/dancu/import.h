@@ -34,27 +34,27 @@ struct dc_units;
 enum dc_import_format { DC_IMPORT_AUTO = 0, DC_IMPORT_CSV, DC_IMPORT_JSONL };
 
 struct dc_import_opts {
-	const char *path;            /* file to read; "-" = standard input */
+	const char *path;             /* file to read; "-" = standard input */
 	enum dc_import_format format; /* AUTO: by extension (.jsonl/.ndjson → JSONL) */
-	int partial;                 /* write valid rows even when some are rejected */
-	const char *actor;           /* who imports (event actor), required */
-	struct dc_date today;        /* reference date for the rules */
-	FILE *progress;              /* progress bar target (a terminal), or NULL */
-	FILE *report;                /* one JSON line per rejected row/warning, or NULL */
-	int report_warnings;         /* also write warnings to report */
+	int partial;                  /* write valid rows even when some are rejected */
+	const char *actor;            /* who imports (event actor), required */
+	struct dc_date today;         /* reference date for the rules */
+	FILE *progress;               /* progress bar target (a terminal), or NULL */
+	FILE *report;                 /* one JSON line per rejected row/warning, or NULL */
+	int report_warnings;          /* also write warnings to report */
 };
 
 struct dc_import_result {
-	uint64_t rows;      /* data rows read (blank lines not counted) */
+	uint64_t rows; /* data rows read (blank lines not counted) */
 	uint64_t inserted;
 	uint64_t unchanged; /* already present, identical */
 	uint64_t rejected;
-	uint64_t warnings;  /* rows with at least one warning */
+	uint64_t warnings;                 /* rows with at least one warning */
 	uint64_t rule_hits[DC_RULE_COUNT]; /* per rule, errors and warnings */
-	int64_t batch_seq;  /* the import event, 0 when nothing was written */
-	int committed;      /* 1 when the transaction committed */
+	int64_t batch_seq;                 /* the import event, 0 when nothing was written */
+	int committed;                     /* 1 when the transaction committed */
 	double seconds;
-	char error[256];    /* why the import as a whole failed, "" otherwise */
+	char error[256]; /* why the import as a whole failed, "" otherwise */
 };
 
 /* Imports opts->path into s. Returns DC_OK when the import committed (or had
@@ -62,6 +62,6 @@ struct dc_import_result {
  * (nothing written), DC_ERR_INVALID for a bad header/file, or another error.
  * res is always filled. */
 int dc_import(struct dc_store *s, const struct dc_units *u, const struct dc_import_opts *opts,
-	      struct dc_import_result *res);
+              struct dc_import_result *res);
 
 #endif

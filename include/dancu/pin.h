@@ -39,11 +39,11 @@ enum dc_pin_origin {
 };
 
 struct dc_pin_info {
-	int prefix;                   /* 0–999 */
-	enum dc_pin_origin origin;    /* how the prefix reads */
-	char province_2025[3];        /* 2-digit 2025 province the old prefix now belongs to, or "" */
-	int birth_year;               /* from G and YY */
-	enum dc_sex sex;              /* from G */
+	int prefix;                /* 0–999 */
+	enum dc_pin_origin origin; /* how the prefix reads */
+	char province_2025[3];     /* 2-digit 2025 province the old prefix now belongs to, or "" */
+	int birth_year;            /* from G and YY */
+	enum dc_sex sex;           /* from G */
 };
 
 /* Parses exactly 12 ASCII digits (n bytes at s; surrounding spaces are NOT

@@ -15,6 +15,6 @@ struct dc_units;
 /* Appends the summary as one JSON object to out. today sets the age bands.
  * Returns DC_OK or a storage error. */
 int dc_report_summary(struct dc_store *s, const struct dc_units *u, const struct dc_date *today,
-		      struct dc_buf *out);
+                      struct dc_buf *out);
 
 #endif

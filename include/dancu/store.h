@@ -51,7 +51,7 @@ struct dc_event {
 	const char *actor;
 	const char *reason;
 	const char *evidence;
-	int64_t at_ms;          /* Unix time, milliseconds */
+	int64_t at_ms;           /* Unix time, milliseconds */
 	const char *before_json; /* changed fields before, "{}" for creation */
 	const char *after_json;  /* changed fields after; for an import event:
 	                            {"batch":…,"source":…,"sha256":…,"rows":…} */
@@ -66,7 +66,7 @@ enum dc_identifier_kind {
 /* Opens the store at target (see dc_db_open), migrating the schema.
  * On failure writes a reason into errbuf (may be NULL). */
 int dc_store_open(const char *target, const struct dc_units *units, struct dc_store **out,
-		  char *errbuf, size_t errlen);
+                  char *errbuf, size_t errlen);
 void dc_store_close(struct dc_store *s); /* NULL-safe; rolls back an open transaction */
 
 struct dc_db *dc_store_db(struct dc_store *s);
@@ -77,29 +77,37 @@ int dc_store_begin(struct dc_store *s);
 int dc_store_commit(struct dc_store *s);
 int dc_store_rollback(struct dc_store *s);
 
+/* A read snapshot: lookups between these two calls see one consistent state
+ * and skip per-statement locking (SQLite takes its file locks once per
+ * transaction, not per read). Keep snapshots short (one request, one batch
+ * of lookups): on SQLite a long one holds back WAL checkpoints. Must not be
+ * nested in or around a write transaction. */
+int dc_store_snapshot_begin(struct dc_store *s);
+int dc_store_snapshot_end(struct dc_store *s);
+
 /* Reads a citizen. DC_ERR_NOT_FOUND when no such pin (cancelled numbers are
  * not found; see dc_store_identifier_lookup). Text fields are copied into pool. */
 int dc_store_citizen_get(struct dc_store *s, const struct dc_pin *pin, struct dc_citizen *out,
-			 struct dc_pool *pool);
+                         struct dc_pool *pool);
 
 /* Creates a citizen and its creation event (before "{}", after = all
  * non-empty fields). DC_ERR_CONFLICT when the pin is in use or was ever
  * cancelled. Does not run the data-quality rules (callers do: rules.h).
  * *seq_out (may be NULL) receives the event's sequence number. */
 int dc_store_citizen_create(struct dc_store *s, const struct dc_citizen *c,
-			    const struct dc_change *why, int64_t *seq_out);
+                            const struct dc_change *why, int64_t *seq_out);
 
 /* Replaces a citizen's fields with c's (same pin), writing one event with
  * only the changed fields. DC_ERR_NOT_FOUND when absent. No change → no
  * event, *seq_out = 0. */
 int dc_store_citizen_update(struct dc_store *s, const struct dc_citizen *c,
-			    const struct dc_change *why, int64_t *seq_out);
+                            const struct dc_change *why, int64_t *seq_out);
 
 /* Calls cb for each event of pin in sequence order, the creating event first.
  * cb returns 0 to go on, non-zero to stop (that value is returned). Event
  * strings are borrowed for the call. */
 int dc_store_history(struct dc_store *s, const struct dc_pin *pin,
-		     int (*cb)(void *arg, const struct dc_event *ev), void *arg);
+                     int (*cb)(void *arg, const struct dc_event *ev), void *arg);
 
 /* Allocates a new unused personal ID number for a person with this birth
  * registration prefix, birth year and sex: 6 random digits from the CSPRNG,
@@ -107,23 +115,23 @@ int dc_store_history(struct dc_store *s, const struct dc_pin *pin,
  * reserve it: create the citizen in the same transaction.
  * DC_ERR_EXHAUSTED after 1000 collisions in a row. */
 int dc_store_pin_allocate(struct dc_store *s, int prefix, int birth_year, enum dc_sex sex,
-			  struct dc_pin *out);
+                          struct dc_pin *out);
 
 /* Identifier history: records value (a cancelled pin, an old CMND) as
  * belonging to current_pin. Values are unique across kinds and across active
  * pins: DC_ERR_CONFLICT otherwise. */
 int dc_store_identifier_add(struct dc_store *s, enum dc_identifier_kind kind, const char *value,
-			    const struct dc_pin *current_pin, const char *reason);
+                            const struct dc_pin *current_pin, const char *reason);
 
 /* Finds which current pin an old identifier belongs to. DC_ERR_NOT_FOUND. */
 int dc_store_identifier_lookup(struct dc_store *s, const char *value, struct dc_pin *current_out,
-			       enum dc_identifier_kind *kind_out);
+                               enum dc_identifier_kind *kind_out);
 
 /* Re-establishes a number (Decree 70/2024 Art. 11 cl. 7): moves the citizen
  * from old_pin to new_pin, records old_pin as cancelled (never reused), and
  * writes a "pin_reestablished" event on new_pin. */
 int dc_store_pin_reestablish(struct dc_store *s, const struct dc_pin *old_pin,
-			     const struct dc_pin *new_pin, const struct dc_change *why);
+                             const struct dc_pin *new_pin, const struct dc_change *why);
 
 /* Number of citizens (all statuses). */
 int dc_store_count(struct dc_store *s, int64_t *out);
@@ -136,7 +144,7 @@ int dc_store_count(struct dc_store *s, int64_t *out);
  * with dc_store_citizen_get to tell an identical re-import from a conflict;
  * dc_store_batch_end records the final row count in the batch event. */
 int dc_store_batch_begin(struct dc_store *s, const char *source, const char *sha256_hex,
-			 const char *actor, int64_t *batch_seq);
+                         const char *actor, int64_t *batch_seq);
 int dc_store_batch_add(struct dc_store *s, int64_t batch_seq, const struct dc_citizen *c);
 int dc_store_batch_end(struct dc_store *s, int64_t batch_seq, int64_t rows);
 
@@ -145,6 +153,6 @@ int dc_store_batch_end(struct dc_store *s, int64_t batch_seq, int64_t rows);
  * inserts). inserted[i] is set to 1 when rows[i] was written, 0 when its
  * number already exists or was cancelled (nothing written for that row). */
 int dc_store_batch_add_many(struct dc_store *s, int64_t batch_seq, const struct dc_citizen *rows,
-			    size_t n, unsigned char *inserted);
+                            size_t n, unsigned char *inserted);
 
 #endif

@@ -57,19 +57,20 @@ const struct dc_commune *dc_units_commune(const struct dc_units *u, const char *
  * Writes up to max matches into out and returns how many exist (may exceed
  * max). */
 const struct dc_province *dc_units_province_by_name(const struct dc_units *u, const char *name,
-						    size_t n);
+                                                    size_t n);
 size_t dc_units_commune_by_name(const struct dc_units *u, const struct dc_province *province,
-				const char *name, size_t n, const struct dc_commune **out, size_t max);
+                                const char *name, size_t n, const struct dc_commune **out,
+                                size_t max);
 
 /* The 2025 province an old ID-number prefix (0–999) belongs to, or NULL when
  * the prefix is not one of the 63 codes. old_name_out (may be NULL) receives
  * the pre-2025 province name. */
 const struct dc_province *dc_units_pin_prefix(const struct dc_units *u, int prefix,
-					      const char **old_name_out);
+                                              const char **old_name_out);
 
 /* The old ID prefixes (e.g. 1 for "001") that map to a 2025 province; writes
  * up to max into out and returns how many exist. */
 size_t dc_units_prefixes_of(const struct dc_units *u, const struct dc_province *p, int *out,
-			    size_t max);
+                            size_t max);
 
 #endif

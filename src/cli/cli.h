@@ -21,8 +21,8 @@ enum cli_opt_type { OPT_STR, OPT_U64, OPT_DOUBLE, OPT_FLAG, OPT_DATE };
 struct cli_opt {
 	const char *name; /* long name without "--" */
 	enum cli_opt_type type;
-	void *dest;       /* const char **, uint64_t *, double *, int *, struct dc_date * */
-	double min, max;  /* range for numbers */
+	void *dest;      /* const char **, uint64_t *, double *, int *, struct dc_date * */
+	double min, max; /* range for numbers */
 	const char *help;
 };
 
@@ -30,7 +30,7 @@ struct cli_opt {
  * are collected into pos (up to maxpos). Prints a message and returns 2 on a
  * usage error, 0 otherwise; "--help" prints usage and returns -1. */
 int dc__cli_parse(const char *cmd, const char *usage, const struct cli_opt *opts, size_t nopts,
-		  int argc, char **argv, char **pos, size_t maxpos, size_t *npos);
+                  int argc, char **argv, char **pos, size_t maxpos, size_t *npos);
 
 /* Opens the store named by --db / --pg or the DANCU_DB / DANCU_PG
  * environment variables (default: dancu.db). Prints the reason and returns

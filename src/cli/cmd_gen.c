@@ -58,18 +58,23 @@ int dc__cmd_gen(int argc, char **argv)
 	const char *out_path = NULL, *truth_path = NULL, *format = "csv";
 	struct dc_date today = {2026, 1, 1};
 	const struct cli_opt opts[] = {
-		{"count", OPT_U64, &count, 0, 200000000, "people to generate (default 1000)"},
-		{"seed", OPT_U64, &seed, 0, 1e18, "random seed; the same seed gives the same output (default 1)"},
-		{"errors", OPT_DOUBLE, &errors, 0, 1, "fraction of rows with one injected error (default 0)"},
-		{"dups", OPT_DOUBLE, &dups, 0, 0.5, "fraction of near-duplicate rows (default 0)"},
-		{"truth", OPT_STR, &truth_path, 0, 0, "write the ground truth (line,pin,rule,dup_of) as CSV here"},
-		{"format", OPT_STR, &format, 0, 0, "csv (default) or jsonl"},
-		{"out", OPT_STR, &out_path, 0, 0, "output file (default: standard output)"},
-		{"today", OPT_DATE, &today, 0, 0, "reference date for ages (default 2026-01-01, for reproducibility)"},
+	        {"count", OPT_U64, &count, 0, 200000000, "people to generate (default 1000)"},
+	        {"seed", OPT_U64, &seed, 0, 1e18,
+	         "random seed; the same seed gives the same output (default 1)"},
+	        {"errors", OPT_DOUBLE, &errors, 0, 1,
+	         "fraction of rows with one injected error (default 0)"},
+	        {"dups", OPT_DOUBLE, &dups, 0, 0.5, "fraction of near-duplicate rows (default 0)"},
+	        {"truth", OPT_STR, &truth_path, 0, 0,
+	         "write the ground truth (line,pin,rule,dup_of) as CSV here"},
+	        {"format", OPT_STR, &format, 0, 0, "csv (default) or jsonl"},
+	        {"out", OPT_STR, &out_path, 0, 0, "output file (default: standard output)"},
+	        {"today", OPT_DATE, &today, 0, 0,
+	         "reference date for ages (default 2026-01-01, for reproducibility)"},
 	};
 	char *pos[1];
 	size_t npos;
-	int rc = dc__cli_parse("gen", "[OPTIONS]", opts, DC_ARRAY_LEN(opts), argc, argv, pos, 0, &npos);
+	int rc = dc__cli_parse("gen", "[OPTIONS]", opts, DC_ARRAY_LEN(opts), argc, argv, pos, 0,
+	                       &npos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	int jsonl = !strcmp(format, "jsonl");
@@ -127,7 +132,7 @@ int dc__cmd_gen(int argc, char **argv)
 		if (truth && (t.rule || t.dup_of)) {
 			dc_buf_reset(&tb);
 			dc_buf_addf(&tb, "%llu,%s,%s,%s\n", (unsigned long long)line, c.pin.d,
-				    t.rule ? t.rule : "", t.dup_of ? t.dup_of : "");
+			            t.rule ? t.rule : "", t.dup_of ? t.dup_of : "");
 			fputs(dc_buf_str(&tb), truth);
 		}
 		if (buf.len > (1u << 20) && flush(out, &buf))

@@ -28,7 +28,8 @@ static int open_both(const char *db, const char *pg, struct dc_units **u, struct
 static int parse_pin_arg(const char *cmd, const char *arg, struct dc_pin *pin)
 {
 	if (dc_pin_parse(arg, strlen(arg), pin)) {
-		fprintf(stderr, "dancu %s: '%s' is not a personal ID number (12 digits)\n", cmd, arg);
+		fprintf(stderr, "dancu %s: '%s' is not a personal ID number (12 digits)\n", cmd,
+		        arg);
 		return 2;
 	}
 	return 0;
@@ -57,14 +58,14 @@ int dc__cmd_show(int argc, char **argv)
 {
 	const char *db = NULL, *pg = NULL;
 	const struct cli_opt opts[] = {
-		{"db", OPT_STR, &db, 0, 0, "SQLite database file"},
-		{"pg", OPT_STR, &pg, 0, 0, "PostgreSQL conninfo"},
+	        {"db", OPT_STR, &db, 0, 0, "SQLite database file"},
+	        {"pg", OPT_STR, &pg, 0, 0, "PostgreSQL conninfo"},
 	};
 	char *pos[1];
 	size_t npos;
 	struct dc_pin pin;
-	int rc = dc__cli_parse("show", "[OPTIONS] PIN", opts, DC_ARRAY_LEN(opts), argc, argv, pos, 1,
-			       &npos);
+	int rc = dc__cli_parse("show", "[OPTIONS] PIN", opts, DC_ARRAY_LEN(opts), argc, argv, pos,
+	                       1, &npos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (npos != 1) {
@@ -88,8 +89,10 @@ int dc__cmd_show(int argc, char **argv)
 		struct dc_pin cur;
 		enum dc_identifier_kind kind;
 		if (dc_store_identifier_lookup(s, pin.d, &cur, &kind) == DC_OK)
-			fprintf(stderr, "dancu show: %s is a former identifier; the citizen's number is %s\n",
-				pin.d, cur.d);
+			fprintf(stderr,
+			        "dancu show: %s is a former identifier; the citizen's number is "
+			        "%s\n",
+			        pin.d, cur.d);
 		else
 			fprintf(stderr, "dancu show: no citizen with number %s\n", pin.d);
 		goto cleanup;
@@ -114,15 +117,15 @@ static int print_event(void *arg, const struct dc_event *ev)
 	struct dc_buf *b = arg;
 	dc_buf_reset(b);
 	dc_buf_addf(b, "{\"seq\":%lld,\"at_ms\":%lld,\"kind\":\"", (long long)ev->seq,
-		    (long long)ev->at_ms);
+	            (long long)ev->at_ms);
 	dc_buf_add_json_str(b, ev->kind, strlen(ev->kind));
 	dc_buf_adds(b, "\",\"actor\":\"");
 	dc_buf_add_json_str(b, ev->actor ? ev->actor : "", ev->actor ? strlen(ev->actor) : 0);
 	dc_buf_adds(b, "\",\"reason\":\"");
 	dc_buf_add_json_str(b, ev->reason ? ev->reason : "", ev->reason ? strlen(ev->reason) : 0);
 	dc_buf_addf(b, "\",\"before\":%s,\"after\":%s}",
-		    ev->before_json && *ev->before_json ? ev->before_json : "{}",
-		    ev->after_json && *ev->after_json ? ev->after_json : "{}");
+	            ev->before_json && *ev->before_json ? ev->before_json : "{}",
+	            ev->after_json && *ev->after_json ? ev->after_json : "{}");
 	puts(dc_buf_str(b));
 	return 0;
 }
@@ -131,14 +134,14 @@ int dc__cmd_history(int argc, char **argv)
 {
 	const char *db = NULL, *pg = NULL;
 	const struct cli_opt opts[] = {
-		{"db", OPT_STR, &db, 0, 0, "SQLite database file"},
-		{"pg", OPT_STR, &pg, 0, 0, "PostgreSQL conninfo"},
+	        {"db", OPT_STR, &db, 0, 0, "SQLite database file"},
+	        {"pg", OPT_STR, &pg, 0, 0, "PostgreSQL conninfo"},
 	};
 	char *pos[1];
 	size_t npos;
 	struct dc_pin pin;
-	int rc = dc__cli_parse("history", "[OPTIONS] PIN", opts, DC_ARRAY_LEN(opts), argc, argv, pos,
-			       1, &npos);
+	int rc = dc__cli_parse("history", "[OPTIONS] PIN", opts, DC_ARRAY_LEN(opts), argc, argv,
+	                       pos, 1, &npos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (npos != 1) {
@@ -156,7 +159,8 @@ int dc__cmd_history(int argc, char **argv)
 	rc = dc_store_history(s, &pin, print_event, &b);
 	if (rc) {
 		fprintf(stderr, "dancu history: %s%s%s\n", dc_strerror(rc),
-			rc == DC_ERR_NOT_FOUND ? "" : ": ", rc == DC_ERR_NOT_FOUND ? "" : dc_store_errmsg(s));
+		        rc == DC_ERR_NOT_FOUND ? "" : ": ",
+		        rc == DC_ERR_NOT_FOUND ? "" : dc_store_errmsg(s));
 		exit_code = 1;
 	}
 cleanup:
@@ -171,14 +175,14 @@ int dc__cmd_report(int argc, char **argv)
 	const char *db = NULL, *pg = NULL;
 	struct dc_date today = dc_date_today();
 	const struct cli_opt opts[] = {
-		{"db", OPT_STR, &db, 0, 0, "SQLite database file"},
-		{"pg", OPT_STR, &pg, 0, 0, "PostgreSQL conninfo"},
-		{"today", OPT_DATE, &today, 0, 0, "reference date for age bands"},
+	        {"db", OPT_STR, &db, 0, 0, "SQLite database file"},
+	        {"pg", OPT_STR, &pg, 0, 0, "PostgreSQL conninfo"},
+	        {"today", OPT_DATE, &today, 0, 0, "reference date for age bands"},
 	};
 	char *pos[1];
 	size_t npos;
 	int rc = dc__cli_parse("report", "[OPTIONS]", opts, DC_ARRAY_LEN(opts), argc, argv, pos, 0,
-			       &npos);
+	                       &npos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	struct dc_units *u = NULL;
@@ -210,14 +214,14 @@ static int pin_decode(const struct dc_units *u, const char *arg)
 		return 2;
 	dc_pin_decode(&pin, u, &info);
 	const struct dc_province *p = info.origin == DC_PIN_ORIGIN_PROVINCE
-					      ? dc_units_pin_prefix(u, info.prefix, &old)
-					      : NULL;
+	                                      ? dc_units_pin_prefix(u, info.prefix, &old)
+	                                      : NULL;
 	printf("{\"pin\":\"%s\",\"prefix\":\"%03d\",\"origin\":\"%s\",\"birth_year\":%d,"
 	       "\"sex\":\"%c\"",
 	       pin.d, info.prefix,
 	       info.origin == DC_PIN_ORIGIN_PROVINCE ? "province"
 	       : info.origin == DC_PIN_ORIGIN_ABROAD ? "abroad"
-						     : "unknown",
+	                                             : "unknown",
 	       info.birth_year, info.sex);
 	if (p)
 		printf(",\"birth_registration_province\":\"%s\",\"province_2025\":\"%s\","
@@ -226,7 +230,7 @@ static int pin_decode(const struct dc_units *u, const char *arg)
 	printf("}\n");
 	if (info.origin == DC_PIN_ORIGIN_UNKNOWN)
 		fprintf(stderr, "warning: prefix %03d is not a known province or country code\n",
-			info.prefix);
+		        info.prefix);
 	return 0;
 }
 
@@ -235,16 +239,17 @@ int dc__cmd_pin(int argc, char **argv)
 	const char *db = NULL, *pg = NULL, *sex = NULL;
 	uint64_t prefix = 1000, year = 0;
 	const struct cli_opt opts[] = {
-		{"db", OPT_STR, &db, 0, 0, "SQLite database file (allocate)"},
-		{"pg", OPT_STR, &pg, 0, 0, "PostgreSQL conninfo (allocate)"},
-		{"prefix", OPT_U64, &prefix, 0, 999, "birth registration prefix, e.g. 1 for 001 (allocate)"},
-		{"year", OPT_U64, &year, 1900, 2399, "birth year (allocate)"},
-		{"sex", OPT_STR, &sex, 0, 0, "M or F (allocate)"},
+	        {"db", OPT_STR, &db, 0, 0, "SQLite database file (allocate)"},
+	        {"pg", OPT_STR, &pg, 0, 0, "PostgreSQL conninfo (allocate)"},
+	        {"prefix", OPT_U64, &prefix, 0, 999,
+	         "birth registration prefix, e.g. 1 for 001 (allocate)"},
+	        {"year", OPT_U64, &year, 1900, 2399, "birth year (allocate)"},
+	        {"sex", OPT_STR, &sex, 0, 0, "M or F (allocate)"},
 	};
 	char *pos[2];
 	size_t npos;
 	int rc = dc__cli_parse("pin", "decode PIN | allocate --prefix P --year Y --sex M|F", opts,
-			       DC_ARRAY_LEN(opts), argc, argv, pos, 2, &npos);
+	                       DC_ARRAY_LEN(opts), argc, argv, pos, 2, &npos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	struct dc_units *u = NULL;
@@ -258,14 +263,15 @@ int dc__cmd_pin(int argc, char **argv)
 		exit_code = pin_decode(u, pos[1]);
 	} else if (npos == 1 && !strcmp(pos[0], "allocate")) {
 		if (prefix > 999 || !year || !sex || (strcmp(sex, "M") && strcmp(sex, "F"))) {
-			fprintf(stderr, "dancu pin allocate: --prefix, --year and --sex M|F are required\n");
+			fprintf(stderr, "dancu pin allocate: --prefix, --year and --sex M|F are "
+			                "required\n");
 			goto cleanup;
 		}
 		if ((exit_code = dc__cli_store(db, pg, u, &s)))
 			goto cleanup;
 		struct dc_pin pin;
 		rc = dc_store_pin_allocate(s, (int)prefix, (int)year,
-					   sex[0] == 'M' ? DC_SEX_MALE : DC_SEX_FEMALE, &pin);
+		                           sex[0] == 'M' ? DC_SEX_MALE : DC_SEX_FEMALE, &pin);
 		if (rc) {
 			fprintf(stderr, "dancu pin allocate: %s\n", dc_strerror(rc));
 			exit_code = 1;
@@ -274,7 +280,8 @@ int dc__cmd_pin(int argc, char **argv)
 		printf("%s\n", pin.d);
 		exit_code = 0;
 	} else {
-		fprintf(stderr, "usage: dancu pin decode PIN | allocate --prefix P --year Y --sex M|F\n");
+		fprintf(stderr,
+		        "usage: dancu pin decode PIN | allocate --prefix P --year Y --sex M|F\n");
 	}
 cleanup:
 	dc_store_close(s);
@@ -286,12 +293,13 @@ int dc__cmd_units(int argc, char **argv)
 {
 	const char *province = NULL;
 	const struct cli_opt opts[] = {
-		{"province", OPT_STR, &province, 0, 0, "restrict a commune search to this province (code or name)"},
+	        {"province", OPT_STR, &province, 0, 0,
+	         "restrict a commune search to this province (code or name)"},
 	};
 	char *pos[2];
 	size_t npos;
-	int rc = dc__cli_parse("units", "province CODE|NAME | commune CODE|NAME [--province P]", opts,
-			       DC_ARRAY_LEN(opts), argc, argv, pos, 2, &npos);
+	int rc = dc__cli_parse("units", "province CODE|NAME | commune CODE|NAME [--province P]",
+	                       opts, DC_ARRAY_LEN(opts), argc, argv, pos, 2, &npos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (npos != 2 || (strcmp(pos[0], "province") && strcmp(pos[0], "commune"))) {
@@ -311,7 +319,8 @@ int dc__cmd_units(int argc, char **argv)
 		if (!p)
 			p = dc_units_province_by_name(u, q, qn);
 		if (p) {
-			printf("%s\t%s\t%s\t%zu communes\n", p->code, p->name, p->name_en, p->ncommunes);
+			printf("%s\t%s\t%s\t%zu communes\n", p->code, p->name, p->name_en,
+			       p->ncommunes);
 			exit_code = 0;
 		} else {
 			fprintf(stderr, "dancu units: no province '%s'\n", q);
@@ -338,7 +347,7 @@ int dc__cmd_units(int argc, char **argv)
 		}
 		for (size_t i = 0; i < n && i < DC_ARRAY_LEN(found); i++) {
 			const struct dc_province *cp =
-				dc_units_province(u, found[i]->province_code, 2);
+			        dc_units_province(u, found[i]->province_code, 2);
 			printf("%s\t%s\t%s\t%s\n", found[i]->code, found[i]->name,
 			       found[i]->province_code, cp ? cp->name : "");
 		}
@@ -355,12 +364,13 @@ int dc__cmd_rules(int argc, char **argv)
 {
 	int markdown = 0;
 	const struct cli_opt opts[] = {
-		{"markdown", OPT_FLAG, &markdown, 0, 0, "print the table as Markdown (docs/DATA-QUALITY.md)"},
+	        {"markdown", OPT_FLAG, &markdown, 0, 0,
+	         "print the table as Markdown (docs/DATA-QUALITY.md)"},
 	};
 	char *pos[1];
 	size_t npos;
-	int rc = dc__cli_parse("rules", "[--markdown]", opts, DC_ARRAY_LEN(opts), argc, argv, pos, 0,
-			       &npos);
+	int rc = dc__cli_parse("rules", "[--markdown]", opts, DC_ARRAY_LEN(opts), argc, argv, pos,
+	                       0, &npos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (markdown) {

@@ -27,15 +27,16 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{"gen", dc__cmd_gen, "generate a synthetic population (CSV or JSON Lines)"},
-	{"import", dc__cmd_import, "import citizens from CSV or JSON Lines through the quality gate"},
-	{"show", dc__cmd_show, "show one citizen by personal ID number (JSON)"},
-	{"history", dc__cmd_history, "list the change events of one citizen"},
-	{"report", dc__cmd_report, "summarise the register (JSON)"},
-	{"pin", dc__cmd_pin, "decode or allocate personal ID numbers"},
-	{"units", dc__cmd_units, "look up provinces and communes by code or name"},
-	{"rules", dc__cmd_rules, "list the data-quality rules with their stable codes"},
-	{"version", cmd_version, "print the version"},
+        {"gen", dc__cmd_gen, "generate a synthetic population (CSV or JSON Lines)"},
+        {"import", dc__cmd_import,
+         "import citizens from CSV or JSON Lines through the quality gate"},
+        {"show", dc__cmd_show, "show one citizen by personal ID number (JSON)"},
+        {"history", dc__cmd_history, "list the change events of one citizen"},
+        {"report", dc__cmd_report, "summarise the register (JSON)"},
+        {"pin", dc__cmd_pin, "decode or allocate personal ID numbers"},
+        {"units", dc__cmd_units, "look up provinces and communes by code or name"},
+        {"rules", dc__cmd_rules, "list the data-quality rules with their stable codes"},
+        {"version", cmd_version, "print the version"},
 };
 
 static void usage(FILE *f)
@@ -47,21 +48,21 @@ static void usage(FILE *f)
 }
 
 static void print_opts(FILE *f, const char *cmd, const char *use, const struct cli_opt *opts,
-		       size_t n)
+                       size_t n)
 {
 	fprintf(f, "usage: dancu %s %s\n\noptions:\n", cmd, use);
 	for (size_t i = 0; i < n; i++) {
 		const char *arg = opts[i].type == OPT_FLAG     ? ""
-				  : opts[i].type == OPT_STR    ? " TEXT"
-				  : opts[i].type == OPT_DATE   ? " YYYY-MM-DD"
-				  : opts[i].type == OPT_DOUBLE ? " NUMBER"
-							       : " N";
+		                  : opts[i].type == OPT_STR    ? " TEXT"
+		                  : opts[i].type == OPT_DATE   ? " YYYY-MM-DD"
+		                  : opts[i].type == OPT_DOUBLE ? " NUMBER"
+		                                               : " N";
 		fprintf(f, "  --%s%s\n      %s\n", opts[i].name, arg, opts[i].help);
 	}
 }
 
 int dc__cli_parse(const char *cmd, const char *use, const struct cli_opt *opts, size_t nopts,
-		  int argc, char **argv, char **pos, size_t maxpos, size_t *npos)
+                  int argc, char **argv, char **pos, size_t maxpos, size_t *npos)
 {
 	*npos = 0;
 	for (int i = 0; i < argc; i++) {
@@ -86,8 +87,8 @@ int dc__cli_parse(const char *cmd, const char *use, const struct cli_opt *opts, 
 			if (strlen(opts[k].name) == nlen && !strncmp(opts[k].name, name, nlen))
 				o = &opts[k];
 		if (!o) {
-			fprintf(stderr, "dancu %s: unknown option '--%.*s' (see --help)\n", cmd, (int)nlen,
-				name);
+			fprintf(stderr, "dancu %s: unknown option '--%.*s' (see --help)\n", cmd,
+			        (int)nlen, name);
 			return 2;
 		}
 		if (o->type == OPT_FLAG) {
@@ -114,8 +115,9 @@ int dc__cli_parse(const char *cmd, const char *use, const struct cli_opt *opts, 
 			unsigned long long x;
 			if (dc_parse_uint(v, strlen(v), (unsigned long long)o->max, &x) ||
 			    (double)x < o->min) {
-				fprintf(stderr, "dancu %s: --%s must be a whole number from %.0f to %.0f\n",
-					cmd, o->name, o->min, o->max);
+				fprintf(stderr,
+				        "dancu %s: --%s must be a whole number from %.0f to %.0f\n",
+				        cmd, o->name, o->min, o->max);
 				return 2;
 			}
 			*(uint64_t *)o->dest = x;
@@ -125,8 +127,8 @@ int dc__cli_parse(const char *cmd, const char *use, const struct cli_opt *opts, 
 			char *end;
 			double x = strtod(v, &end);
 			if (*v == '\0' || *end != '\0' || !(x >= o->min && x <= o->max)) {
-				fprintf(stderr, "dancu %s: --%s must be a number from %g to %g\n", cmd,
-					o->name, o->min, o->max);
+				fprintf(stderr, "dancu %s: --%s must be a number from %g to %g\n",
+				        cmd, o->name, o->min, o->max);
 				return 2;
 			}
 			*(double *)o->dest = x;
@@ -135,7 +137,8 @@ int dc__cli_parse(const char *cmd, const char *use, const struct cli_opt *opts, 
 		case OPT_DATE:
 			if (dc_date_parse(v, strlen(v), (struct dc_date *)o->dest) ||
 			    dc_date_precision((struct dc_date *)o->dest) != DC_DATE_DAY) {
-				fprintf(stderr, "dancu %s: --%s must be a date YYYY-MM-DD\n", cmd, o->name);
+				fprintf(stderr, "dancu %s: --%s must be a date YYYY-MM-DD\n", cmd,
+				        o->name);
 				return 2;
 			}
 			break;
@@ -162,8 +165,8 @@ int dc__cli_store(const char *db, const char *pg, const struct dc_units *u, stru
 	const char *target = pg ? pg : db ? db : "dancu.db";
 	int rc = dc_store_open(target, u, out, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "dancu: cannot open the store %s: %s%s%s\n", pg ? "(PostgreSQL)" : target,
-			dc_strerror(rc), err[0] ? ": " : "", err);
+		fprintf(stderr, "dancu: cannot open the store %s: %s%s%s\n",
+		        pg ? "(PostgreSQL)" : target, dc_strerror(rc), err[0] ? ": " : "", err);
 		return 1;
 	}
 	return 0;

@@ -20,17 +20,17 @@
 #define CHUNK (1u << 20)
 
 struct dc_csv {
-	int fd;           /* -1 for memory input */
-	const char *mem;  /* memory input */
+	int fd;          /* -1 for memory input */
+	const char *mem; /* memory input */
 	size_t mem_len, mem_off;
-	char *buf;        /* cap bytes + 1 for a terminator */
+	char *buf; /* cap bytes + 1 for a terminator */
 	size_t cap;
-	size_t start;     /* first unparsed byte */
-	size_t end;       /* bytes of valid data */
+	size_t start; /* first unparsed byte */
+	size_t end;   /* bytes of valid data */
 	int eof;
-	uint64_t line;    /* physical line of buf[start] */
+	uint64_t line;     /* physical line of buf[start] */
 	uint64_t consumed; /* bytes before buf[0] */
-	int first;        /* BOM check pending */
+	int first;         /* BOM check pending */
 	const char *err;
 };
 
@@ -141,7 +141,7 @@ enum parse { P_ROW, P_MORE, P_BAD };
  * or P_BAD sets *next to the first byte after the record (after its line
  * ending) and *lines to the physical lines it spans. */
 static enum parse parse_record(struct dc_csv *r, struct dc_csv_row *row, size_t *next,
-			       uint64_t *lines)
+                               uint64_t *lines)
 {
 	char *b = r->buf;
 	size_t i = r->start, end = r->end;

@@ -7,8 +7,8 @@
 const char *dc_strerror(int rc)
 {
 	switch (rc) {
-#define DC__ERR_DESC(name, value, code, http, desc)                                               \
-	case value:                                                                               \
+#define DC__ERR_DESC(name, value, code, http, desc) \
+	case value:                                 \
 		return desc;
 		DC_ERRORS(DC__ERR_DESC)
 #undef DC__ERR_DESC
@@ -20,8 +20,8 @@ const char *dc_strerror(int rc)
 const char *dc_err_code(int rc)
 {
 	switch (rc) {
-#define DC__ERR_CODE(name, value, code, http, desc)                                               \
-	case value:                                                                               \
+#define DC__ERR_CODE(name, value, code, http, desc) \
+	case value:                                 \
 		return code;
 		DC_ERRORS(DC__ERR_CODE)
 #undef DC__ERR_CODE
@@ -33,8 +33,8 @@ const char *dc_err_code(int rc)
 int dc_err_http_status(int rc)
 {
 	switch (rc) {
-#define DC__ERR_HTTP(name, value, code, http, desc)                                               \
-	case value:                                                                               \
+#define DC__ERR_HTTP(name, value, code, http, desc) \
+	case value:                                 \
 		return http;
 		DC_ERRORS(DC__ERR_HTTP)
 #undef DC__ERR_HTTP

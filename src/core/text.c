@@ -81,15 +81,15 @@ static int decode(const char *s, size_t n, utf8proc_option_t opts, int32_t **out
 {
 	if (!dc_text_valid_utf8(s, n))
 		return DC_ERR_INVALID;
-	ssize_t need = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, NULL, 0,
-					  opts);
+	ssize_t need =
+	        utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, NULL, 0, opts);
 	if (need < 0)
 		return DC_ERR_INVALID;
 	int32_t *buf = malloc(sizeof(int32_t) * ((size_t)need + 1));
 	if (!buf)
 		return DC_ERR_NOMEM;
-	ssize_t got = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, buf, need,
-					 opts);
+	ssize_t got = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, buf,
+	                                 need, opts);
 	if (got < 0 || got > need) {
 		free(buf);
 		return DC_ERR_INVALID;
@@ -114,8 +114,8 @@ static int emit(int32_t *buf, ssize_t n, struct dc_buf *out, int reorder)
 	ssize_t m = utf8proc_reencode(buf, n, UTF8PROC_STABLE);
 	utf8proc_uint8_t *nfc = NULL;
 	ssize_t k = m < 0 ? -1
-			  : utf8proc_map((const utf8proc_uint8_t *)buf, m, &nfc,
-					 UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	                  : utf8proc_map((const utf8proc_uint8_t *)buf, m, &nfc,
+	                                 UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 	rc = k < 0 ? DC_ERR_INVALID : dc_buf_add(out, nfc, (size_t)k);
 	free(nfc);
 	free(buf);

@@ -97,8 +97,8 @@ static char *dup_text(const unsigned char *p, size_t n)
 }
 
 /* The type prefixes a name may carry, as ASCII keys (lower case, no marks). */
-static const char *const type_prefixes[] = {"thanh pho ", "tinh ", "tp. ", "tp ", "phuong ",
-					    "xa ", "dac khu "};
+static const char *const type_prefixes[] = {"thanh pho ", "tinh ", "tp. ",    "tp ",
+                                            "phuong ",    "xa ",   "dac khu "};
 
 /* Builds both keys of name with any type prefix removed. */
 static int make_keys(const char *name, size_t n, struct keyed *k)
@@ -193,9 +193,9 @@ static int parse_units(struct dc_units *u, char *text)
 		memcpy(c->province_code, f[0], 3);
 		c->name = f[4];
 		c->name_en = f[5];
-		c->type = !strcmp(f[6], "Ward")	     ? DC_COMMUNE_WARD
-			  : !strcmp(f[6], "Commune") ? DC_COMMUNE_COMMUNE
-						     : DC_COMMUNE_SPECIAL;
+		c->type = !strcmp(f[6], "Ward")      ? DC_COMMUNE_WARD
+		          : !strcmp(f[6], "Commune") ? DC_COMMUNE_COMMUNE
+		                                     : DC_COMMUNE_SPECIAL;
 	}
 	qsort(u->provinces, u->nprov, sizeof(*u->provinces), cmp_province);
 	qsort(u->communes, u->ncomm, sizeof(*u->communes), cmp_commune);
@@ -317,7 +317,7 @@ const struct dc_commune *dc_units_commune_at(const struct dc_units *u, size_t i)
 
 const struct dc_province *dc_units_province(const struct dc_units *u, const char *code, size_t n)
 {
-	struct dc_province key;
+	struct dc_province key = {0};
 	if (n != 2)
 		return NULL;
 	memcpy(key.code, code, 2);
@@ -327,7 +327,7 @@ const struct dc_province *dc_units_province(const struct dc_units *u, const char
 
 const struct dc_commune *dc_units_commune(const struct dc_units *u, const char *code, size_t n)
 {
-	struct dc_commune key;
+	struct dc_commune key = {0};
 	if (n != 5)
 		return NULL;
 	memcpy(key.code, code, 5);
@@ -338,8 +338,8 @@ const struct dc_commune *dc_units_commune(const struct dc_units *u, const char *
 /* Finds entries whose keys equal the query's: exact normalised matches if any,
  * else ASCII matches. Writes indexes into out; returns the count. */
 static size_t match(const struct keyed *keys, size_t n, const char *name, size_t len,
-		    const struct dc_units *u, const struct dc_province *restrict_to, size_t *out,
-		    size_t max)
+                    const struct dc_units *u, const struct dc_province *restrict_to, size_t *out,
+                    size_t max)
 {
 	struct keyed q = {NULL, NULL};
 	size_t found = 0;
@@ -366,7 +366,7 @@ cleanup:
 }
 
 const struct dc_province *dc_units_province_by_name(const struct dc_units *u, const char *name,
-						    size_t n)
+                                                    size_t n)
 {
 	size_t idx;
 	if (match(u->pkeys, u->nprov, name, n, u, NULL, &idx, 1) == 0)
@@ -375,7 +375,8 @@ const struct dc_province *dc_units_province_by_name(const struct dc_units *u, co
 }
 
 size_t dc_units_commune_by_name(const struct dc_units *u, const struct dc_province *province,
-				const char *name, size_t n, const struct dc_commune **out, size_t max)
+                                const char *name, size_t n, const struct dc_commune **out,
+                                size_t max)
 {
 	size_t idx[64];
 	size_t found = match(u->ckeys, u->ncomm, name, n, u, province, idx, DC_ARRAY_LEN(idx));
@@ -385,7 +386,7 @@ size_t dc_units_commune_by_name(const struct dc_units *u, const struct dc_provin
 }
 
 const struct dc_province *dc_units_pin_prefix(const struct dc_units *u, int prefix,
-					      const char **old_name_out)
+                                              const char **old_name_out)
 {
 	for (size_t i = 0; i < u->npref; i++)
 		if (u->prefixes[i].prefix == prefix) {
@@ -397,7 +398,7 @@ const struct dc_province *dc_units_pin_prefix(const struct dc_units *u, int pref
 }
 
 size_t dc_units_prefixes_of(const struct dc_units *u, const struct dc_province *p, int *out,
-			    size_t max)
+                            size_t max)
 {
 	size_t n = 0;
 	size_t pi = (size_t)(p - u->provinces);

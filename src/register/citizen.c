@@ -10,21 +10,20 @@
 
 #include "core/internal.h"
 
-static const char *const columns[] = {
-	DC_CITIZEN_FIXED_COLUMNS,
+static const char *const columns[] = {DC_CITIZEN_FIXED_COLUMNS,
 #define DC__CITIZEN_NAME(name, group, max) #name,
-	DC_CITIZEN_TEXT_FIELDS(DC__CITIZEN_NAME)
+                                      DC_CITIZEN_TEXT_FIELDS(DC__CITIZEN_NAME)
 #undef DC__CITIZEN_NAME
 };
 
 static const size_t text_max[] = {
 #define DC__CITIZEN_MAX(name, group, max) max,
-	DC_CITIZEN_TEXT_FIELDS(DC__CITIZEN_MAX)
+        DC_CITIZEN_TEXT_FIELDS(DC__CITIZEN_MAX)
 #undef DC__CITIZEN_MAX
 };
 
 _Static_assert(DC_ARRAY_LEN(columns) == DC_CITIZEN_NFIXED + DC_ARRAY_LEN(text_max),
-	       "fixed column count out of date");
+               "fixed column count out of date");
 
 size_t dc_citizen_ncolumns(void)
 {
@@ -39,7 +38,7 @@ const char *dc_citizen_column(size_t i)
 size_t dc_citizen_column_max(size_t i)
 {
 	return i >= DC_CITIZEN_NFIXED && i < DC_ARRAY_LEN(columns) ? text_max[i - DC_CITIZEN_NFIXED]
-								    : 0;
+	                                                           : 0;
 }
 
 int dc_citizen_column_index(const char *name, size_t n)
@@ -53,9 +52,9 @@ int dc_citizen_column_index(const char *name, size_t n)
 const char **dc_citizen_text_field(struct dc_citizen *c, size_t i)
 {
 	size_t k = DC_CITIZEN_NFIXED;
-#define DC__CITIZEN_PTR(name, group, max)                                                         \
-	if (i == k)                                                                               \
-		return &c->name;                                                                  \
+#define DC__CITIZEN_PTR(name, group, max) \
+	if (i == k)                       \
+		return &c->name;          \
 	k++;
 	DC_CITIZEN_TEXT_FIELDS(DC__CITIZEN_PTR)
 #undef DC__CITIZEN_PTR
@@ -143,9 +142,9 @@ int dc_citizen_get(const struct dc_citizen *c, size_t i, struct dc_buf *out)
 	case 1:
 		return dc_buf_add(out, iso, dc_date_iso(&c->dob, iso));
 	case 2:
-		return c->sex == DC_SEX_MALE ? dc_buf_adds(out, "M")
+		return c->sex == DC_SEX_MALE     ? dc_buf_adds(out, "M")
 		       : c->sex == DC_SEX_FEMALE ? dc_buf_adds(out, "F")
-						 : dc_buf_error(out);
+		                                 : dc_buf_error(out);
 	case 3:
 		return dc_buf_adds(out, dc_citizen_status_name(c->status));
 	case 4:
@@ -165,7 +164,7 @@ int dc_relation_valid(const char *code, size_t n)
 {
 	static const char *const rel[] = {
 #define DC__REL(code_, vi, en) #code_,
-		DC_RELATIONS(DC__REL)
+	        DC_RELATIONS(DC__REL)
 #undef DC__REL
 	};
 	for (size_t i = 0; i < DC_ARRAY_LEN(rel); i++)

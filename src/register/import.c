@@ -111,9 +111,9 @@ struct imp {
 	const struct dc_units *units;
 	const struct dc_import_opts *opts;
 	struct dc_import_result *res;
-	struct dc_pool pool;    /* per row */
-	struct dc_buf scratch;  /* text cleaning */
-	struct dc_buf line;     /* report lines */
+	struct dc_pool pool;   /* per row */
+	struct dc_buf scratch; /* text cleaning */
+	struct dc_buf line;    /* report lines */
 	struct seen seen;
 	int colmap[DC_CSV_MAX_FIELDS]; /* CSV column → citizen column, -1 unknown */
 	size_t ncols;
@@ -155,8 +155,8 @@ static void progress(struct imp *im, uint64_t offset, int final)
 		bar[i] = i < fill ? '#' : '.';
 	bar[30] = '\0';
 	fprintf(f, "\rimport [%s] %3d%%  %llu rows  %.0f rows/s  %llu rejected ", bar,
-		(int)(frac * 100), (unsigned long long)im->res->rows,
-		el > 0 ? (double)im->res->rows / el : 0.0, (unsigned long long)im->res->rejected);
+	        (int)(frac * 100), (unsigned long long)im->res->rows,
+	        el > 0 ? (double)im->res->rows / el : 0.0, (unsigned long long)im->res->rejected);
 	if (final)
 		fputc('\n', f);
 	fflush(f);
@@ -182,8 +182,9 @@ static int already_clean(const unsigned char *s, size_t n)
 			i++;
 			continue;
 		}
-		if (c == 0xE1 && i + 2 < n && (s[i + 1] == 0xB8 || s[i + 1] == 0xB9 || s[i + 1] == 0xBA ||
-					       s[i + 1] == 0xBB)) { /* U+1E00–U+1EFF */
+		if (c == 0xE1 && i + 2 < n &&
+		    (s[i + 1] == 0xB8 || s[i + 1] == 0xB9 || s[i + 1] == 0xBA ||
+		     s[i + 1] == 0xBB)) { /* U+1E00–U+1EFF */
 			i += 2;
 			continue;
 		}
@@ -204,13 +205,13 @@ static void add_hit(struct dc_rule_hit *hits, size_t *n, enum dc_rule_id id, con
 /* Sets column col of c from a raw value, cleaning text. Format problems
  * become rule hits. */
 static int set_field(struct imp *im, struct dc_citizen *c, int col, const char *v, size_t n,
-		     struct dc_rule_hit *hits, size_t *nhits)
+                     struct dc_rule_hit *hits, size_t *nhits)
 {
 	if (col >= DC_CITIZEN_NFIXED && n && !already_clean((const unsigned char *)v, n)) {
 		dc_buf_reset(&im->scratch);
 		if (dc_text_clean(v, n, &im->scratch) == DC_OK) {
 			char *t = dc_pool_strndup(&im->pool, im->scratch.ptr ? im->scratch.ptr : "",
-						  im->scratch.len);
+			                          im->scratch.len);
 			if (!t)
 				return DC_ERR_NOMEM;
 			v = t;
@@ -262,7 +263,7 @@ static int find_parent(struct imp *im, const char *pin, struct dc_citizen *out, 
 }
 
 static void report_hits(struct imp *im, uint64_t line, const struct dc_citizen *c,
-			const struct dc_rule_hit *hits, size_t n, int rejected)
+                        const struct dc_rule_hit *hits, size_t n, int rejected)
 {
 	FILE *f = im->opts->report;
 	for (size_t i = 0; i < n && i < MAX_HITS; i++) {
@@ -273,11 +274,12 @@ static void report_hits(struct imp *im, uint64_t line, const struct dc_citizen *
 		dc_buf_reset(&im->line);
 		dc_buf_addf(&im->line, "{\"line\":%llu,\"pin\":\"", (unsigned long long)line);
 		dc_buf_add_json_str(&im->line, c->pin.d, strlen(c->pin.d));
-		dc_buf_addf(&im->line,
-			    "\",\"rule\":\"%s\",\"severity\":\"%s\",\"field\":\"%s\",\"row\":\"%s\","
-			    "\"message_en\":\"",
-			    r->code, r->severity == DC_RULE_ERROR ? "error" : "warning",
-			    hits[i].field ? hits[i].field : "", rejected ? "rejected" : "accepted");
+		dc_buf_addf(
+		        &im->line,
+		        "\",\"rule\":\"%s\",\"severity\":\"%s\",\"field\":\"%s\",\"row\":\"%s\","
+		        "\"message_en\":\"",
+		        r->code, r->severity == DC_RULE_ERROR ? "error" : "warning",
+		        hits[i].field ? hits[i].field : "", rejected ? "rejected" : "accepted");
 		dc_buf_add_json_str(&im->line, r->message_en, strlen(r->message_en));
 		dc_buf_adds(&im->line, "\",\"message_vi\":\"");
 		dc_buf_add_json_str(&im->line, r->message_vi, strlen(r->message_vi));
@@ -326,7 +328,7 @@ static int flush(struct imp *im)
 		return DC_OK;
 	if (im->writing)
 		rc = dc_store_batch_add_many(im->store, im->batch, im->chunk, im->nchunk,
-					     im->chunk_ins);
+		                             im->chunk_ins);
 	for (size_t r = 0; r < im->nchunk && rc == DC_OK && im->writing; r++) {
 		struct dc_citizen *c = &im->chunk[r];
 		if (im->chunk_ins[r]) {
@@ -357,7 +359,7 @@ static int flush(struct imp *im)
 
 /* Gate and queue one parsed row. */
 static int process(struct imp *im, struct dc_citizen *c, uint64_t line, struct dc_rule_hit *hits,
-		   size_t nhits)
+                   size_t nhits)
 {
 	struct dc_rule_ctx ctx = {im->units, im->opts->today, NULL, NULL};
 	struct dc_citizen father, mother;
@@ -371,13 +373,15 @@ static int process(struct imp *im, struct dc_citizen *c, uint64_t line, struct d
 				return rc;
 			if (found)
 				nhits += dc_rules_check_parent(c, &father, 1, hits + nhits,
-							       nhits < MAX_HITS ? MAX_HITS - nhits : 0);
+				                               nhits < MAX_HITS ? MAX_HITS - nhits
+				                                                : 0);
 			rc = find_parent(im, c->mother_pin, &mother, &found);
 			if (rc)
 				return rc;
 			if (found)
 				nhits += dc_rules_check_parent(c, &mother, 0, hits + nhits,
-							       nhits < MAX_HITS ? MAX_HITS - nhits : 0);
+				                               nhits < MAX_HITS ? MAX_HITS - nhits
+				                                                : 0);
 		}
 	}
 	size_t shown = nhits < MAX_HITS ? nhits : MAX_HITS;
@@ -416,13 +420,13 @@ static int read_header(struct imp *im, const struct dc_csv_row *row)
 		int col = dc_citizen_column_index(name, n);
 		if (col < 0) {
 			snprintf(im->res->error, sizeof(im->res->error),
-				 "unknown column \"%.*s\" in the header (column %zu)", (int)(n > 60 ? 60 : n),
-				 name, i + 1);
+			         "unknown column \"%.*s\" in the header (column %zu)",
+			         (int)(n > 60 ? 60 : n), name, i + 1);
 			return DC_ERR_INVALID;
 		}
 		if (have[col]) {
-			snprintf(im->res->error, sizeof(im->res->error), "column \"%s\" appears twice",
-				 dc_citizen_column((size_t)col));
+			snprintf(im->res->error, sizeof(im->res->error),
+			         "column \"%s\" appears twice", dc_citizen_column((size_t)col));
 			return DC_ERR_INVALID;
 		}
 		have[col] = 1;
@@ -433,7 +437,7 @@ static int read_header(struct imp *im, const struct dc_csv_row *row)
 		int col = dc_citizen_column_index(required[i], strlen(required[i]));
 		if (!have[col]) {
 			snprintf(im->res->error, sizeof(im->res->error),
-				 "required column \"%s\" is missing from the header", required[i]);
+			         "required column \"%s\" is missing from the header", required[i]);
 			return DC_ERR_INVALID;
 		}
 	}
@@ -466,7 +470,7 @@ static int run_csv(struct imp *im, int fd)
 		if (got == DC_ERR_INVALID) {
 			if (header) {
 				snprintf(im->res->error, sizeof(im->res->error), "header: %s",
-					 dc_csv_errmsg(r));
+				         dc_csv_errmsg(r));
 				rc = DC_ERR_INVALID;
 				break;
 			}
@@ -495,14 +499,16 @@ static int run_csv(struct imp *im, int fd)
 		dc_pool_clear(&im->pool);
 		im->res->rows++;
 		for (size_t i = 0; i < row->nfields && rc == DC_OK; i++)
-			rc = set_field(im, &c, im->colmap[i], row->fields[i], row->lens[i], hits, &nhits);
+			rc = set_field(im, &c, im->colmap[i], row->fields[i], row->lens[i], hits,
+			               &nhits);
 		if (rc == DC_OK)
 			rc = process(im, &c, row->line, hits, nhits);
 		if ((im->res->rows & 0xfff) == 0)
 			progress(im, dc_csv_offset(r), 0);
 	}
 	if (rc == DC_OK && header) {
-		snprintf(im->res->error, sizeof(im->res->error), "the file is empty (no header line)");
+		snprintf(im->res->error, sizeof(im->res->error),
+		         "the file is empty (no header line)");
 		rc = DC_ERR_INVALID;
 	}
 	if (r)
@@ -528,8 +534,7 @@ static int jsonl_row(struct imp *im, const char *text, size_t n, uint64_t line)
 	}
 	memset(&c, 0, sizeof(c));
 	dc_pool_clear(&im->pool);
-	json_object_foreach(o, key, val)
-	{
+	json_object_foreach (o, key, val) {
 		int col = dc_citizen_column_index(key, strlen(key));
 		if (col < 0 || !(json_is_string(val) || json_is_null(val))) {
 			json_decref(o);
@@ -543,12 +548,12 @@ static int jsonl_row(struct imp *im, const char *text, size_t n, uint64_t line)
 			return malformed(im, line);
 		}
 	im->res->rows++;
-	json_object_foreach(o, key, val)
-	{
+	json_object_foreach (o, key, val) {
 		if (json_is_null(val) || rc)
 			continue;
 		int col = dc_citizen_column_index(key, strlen(key));
-		const char *v = dc_pool_strndup(&im->pool, json_string_value(val), json_string_length(val));
+		const char *v =
+		        dc_pool_strndup(&im->pool, json_string_value(val), json_string_length(val));
 		if (!v)
 			rc = DC_ERR_NOMEM;
 		else
@@ -596,13 +601,14 @@ static int run_jsonl(struct imp *im, int fd)
 static enum dc_import_format detect(const char *path)
 {
 	size_t n = strlen(path);
-	if ((n > 6 && !strcmp(path + n - 6, ".jsonl")) || (n > 7 && !strcmp(path + n - 7, ".ndjson")))
+	if ((n > 6 && !strcmp(path + n - 6, ".jsonl")) ||
+	    (n > 7 && !strcmp(path + n - 7, ".ndjson")))
 		return DC_IMPORT_JSONL;
 	return DC_IMPORT_CSV;
 }
 
 int dc_import(struct dc_store *s, const struct dc_units *u, const struct dc_import_opts *opts,
-	      struct dc_import_result *res)
+              struct dc_import_result *res)
 {
 	struct imp im;
 	int fd = -1, rc, in_tx = 0;
@@ -638,7 +644,7 @@ int dc_import(struct dc_store *s, const struct dc_units *u, const struct dc_impo
 	}
 	if (fd < 0) {
 		snprintf(res->error, sizeof(res->error), "cannot open %s: %s", opts->path,
-			 strerror(errno));
+		         strerror(errno));
 		rc = DC_ERR_IO;
 		goto cleanup;
 	}
@@ -679,7 +685,7 @@ cleanup:
 		dc_store_rollback(s);
 	if (rc && rc != DC_ERR_RULE && !res->error[0])
 		snprintf(res->error, sizeof(res->error), "%s: %s", dc_strerror(rc),
-			 dc_store_errmsg(s));
+		         dc_store_errmsg(s));
 	if (fd >= 0)
 		close(fd);
 	free(im.seen.slots);

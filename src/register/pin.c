@@ -52,7 +52,8 @@ void dc_pin_decode(const struct dc_pin *pin, const struct dc_units *units, struc
 
 int dc_pin_make(int prefix, int birth_year, enum dc_sex sex, unsigned random6, struct dc_pin *out)
 {
-	if (prefix < 0 || prefix > 999 || birth_year < 1900 || birth_year > 2399 || random6 > 999999)
+	if (prefix < 0 || prefix > 999 || birth_year < 1900 || birth_year > 2399 ||
+	    random6 > 999999)
 		return DC_ERR_INVALID;
 	if (sex != DC_SEX_MALE && sex != DC_SEX_FEMALE)
 		return DC_ERR_INVALID;

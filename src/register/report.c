@@ -54,10 +54,11 @@ static int by_province(struct dc_db *db, const struct dc_units *u, struct dc_buf
 	int64_t *counts = calloc(np + 1, sizeof(*counts));
 	struct dc_stmt *st = NULL;
 	int rc = counts ? dc_db_prepare(db,
-					"SELECT perm_commune, count(*) FROM citizen WHERE status = 'alive' "
-					"GROUP BY perm_commune",
-					&st)
-			: DC_ERR_NOMEM;
+	                                "SELECT perm_commune, count(*) FROM citizen WHERE status = "
+	                                "'alive' "
+	                                "GROUP BY perm_commune",
+	                                &st)
+	                : DC_ERR_NOMEM;
 	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
 		size_t n;
 		const char *code = dc_stmt_text(st, 0, &n);
@@ -78,7 +79,8 @@ static int by_province(struct dc_db *db, const struct dc_units *u, struct dc_buf
 			dc_buf_add_json_str(out, p->name, strlen(p->name));
 			dc_buf_addf(out, "\",\"alive\":%lld}", (long long)counts[i]);
 		}
-		dc_buf_addf(out, "],\"alive_without_permanent_residence\":%lld", (long long)counts[np]);
+		dc_buf_addf(out, "],\"alive_without_permanent_residence\":%lld",
+		            (long long)counts[np]);
 	}
 	dc_stmt_finalize(st);
 	free(counts);
@@ -91,10 +93,11 @@ static int age_bands(struct dc_db *db, const struct dc_date *today, struct dc_bu
 	static const int edges[] = {0, 6, 14, 18, 25, 40, 60, 80};
 	int64_t counts[DC_ARRAY_LEN(edges)] = {0};
 	struct dc_stmt *st = NULL;
-	int rc = dc_db_prepare(db,
-			       "SELECT CAST(substr(dob, 1, 4) AS INTEGER) AS y, count(*) FROM citizen "
-			       "WHERE status = 'alive' GROUP BY y",
-			       &st);
+	int rc = dc_db_prepare(
+	        db,
+	        "SELECT CAST(substr(dob, 1, 4) AS INTEGER) AS y, count(*) FROM citizen "
+	        "WHERE status = 'alive' GROUP BY y",
+	        &st);
 	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
 		int64_t age = today->year - dc_stmt_int64(st, 0);
 		size_t band = 0;
@@ -110,7 +113,7 @@ static int age_bands(struct dc_db *db, const struct dc_date *today, struct dc_bu
 		for (size_t i = 0; i < DC_ARRAY_LEN(edges); i++) {
 			if (i + 1 < DC_ARRAY_LEN(edges))
 				dc_buf_addf(out, "%s\"%d-%d\":%lld", i ? "," : "", edges[i],
-					    edges[i + 1] - 1, (long long)counts[i]);
+				            edges[i + 1] - 1, (long long)counts[i]);
 			else
 				dc_buf_addf(out, ",\"%d+\":%lld", edges[i], (long long)counts[i]);
 		}
@@ -121,31 +124,35 @@ static int age_bands(struct dc_db *db, const struct dc_date *today, struct dc_bu
 }
 
 int dc_report_summary(struct dc_store *s, const struct dc_units *u, const struct dc_date *today,
-		      struct dc_buf *out)
+                      struct dc_buf *out)
 {
 	struct dc_db *db = dc_store_db(s);
 	int64_t total = 0, households = 0, events = 0;
 	int rc = scalar(db, "SELECT count(*) FROM citizen", &total);
 	if (rc == DC_OK)
 		rc = scalar(db,
-			    "SELECT count(DISTINCT household_id) FROM citizen WHERE household_id IS NOT "
-			    "NULL",
-			    &households);
+		            "SELECT count(DISTINCT household_id) FROM citizen WHERE household_id "
+		            "IS NOT "
+		            "NULL",
+		            &households);
 	if (rc == DC_OK)
 		rc = scalar(db, "SELECT count(*) FROM event", &events);
 	if (rc)
 		return rc;
 	dc_buf_addf(out,
-		    "{\"backend\":\"%s\",\"citizens\":%lld,\"households\":%lld,\"events\":%lld,"
-		    "\"by_status\":",
-		    dc_store_backend(s), (long long)total, (long long)households, (long long)events);
-	rc = grouped(db, "SELECT status, count(*) FROM citizen GROUP BY status ORDER BY status", out);
+	            "{\"backend\":\"%s\",\"citizens\":%lld,\"households\":%lld,\"events\":%lld,"
+	            "\"by_status\":",
+	            dc_store_backend(s), (long long)total, (long long)households,
+	            (long long)events);
+	rc = grouped(db, "SELECT status, count(*) FROM citizen GROUP BY status ORDER BY status",
+	             out);
 	if (rc == DC_OK) {
 		dc_buf_adds(out, ",\"by_sex\":");
-		rc = grouped(db,
-			     "SELECT sex, count(*) FROM citizen WHERE status = 'alive' GROUP BY sex "
-			     "ORDER BY sex",
-			     out);
+		rc = grouped(
+		        db,
+		        "SELECT sex, count(*) FROM citizen WHERE status = 'alive' GROUP BY sex "
+		        "ORDER BY sex",
+		        out);
 	}
 	if (rc == DC_OK) {
 		dc_buf_adds(out, ",\"age_bands\":");

@@ -16,20 +16,19 @@
 
 static const struct dc_rule rules[] = {
 #define DC__RULE_ROW(id, code, sev, dim, vi, en) {DC_RULE_##id, code, DC_RULE_##sev, dim, vi, en},
-	DC_RULES(DC__RULE_ROW)
+        DC_RULES(DC__RULE_ROW)
 #undef DC__RULE_ROW
 };
 
 /* The 54 ethnic groups of Viet Nam (General Statistics Office list), NFC. */
 static const char *const ethnicities[] = {
-	"Kinh",     "Tày",       "Thái",     "Mường",   "Khmer",     "Hoa",      "Nùng",
-	"H'Mông",   "Dao",       "Gia Rai",  "Ê Đê",    "Ba Na",     "Sán Chay", "Chăm",
-	"Cơ Ho",    "Xơ Đăng",   "Sán Dìu",  "Hrê",     "Ra Glai",   "Mnông",    "Thổ",
-	"Xtiêng",   "Khơ Mú",    "Bru Vân Kiều", "Cơ Tu", "Giáy",    "Tà Ôi",    "Mạ",
-	"Giẻ Triêng", "Co",      "Chơ Ro",   "Xinh Mun", "Hà Nhì",    "Chu Ru",   "Lào",
-	"La Chí",   "Kháng",     "Phù Lá",   "La Hủ",   "La Ha",     "Pà Thẻn",  "Lự",
-	"Ngái",     "Chứt",      "Lô Lô",    "Mảng",    "Cơ Lao",    "Bố Y",     "Cống",
-	"Si La",    "Pu Péo",    "Rơ Măm",   "Brâu",    "Ơ Đu",
+        "Kinh",    "Tày",     "Thái",    "Mường",  "Khmer",      "Hoa",    "Nùng",   "H'Mông",
+        "Dao",     "Gia Rai", "Ê Đê",    "Ba Na",  "Sán Chay",   "Chăm",   "Cơ Ho",  "Xơ Đăng",
+        "Sán Dìu", "Hrê",     "Ra Glai", "Mnông",  "Thổ",        "Xtiêng", "Khơ Mú", "Bru Vân Kiều",
+        "Cơ Tu",   "Giáy",    "Tà Ôi",   "Mạ",     "Giẻ Triêng", "Co",     "Chơ Ro", "Xinh Mun",
+        "Hà Nhì",  "Chu Ru",  "Lào",     "La Chí", "Kháng",      "Phù Lá", "La Hủ",  "La Ha",
+        "Pà Thẻn", "Lự",      "Ngái",    "Chứt",   "Lô Lô",      "Mảng",   "Cơ Lao", "Bố Y",
+        "Cống",    "Si La",   "Pu Péo",  "Rơ Măm", "Brâu",       "Ơ Đu",
 };
 _Static_assert(DC_ARRAY_LEN(ethnicities) == 54, "54 ethnic groups");
 
@@ -222,7 +221,8 @@ static void check_links(struct hitlist *h, const struct dc_citizen *c)
 	}
 }
 
-static void check_dates(struct hitlist *h, const struct dc_rule_ctx *ctx, const struct dc_citizen *c)
+static void check_dates(struct hitlist *h, const struct dc_rule_ctx *ctx,
+                        const struct dc_citizen *c)
 {
 	if (c->dob.year == 0) {
 		hit(h, DC_RULE_DOB_REQUIRED, "dob");
@@ -241,7 +241,8 @@ static void check_dates(struct hitlist *h, const struct dc_rule_ctx *ctx, const 
 		hit(h, DC_RULE_RESIDENCE_DEAD, "perm_since");
 }
 
-static void check_units(struct hitlist *h, const struct dc_rule_ctx *ctx, const struct dc_citizen *c)
+static void check_units(struct hitlist *h, const struct dc_rule_ctx *ctx,
+                        const struct dc_citizen *c)
 {
 	const char *communes[] = {c->perm_commune, c->temp_commune, c->cur_commune};
 	const char *names[] = {"perm_commune", "temp_commune", "cur_commune"};
@@ -268,7 +269,8 @@ static void check_codes(struct hitlist *h, const struct dc_citizen *c)
 		hit(h, DC_RULE_ETHNICITY, "ethnicity");
 	if (empty(c->household_id) != empty(c->head_relation))
 		hit(h, DC_RULE_HOUSEHOLD, "household_id");
-	if (!empty(c->head_relation) && !dc_relation_valid(c->head_relation, strlen(c->head_relation)))
+	if (!empty(c->head_relation) &&
+	    !dc_relation_valid(c->head_relation, strlen(c->head_relation)))
 		hit(h, DC_RULE_RELATION, "head_relation");
 	if (!empty(c->marital_status) && !valid_marital(c->marital_status))
 		hit(h, DC_RULE_MARITAL, "marital_status");
@@ -283,7 +285,7 @@ static void check_codes(struct hitlist *h, const struct dc_citizen *c)
 }
 
 size_t dc_rules_check_parent(const struct dc_citizen *child, const struct dc_citizen *parent,
-			     int is_father, struct dc_rule_hit *hits, size_t max)
+                             int is_father, struct dc_rule_hit *hits, size_t max)
 {
 	struct hitlist h = {hits, max, 0};
 	const char *field = is_father ? "father_pin" : "mother_pin";
@@ -292,11 +294,11 @@ size_t dc_rules_check_parent(const struct dc_citizen *child, const struct dc_cit
 		hit(&h, DC_RULE_PARENT_SEX, field);
 	if (parent->dob.year && child->dob.year) {
 		int full = dc_date_precision(&parent->dob) == DC_DATE_DAY &&
-			   dc_date_precision(&child->dob) == DC_DATE_DAY;
+		           dc_date_precision(&child->dob) == DC_DATE_DAY;
 		/* With a partial date, fire only when the parent is surely too
 		 * young: the year difference alone is under 12. */
 		int young = full ? dc_date_age(&parent->dob, &child->dob) < 12
-				 : child->dob.year - parent->dob.year < 12;
+		                 : child->dob.year - parent->dob.year < 12;
 		if (young)
 			hit(&h, DC_RULE_PARENT_YOUNG, field);
 	}
@@ -304,7 +306,7 @@ size_t dc_rules_check_parent(const struct dc_citizen *child, const struct dc_cit
 }
 
 size_t dc_rules_check(const struct dc_rule_ctx *ctx, const struct dc_citizen *c,
-		      struct dc_rule_hit *hits, size_t max)
+                      struct dc_rule_hit *hits, size_t max)
 {
 	struct hitlist h = {hits, max, 0};
 	check_text(&h, c);

@@ -37,7 +37,7 @@ struct dc_stmt {
 	int nparams;
 	char *vals[MAX_PARAMS];
 	PGresult *res;
-	int cur;   /* row being read; -1 before the first */
+	int cur; /* row being read; -1 before the first */
 	int nrows;
 	int executed;
 	int64_t changes;
@@ -212,7 +212,7 @@ static int p_step(struct dc_stmt *st)
 	struct dc_db *db = st->base.db;
 	if (!st->executed) {
 		st->res = PQexecPrepared(db->c, st->name, st->nparams,
-					 (const char *const *)st->vals, NULL, NULL, 0);
+		                         (const char *const *)st->vals, NULL, NULL, 0);
 		st->executed = 1;
 		ExecStatusType s = PQresultStatus(st->res);
 		if (s == PGRES_TUPLES_OK) {
@@ -294,8 +294,7 @@ static void p_finalize(struct dc_stmt *st)
 		return;
 	p_reset(st);
 	struct dc_db *db = st->base.db;
-	if (PQstatus(db->c) == CONNECTION_OK &&
-	    PQtransactionStatus(db->c) != PQTRANS_INERROR) {
+	if (PQstatus(db->c) == CONNECTION_OK && PQtransactionStatus(db->c) != PQTRANS_INERROR) {
 		char sql[48];
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
 		PQclear(PQexec(db->c, sql));
@@ -401,27 +400,27 @@ static const char *p_errmsg(struct dc_db *db)
 }
 
 const struct dc_db_ops dc_db_pg = {
-	.version = DC_DB_OPS_VERSION,
-	.name = "postgresql",
-	.open = p_open,
-	.close = p_close,
-	.exec = p_exec,
-	.prepare = p_prepare,
-	.bind_text = p_bind_text,
-	.bind_text_ref = p_bind_text, /* libpq sends at step time: copy anyway */
-	.bind_int64 = p_bind_int64,
-	.bind_null = p_bind_null,
-	.step = p_step,
-	.column_text = p_column_text,
-	.column_int64 = p_column_int64,
-	.column_is_null = p_column_is_null,
-	.column_count = p_column_count,
-	.reset = p_reset,
-	.finalize = p_finalize,
-	.changes = p_changes,
-	.copy_begin = p_copy_begin,
-	.copy_row = p_copy_row,
-	.copy_end = p_copy_end,
-	.errmsg = p_errmsg,
-	.migrate = p_migrate,
+        .version = DC_DB_OPS_VERSION,
+        .name = "postgresql",
+        .open = p_open,
+        .close = p_close,
+        .exec = p_exec,
+        .prepare = p_prepare,
+        .bind_text = p_bind_text,
+        .bind_text_ref = p_bind_text, /* libpq sends at step time: copy anyway */
+        .bind_int64 = p_bind_int64,
+        .bind_null = p_bind_null,
+        .step = p_step,
+        .column_text = p_column_text,
+        .column_int64 = p_column_int64,
+        .column_is_null = p_column_is_null,
+        .column_count = p_column_count,
+        .reset = p_reset,
+        .finalize = p_finalize,
+        .changes = p_changes,
+        .copy_begin = p_copy_begin,
+        .copy_row = p_copy_row,
+        .copy_end = p_copy_end,
+        .errmsg = p_errmsg,
+        .migrate = p_migrate,
 };

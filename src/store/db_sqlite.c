@@ -97,8 +97,8 @@ static int s_open(const char *target, struct dc_db **out)
 	db->base.ops = &dc_db_sqlite;
 	*out = db;
 	int rc = sqlite3_open_v2(target, &db->h,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                         NULL);
 	if (rc != SQLITE_OK) {
 		if (!db->h)
 			return DC_ERR_NOMEM;
@@ -107,8 +107,8 @@ static int s_open(const char *target, struct dc_db **out)
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, 5000);
 	return s_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-			  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
-			  "PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
+	                  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
+	                  "PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
 }
 
 static int s_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out)
@@ -151,15 +151,15 @@ static int s_bind_text(struct dc_stmt *st, int i, const char *s, size_t len)
 	if (!s)
 		return bind_rc(st, sqlite3_bind_null(st->st, param(st, i)));
 	return bind_rc(st, sqlite3_bind_text64(st->st, param(st, i), s, len, SQLITE_TRANSIENT,
-					       SQLITE_UTF8));
+	                                       SQLITE_UTF8));
 }
 
 static int s_bind_text_ref(struct dc_stmt *st, int i, const char *s, size_t len)
 {
 	if (!s)
 		return bind_rc(st, sqlite3_bind_null(st->st, param(st, i)));
-	return bind_rc(st, sqlite3_bind_text64(st->st, param(st, i), s, len, SQLITE_STATIC,
-					       SQLITE_UTF8));
+	return bind_rc(
+	        st, sqlite3_bind_text64(st->st, param(st, i), s, len, SQLITE_STATIC, SQLITE_UTF8));
 }
 
 static int s_bind_int64(struct dc_stmt *st, int i, int64_t v)
@@ -247,7 +247,7 @@ static int s_copy_row(struct dc_db *db, const char *const *vals, const size_t *l
 	for (int i = 0; i < db->copy_ncols; i++) {
 		if (vals[i])
 			sqlite3_bind_text64(db->copy, i + 1, vals[i], lens[i], SQLITE_STATIC,
-					    SQLITE_UTF8);
+			                    SQLITE_UTF8);
 		else
 			sqlite3_bind_null(db->copy, i + 1);
 	}
@@ -270,27 +270,27 @@ static const char *s_errmsg(struct dc_db *db)
 }
 
 const struct dc_db_ops dc_db_sqlite = {
-	.version = DC_DB_OPS_VERSION,
-	.name = "sqlite",
-	.open = s_open,
-	.close = s_close,
-	.exec = s_exec,
-	.prepare = s_prepare,
-	.bind_text = s_bind_text,
-	.bind_text_ref = s_bind_text_ref,
-	.bind_int64 = s_bind_int64,
-	.bind_null = s_bind_null,
-	.step = s_step,
-	.column_text = s_column_text,
-	.column_int64 = s_column_int64,
-	.column_is_null = s_column_is_null,
-	.column_count = s_column_count,
-	.reset = s_reset,
-	.finalize = s_finalize,
-	.changes = s_changes,
-	.copy_begin = s_copy_begin,
-	.copy_row = s_copy_row,
-	.copy_end = s_copy_end,
-	.errmsg = s_errmsg,
-	.migrate = s_migrate,
+        .version = DC_DB_OPS_VERSION,
+        .name = "sqlite",
+        .open = s_open,
+        .close = s_close,
+        .exec = s_exec,
+        .prepare = s_prepare,
+        .bind_text = s_bind_text,
+        .bind_text_ref = s_bind_text_ref,
+        .bind_int64 = s_bind_int64,
+        .bind_null = s_bind_null,
+        .step = s_step,
+        .column_text = s_column_text,
+        .column_int64 = s_column_int64,
+        .column_is_null = s_column_is_null,
+        .column_count = s_column_count,
+        .reset = s_reset,
+        .finalize = s_finalize,
+        .changes = s_changes,
+        .copy_begin = s_copy_begin,
+        .copy_row = s_copy_row,
+        .copy_end = s_copy_end,
+        .errmsg = s_errmsg,
+        .migrate = s_migrate,
 };

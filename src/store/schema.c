@@ -18,42 +18,46 @@ static int v1(enum dc__dialect d, struct dc_buf *o)
 	dc_buf_adds(o, "CREATE TABLE citizen (pin TEXT NOT NULL PRIMARY KEY");
 	for (size_t i = 1; i < dc_citizen_ncolumns(); i++)
 		dc_buf_addf(o, ", %s TEXT%s", dc_citizen_column(i),
-			    !strcmp(dc_citizen_column(i), "status") ? " NOT NULL DEFAULT 'alive'" : "");
-	dc_buf_addf(o, ", created_seq BIGINT NOT NULL, updated_seq BIGINT)%s;\n",
-		    "");
-	dc_buf_adds(o, "CREATE INDEX citizen_cmnd9 ON citizen (cmnd9) WHERE cmnd9 IS NOT NULL;\n"
-		       "CREATE INDEX citizen_household ON citizen (household_id) WHERE household_id "
-		       "IS NOT NULL;\n"
-		       "CREATE INDEX citizen_perm_commune ON citizen (perm_commune);\n");
-	dc_buf_addf(o,
-		    "CREATE TABLE event (seq %s, pin TEXT, kind TEXT NOT NULL, actor TEXT NOT NULL, "
-		    "reason TEXT, evidence TEXT, at_ms BIGINT NOT NULL, before_json TEXT, "
-		    "after_json TEXT);\n"
-		    "CREATE INDEX event_pin ON event (pin, seq) WHERE pin IS NOT NULL;\n",
-		    pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT");
+		            !strcmp(dc_citizen_column(i), "status") ? " NOT NULL DEFAULT 'alive'"
+		                                                    : "");
+	dc_buf_addf(o, ", created_seq BIGINT NOT NULL, updated_seq BIGINT)%s;\n", "");
+	dc_buf_adds(o,
+	            "CREATE INDEX citizen_cmnd9 ON citizen (cmnd9) WHERE cmnd9 IS NOT NULL;\n"
+	            "CREATE INDEX citizen_household ON citizen (household_id) WHERE household_id "
+	            "IS NOT NULL;\n"
+	            "CREATE INDEX citizen_perm_commune ON citizen (perm_commune);\n");
+	dc_buf_addf(
+	        o,
+	        "CREATE TABLE event (seq %s, pin TEXT, kind TEXT NOT NULL, actor TEXT NOT NULL, "
+	        "reason TEXT, evidence TEXT, at_ms BIGINT NOT NULL, before_json TEXT, "
+	        "after_json TEXT);\n"
+	        "CREATE INDEX event_pin ON event (pin, seq) WHERE pin IS NOT NULL;\n",
+	        pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT");
 	dc_buf_adds(o, "CREATE TABLE identifier (value TEXT NOT NULL PRIMARY KEY, kind INTEGER NOT "
-		       "NULL, pin TEXT NOT NULL, reason TEXT, at_ms BIGINT NOT NULL);\n"
-		       "CREATE INDEX identifier_pin ON identifier (pin);\n");
+	               "NULL, pin TEXT NOT NULL, reason TEXT, at_ms BIGINT NOT NULL);\n"
+	               "CREATE INDEX identifier_pin ON identifier (pin);\n");
 	/* A cancelled number is never given to anyone again (Law on
 	 * Identification Art. 12; Decree 70/2024 Art. 11 cl. 11). */
 	if (pg)
-		dc_buf_adds(o, "CREATE FUNCTION dc_pin_not_cancelled() RETURNS trigger LANGUAGE "
-			       "plpgsql AS $f$ BEGIN IF EXISTS (SELECT 1 FROM identifier WHERE value "
-			       "= NEW.pin) THEN RAISE EXCEPTION 'personal ID number % was cancelled "
-			       "and is never reused', NEW.pin USING ERRCODE = 'unique_violation'; "
-			       "END IF; RETURN NEW; END $f$;\n"
-			       "CREATE TRIGGER citizen_pin_not_cancelled BEFORE INSERT OR UPDATE OF "
-			       "pin ON citizen FOR EACH ROW EXECUTE FUNCTION "
-			       "dc_pin_not_cancelled();\n");
+		dc_buf_adds(o,
+		            "CREATE FUNCTION dc_pin_not_cancelled() RETURNS trigger LANGUAGE "
+		            "plpgsql AS $f$ BEGIN IF EXISTS (SELECT 1 FROM identifier WHERE value "
+		            "= NEW.pin) THEN RAISE EXCEPTION 'personal ID number % was cancelled "
+		            "and is never reused', NEW.pin USING ERRCODE = 'unique_violation'; "
+		            "END IF; RETURN NEW; END $f$;\n"
+		            "CREATE TRIGGER citizen_pin_not_cancelled BEFORE INSERT OR UPDATE OF "
+		            "pin ON citizen FOR EACH ROW EXECUTE FUNCTION "
+		            "dc_pin_not_cancelled();\n");
 	else
-		dc_buf_adds(o, "CREATE TRIGGER citizen_pin_not_cancelled BEFORE INSERT ON citizen "
-			       "WHEN EXISTS (SELECT 1 FROM identifier WHERE value = NEW.pin) BEGIN "
-			       "SELECT RAISE(ABORT, 'personal ID number was cancelled and is never "
-			       "reused'); END;\n"
-			       "CREATE TRIGGER citizen_pin_not_cancelled_upd BEFORE UPDATE OF pin ON "
-			       "citizen WHEN EXISTS (SELECT 1 FROM identifier WHERE value = NEW.pin) "
-			       "BEGIN SELECT RAISE(ABORT, 'personal ID number was cancelled and is "
-			       "never reused'); END;\n");
+		dc_buf_adds(o,
+		            "CREATE TRIGGER citizen_pin_not_cancelled BEFORE INSERT ON citizen "
+		            "WHEN EXISTS (SELECT 1 FROM identifier WHERE value = NEW.pin) BEGIN "
+		            "SELECT RAISE(ABORT, 'personal ID number was cancelled and is never "
+		            "reused'); END;\n"
+		            "CREATE TRIGGER citizen_pin_not_cancelled_upd BEFORE UPDATE OF pin ON "
+		            "citizen WHEN EXISTS (SELECT 1 FROM identifier WHERE value = NEW.pin) "
+		            "BEGIN SELECT RAISE(ABORT, 'personal ID number was cancelled and is "
+		            "never reused'); END;\n");
 	return dc_buf_error(o);
 }
 
@@ -66,16 +70,18 @@ int dc__schema_version(void)
 
 int dc__schema_migration(enum dc__dialect d, int v, struct dc_buf *out)
 {
-	if (v < 1 || v > dc__schema_version())
-		DC_BUG("no such migration");
-	return migrations[v - 1](d, out);
+	if (v >= 1 && v <= dc__schema_version())
+		return migrations[v - 1](d, out);
+	DC_BUG("no such migration");
+	return DC_ERR_INVALID; /* not reached */
 }
 
 int dc__schema_migrate(struct dc_db *db, enum dc__dialect d)
 {
 	struct dc_stmt *st = NULL;
 	struct dc_buf sql = DC_BUF_INIT;
-	int rc = dc_db_exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+	int rc = dc_db_exec(db,
+	                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
 	int in_tx = 0;
 	if (rc)
 		goto cleanup;
@@ -108,9 +114,10 @@ int dc__schema_migrate(struct dc_db *db, enum dc__dialect d)
 		dc_buf_reset(&sql);
 		rc = dc__schema_migration(d, have + 1, &sql);
 		if (rc == DC_OK)
-			rc = dc_buf_addf(&sql, "DELETE FROM schema_version; INSERT INTO schema_version "
-					       "VALUES (%d);",
-					 have + 1);
+			rc = dc_buf_addf(&sql,
+			                 "DELETE FROM schema_version; INSERT INTO schema_version "
+			                 "VALUES (%d);",
+			                 have + 1);
 		if (rc == DC_OK)
 			rc = dc_db_exec(db, dc_buf_str(&sql));
 		if (rc == DC_OK)

@@ -91,14 +91,15 @@ static char *build_sql(enum q q, int pg)
 		for (size_t i = 1; i <= nc; i++)
 			dc_buf_addf(&b, "CAST($%zu AS TEXT), ", i);
 		dc_buf_addf(&b,
-			    "CAST($%zu AS BIGINT) WHERE NOT EXISTS (SELECT 1 FROM identifier WHERE "
-			    "value = $1) ON CONFLICT (pin) DO NOTHING",
-			    nc + 1);
+		            "CAST($%zu AS BIGINT) WHERE NOT EXISTS (SELECT 1 FROM identifier WHERE "
+		            "value = $1) ON CONFLICT (pin) DO NOTHING",
+		            nc + 1);
 		break;
 	case Q_UPDATE:
 		dc_buf_adds(&b, "UPDATE citizen SET ");
 		for (size_t i = 1; i < nc; i++)
-			dc_buf_addf(&b, "%s%s = $%zu", i > 1 ? ", " : "", dc_citizen_column(i), i + 1);
+			dc_buf_addf(&b, "%s%s = $%zu", i > 1 ? ", " : "", dc_citizen_column(i),
+			            i + 1);
 		dc_buf_addf(&b, ", updated_seq = $%zu WHERE pin = $1", nc + 1);
 		break;
 	case Q_SET_CREATED:
@@ -106,26 +107,28 @@ static char *build_sql(enum q q, int pg)
 		break;
 	case Q_EVENT:
 		dc_buf_adds(&b, "INSERT INTO event (pin, kind, actor, reason, evidence, at_ms, "
-				"before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-				"RETURNING seq");
+		                "before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+		                "RETURNING seq");
 		break;
 	case Q_CREATED_SEQ:
 		dc_buf_adds(&b, "SELECT created_seq FROM citizen WHERE pin = $1");
 		break;
 	case Q_HISTORY:
-		dc_buf_adds(&b, "SELECT seq, pin, kind, actor, reason, evidence, at_ms, before_json, "
-				"after_json FROM event WHERE seq = $1 OR pin = $2 OR pin IN (SELECT "
-				"value FROM identifier WHERE pin = $2 AND kind = 1) ORDER BY seq");
+		dc_buf_adds(&b,
+		            "SELECT seq, pin, kind, actor, reason, evidence, at_ms, before_json, "
+		            "after_json FROM event WHERE seq = $1 OR pin = $2 OR pin IN (SELECT "
+		            "value FROM identifier WHERE pin = $2 AND kind = 1) ORDER BY seq");
 		break;
 	case Q_PIN_TAKEN:
 		dc_buf_adds(&b, "SELECT 1 FROM citizen WHERE pin = $1 UNION ALL SELECT 1 FROM "
-				"identifier WHERE value = $1");
+		                "identifier WHERE value = $1");
 		break;
 	case Q_ID_ADD:
-		dc_buf_adds(&b, "INSERT INTO identifier (value, kind, pin, reason, at_ms) SELECT "
-				"CAST($1 AS TEXT), CAST($2 AS INTEGER), CAST($3 AS TEXT), CAST($4 AS "
-				"TEXT), CAST($5 AS BIGINT) WHERE NOT EXISTS (SELECT 1 FROM citizen "
-				"WHERE pin = $1) ON CONFLICT (value) DO NOTHING");
+		dc_buf_adds(&b,
+		            "INSERT INTO identifier (value, kind, pin, reason, at_ms) SELECT "
+		            "CAST($1 AS TEXT), CAST($2 AS INTEGER), CAST($3 AS TEXT), CAST($4 AS "
+		            "TEXT), CAST($5 AS BIGINT) WHERE NOT EXISTS (SELECT 1 FROM citizen "
+		            "WHERE pin = $1) ON CONFLICT (value) DO NOTHING");
 		break;
 	case Q_ID_LOOKUP:
 		dc_buf_adds(&b, "SELECT pin, kind FROM identifier WHERE value = $1");
@@ -137,9 +140,10 @@ static char *build_sql(enum q q, int pg)
 		dc_buf_adds(&b, "UPDATE event SET after_json = $2 WHERE seq = $1");
 		break;
 	case Q_STAGE_INSERT:
-		dc_buf_adds(&b, "INSERT INTO citizen SELECT * FROM dc_stage s WHERE NOT EXISTS "
-				"(SELECT 1 FROM identifier i WHERE i.value = s.pin) ON CONFLICT (pin) "
-				"DO NOTHING RETURNING pin");
+		dc_buf_adds(&b,
+		            "INSERT INTO citizen SELECT * FROM dc_stage s WHERE NOT EXISTS "
+		            "(SELECT 1 FROM identifier i WHERE i.value = s.pin) ON CONFLICT (pin) "
+		            "DO NOTHING RETURNING pin");
 		break;
 	case Q_STAGE_CLEAR:
 		dc_buf_adds(&b, "DELETE FROM dc_stage");
@@ -164,7 +168,7 @@ static int stmt(struct dc_store *s, enum q q, struct dc_stmt **out)
 }
 
 int dc_store_open(const char *target, const struct dc_units *units, struct dc_store **out,
-		  char *errbuf, size_t errlen)
+                  char *errbuf, size_t errlen)
 {
 	struct dc_store *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -258,6 +262,19 @@ int dc_store_rollback(struct dc_store *s)
 	return dc_db_rollback(s->db);
 }
 
+int dc_store_snapshot_begin(struct dc_store *s)
+{
+	if (s->depth)
+		DC_BUG("snapshot inside a write transaction");
+	return dc_db_exec(s->db, s->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+				       : "BEGIN DEFERRED");
+}
+
+int dc_store_snapshot_end(struct dc_store *s)
+{
+	return dc_db_exec(s->db, "COMMIT");
+}
+
 /* Ends a write function's (possibly nested) transaction. */
 static int finish(struct dc_store *s, int rc)
 {
@@ -286,17 +303,17 @@ static int bind_citizen(struct dc_stmt *st, const struct dc_citizen *c, struct d
 	}
 	for (size_t i = 0; i < DC_CITIZEN_NFIXED && rc == DC_OK; i++)
 		rc = len[i] ? dc_stmt_bind_text_ref(st, (int)i + 1, tmp->ptr + off[i], len[i])
-			    : dc_stmt_bind_null(st, (int)i + 1);
+		            : dc_stmt_bind_null(st, (int)i + 1);
 	for (size_t i = DC_CITIZEN_NFIXED; i < dc_citizen_ncolumns() && rc == DC_OK; i++) {
 		const char *v = *dc_citizen_text_field((struct dc_citizen *)c, i);
 		rc = v && *v ? dc_stmt_bind_text_ref(st, (int)i + 1, v, strlen(v))
-			     : dc_stmt_bind_null(st, (int)i + 1);
+		             : dc_stmt_bind_null(st, (int)i + 1);
 	}
 	return rc;
 }
 
 int dc_store_citizen_get(struct dc_store *s, const struct dc_pin *pin, struct dc_citizen *out,
-			 struct dc_pool *pool)
+                         struct dc_pool *pool)
 {
 	struct dc_stmt *st = NULL;
 	int rc = stmt(s, Q_GET, &st);
@@ -325,7 +342,7 @@ int dc_store_citizen_get(struct dc_store *s, const struct dc_pin *pin, struct dc
 		rc = dc_citizen_set(out, i, v, n);
 		if (rc)
 			snprintf(s->err, sizeof(s->err), "stored column %s does not parse",
-				 dc_citizen_column(i));
+			         dc_citizen_column(i));
 	}
 	if (rc)
 		rc = DC_ERR_DB;
@@ -336,7 +353,7 @@ cleanup:
 }
 
 static int append_event(struct dc_store *s, const char *pin, const struct dc_change *why,
-			const char *before, const char *after, int64_t *seq)
+                        const char *before, const char *after, int64_t *seq)
 {
 	struct dc_stmt *st = NULL;
 	int rc = stmt(s, Q_EVENT, &st);
@@ -369,7 +386,7 @@ static int append_event(struct dc_store *s, const char *pin, const struct dc_cha
  * old and new (old may be NULL: every non-empty column of new). Returns the
  * number of differing columns. */
 static size_t diff_json(const struct dc_citizen *old, const struct dc_citizen *new,
-			struct dc_buf *before, struct dc_buf *after)
+                        struct dc_buf *before, struct dc_buf *after)
 {
 	struct dc_buf x = DC_BUF_INIT, y = DC_BUF_INIT;
 	size_t n = 0;
@@ -414,7 +431,7 @@ static size_t diff_json(const struct dc_citizen *old, const struct dc_citizen *n
 
 /* Inserts one citizen with created_seq; *inserted = 0 when the pin is taken. */
 static int insert_citizen(struct dc_store *s, const struct dc_citizen *c, int64_t created,
-			  int *inserted, struct dc_buf *tmp)
+                          int *inserted, struct dc_buf *tmp)
 {
 	struct dc_stmt *st = NULL;
 	int rc = stmt(s, Q_INSERT, &st);
@@ -436,7 +453,7 @@ static int insert_citizen(struct dc_store *s, const struct dc_citizen *c, int64_
 }
 
 int dc_store_citizen_create(struct dc_store *s, const struct dc_citizen *c,
-			    const struct dc_change *why, int64_t *seq_out)
+                            const struct dc_change *why, int64_t *seq_out)
 {
 	struct dc_buf before = DC_BUF_INIT, after = DC_BUF_INIT, tmp = DC_BUF_INIT;
 	struct dc_stmt *st = NULL;
@@ -448,7 +465,7 @@ int dc_store_citizen_create(struct dc_store *s, const struct dc_citizen *c,
 	rc = insert_citizen(s, c, 0, &inserted, &tmp);
 	if (rc == DC_OK && !inserted) {
 		snprintf(s->err, sizeof(s->err), "personal ID number %s is in use or was cancelled",
-			 c->pin.d);
+		         c->pin.d);
 		rc = DC_ERR_CONFLICT;
 	}
 	if (rc == DC_OK) {
@@ -476,7 +493,7 @@ int dc_store_citizen_create(struct dc_store *s, const struct dc_citizen *c,
 }
 
 int dc_store_citizen_update(struct dc_store *s, const struct dc_citizen *c,
-			    const struct dc_change *why, int64_t *seq_out)
+                            const struct dc_change *why, int64_t *seq_out)
 {
 	struct dc_buf before = DC_BUF_INIT, after = DC_BUF_INIT, tmp = DC_BUF_INIT;
 	struct dc_pool pool;
@@ -516,7 +533,7 @@ out:
 }
 
 int dc_store_history(struct dc_store *s, const struct dc_pin *pin,
-		     int (*cb)(void *arg, const struct dc_event *ev), void *arg)
+                     int (*cb)(void *arg, const struct dc_event *ev), void *arg)
 {
 	struct dc_stmt *st = NULL;
 	int64_t created = 0;
@@ -574,7 +591,7 @@ static int pin_taken(struct dc_store *s, const char *pin, int *taken)
 }
 
 int dc_store_pin_allocate(struct dc_store *s, int prefix, int birth_year, enum dc_sex sex,
-			  struct dc_pin *out)
+                          struct dc_pin *out)
 {
 	for (int tries = 0; tries < 1000; tries++) {
 		int taken, rc = dc_pin_make(prefix, birth_year, sex, dc_pin_random6(), out);
@@ -590,7 +607,7 @@ int dc_store_pin_allocate(struct dc_store *s, int prefix, int birth_year, enum d
 }
 
 static int identifier_insert(struct dc_store *s, enum dc_identifier_kind kind, const char *value,
-			     const char *pin, const char *reason)
+                             const char *pin, const char *reason)
 {
 	struct dc_stmt *st = NULL;
 	int rc = stmt(s, Q_ID_ADD, &st);
@@ -611,7 +628,7 @@ static int identifier_insert(struct dc_store *s, enum dc_identifier_kind kind, c
 }
 
 int dc_store_identifier_add(struct dc_store *s, enum dc_identifier_kind kind, const char *value,
-			    const struct dc_pin *current_pin, const char *reason)
+                            const struct dc_pin *current_pin, const char *reason)
 {
 	if (!value || !*value || kind < DC_ID_PIN_CANCELLED || kind > DC_ID_CMND12)
 		return DC_ERR_INVALID;
@@ -622,7 +639,7 @@ int dc_store_identifier_add(struct dc_store *s, enum dc_identifier_kind kind, co
 }
 
 int dc_store_identifier_lookup(struct dc_store *s, const char *value, struct dc_pin *current_out,
-			       enum dc_identifier_kind *kind_out)
+                               enum dc_identifier_kind *kind_out)
 {
 	struct dc_stmt *st = NULL;
 	int rc = stmt(s, Q_ID_LOOKUP, &st);
@@ -644,7 +661,7 @@ int dc_store_identifier_lookup(struct dc_store *s, const char *value, struct dc_
 }
 
 int dc_store_pin_reestablish(struct dc_store *s, const struct dc_pin *old_pin,
-			     const struct dc_pin *new_pin, const struct dc_change *why)
+                             const struct dc_pin *new_pin, const struct dc_change *why)
 {
 	struct dc_pool pool;
 	struct dc_citizen c;
@@ -661,7 +678,7 @@ int dc_store_pin_reestablish(struct dc_store *s, const struct dc_pin *old_pin,
 		rc = pin_taken(s, new_pin->d, &taken);
 	if (rc == DC_OK && taken) {
 		snprintf(s->err, sizeof(s->err), "personal ID number %s is in use or was cancelled",
-			 new_pin->d);
+		         new_pin->d);
 		rc = DC_ERR_CONFLICT;
 	}
 	if (rc == DC_OK)
@@ -674,7 +691,7 @@ int dc_store_pin_reestablish(struct dc_store *s, const struct dc_pin *old_pin,
 	}
 	if (rc == DC_OK)
 		rc = identifier_insert(s, DC_ID_PIN_CANCELLED, old_pin->d, new_pin->d,
-				       why ? why->reason : NULL);
+		                       why ? why->reason : NULL);
 	if (rc == DC_OK) {
 		dc_buf_addf(&sql, "{\"pin\":\"%s\"}", old_pin->d);
 		struct dc_buf after = DC_BUF_INIT;
@@ -717,7 +734,7 @@ static void batch_json(struct dc_buf *b, const char *source, const char *sha, in
 }
 
 int dc_store_batch_begin(struct dc_store *s, const char *source, const char *sha256_hex,
-			 const char *actor, int64_t *batch_seq)
+                         const char *actor, int64_t *batch_seq)
 {
 	struct dc_buf after = DC_BUF_INIT;
 	struct dc_change why = {actor, "bulk import", NULL, "import"};
@@ -776,7 +793,7 @@ static int cmp_pin(const void *a, const void *b)
 /* PostgreSQL: COPY the rows into a staging table, then one INSERT … SELECT
  * that skips taken numbers and returns the numbers it inserted. */
 static int add_many_pg(struct dc_store *s, int64_t batch_seq, const struct dc_citizen *rows,
-		       size_t n, unsigned char *inserted)
+                       size_t n, unsigned char *inserted)
 {
 	struct dc_buf cols = DC_BUF_INIT, vals = DC_BUF_INIT;
 	const struct dc_db_ops *ops = dc_db_driver(s->db);
@@ -784,7 +801,7 @@ static int add_many_pg(struct dc_store *s, int64_t batch_seq, const struct dc_ci
 	const char **v = calloc(nc + 1, sizeof(*v));
 	size_t *lens = calloc(nc + 1, sizeof(*lens));
 	size_t *offs = calloc(nc + 1, sizeof(*offs));
-	char (*got)[13] = calloc(n ? n : 1, 13);
+	char(*got)[13] = calloc(n ? n : 1, 13);
 	unsigned char *used = calloc(n ? n : 1, 1);
 	size_t ngot = 0;
 	struct dc_stmt *st = NULL;
@@ -795,7 +812,7 @@ static int add_many_pg(struct dc_store *s, int64_t batch_seq, const struct dc_ci
 		goto cleanup;
 	if (!s->staged) {
 		rc = dc_db_exec(s->db, "CREATE TEMP TABLE IF NOT EXISTS dc_stage (LIKE citizen) ON "
-				       "COMMIT DELETE ROWS");
+		                       "COMMIT DELETE ROWS");
 		if (rc)
 			goto cleanup;
 		s->staged = 1;
@@ -847,7 +864,8 @@ static int add_many_pg(struct dc_store *s, int64_t batch_seq, const struct dc_ci
 	if (rc == DC_OK) {
 		qsort(got, ngot, 13, cmp_pin);
 		for (size_t r = 0; r < n; r++) {
-			char(*hit)[13] = ngot ? bsearch(rows[r].pin.d, got, ngot, 13, cmp_pin) : NULL;
+			char(*hit)[13] =
+			        ngot ? bsearch(rows[r].pin.d, got, ngot, 13, cmp_pin) : NULL;
 			size_t k = hit ? (size_t)(hit - got) : 0;
 			/* A number twice in one chunk: only its first row went in. */
 			inserted[r] = hit && !used[k];
@@ -869,7 +887,7 @@ cleanup:
 }
 
 int dc_store_batch_add_many(struct dc_store *s, int64_t batch_seq, const struct dc_citizen *rows,
-			    size_t n, unsigned char *inserted)
+                            size_t n, unsigned char *inserted)
 {
 	if (s->depth == 0)
 		DC_BUG("batch insert outside a transaction");

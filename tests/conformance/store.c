@@ -246,19 +246,22 @@ static void test_identifiers(void **state)
 	struct dc_pin cur, newpin;
 	enum dc_identifier_kind kind;
 	assert_int_equal(dc_store_citizen_create(f->s, &c, &birth, NULL), 0);
-	assert_int_equal(dc_store_identifier_add(f->s, DC_ID_CMND9, "012345678", &c.pin, "old card"), 0);
+	assert_int_equal(
+	        dc_store_identifier_add(f->s, DC_ID_CMND9, "012345678", &c.pin, "old card"), 0);
 	assert_int_equal(dc_store_identifier_add(f->s, DC_ID_CMND9, "012345678", &c.pin, "again"),
-			 DC_ERR_CONFLICT);
+	                 DC_ERR_CONFLICT);
 	/* An active number cannot be recorded as an old identifier. */
 	assert_int_equal(dc_store_identifier_add(f->s, DC_ID_PIN_CANCELLED, c.pin.d, &c.pin, "x"),
-			 DC_ERR_CONFLICT);
+	                 DC_ERR_CONFLICT);
 	assert_int_equal(dc_store_identifier_lookup(f->s, "012345678", &cur, &kind), 0);
 	assert_string_equal(cur.d, c.pin.d);
 	assert_int_equal(kind, DC_ID_CMND9);
-	assert_int_equal(dc_store_identifier_lookup(f->s, "999999999", &cur, &kind), DC_ERR_NOT_FOUND);
+	assert_int_equal(dc_store_identifier_lookup(f->s, "999999999", &cur, &kind),
+	                 DC_ERR_NOT_FOUND);
 
 	/* Re-establish: the old number moves to the history, never reused. */
-	struct dc_change why = {"officer-3", "year of birth corrected", "QD-99", "pin_reestablished"};
+	struct dc_change why = {"officer-3", "year of birth corrected", "QD-99",
+	                        "pin_reestablished"};
 	dc_pin_parse("001198012345", 12, &newpin);
 	assert_int_equal(dc_store_pin_reestablish(f->s, &c.pin, &newpin, &why), 0);
 	struct dc_pool pool;
@@ -278,7 +281,8 @@ static void test_identifiers(void **state)
 	/* Re-establishing onto a number in use is refused. */
 	struct dc_citizen other = person("001199054321", "Khác");
 	assert_int_equal(dc_store_citizen_create(f->s, &other, &birth, NULL), 0);
-	assert_int_equal(dc_store_pin_reestablish(f->s, &newpin, &other.pin, &why), DC_ERR_CONFLICT);
+	assert_int_equal(dc_store_pin_reestablish(f->s, &newpin, &other.pin, &why),
+	                 DC_ERR_CONFLICT);
 	dc_pool_release(&pool);
 }
 
@@ -288,9 +292,10 @@ static void test_allocate(void **state)
 	struct dc_pin seen[200];
 	for (int i = 0; i < 200; i++) {
 		struct dc_pin_info info;
-		assert_int_equal(dc_store_pin_allocate(f->s, 79, 2026, i % 2 ? DC_SEX_FEMALE : DC_SEX_MALE,
-						       &seen[i]),
-				 0);
+		assert_int_equal(dc_store_pin_allocate(f->s, 79, 2026,
+		                                       i % 2 ? DC_SEX_FEMALE : DC_SEX_MALE,
+		                                       &seen[i]),
+		                 0);
 		dc_pin_decode(&seen[i], f->units, &info);
 		assert_int_equal(info.birth_year, 2026);
 		assert_int_equal(info.prefix, 79);
@@ -308,7 +313,7 @@ static void test_batch(void **state)
 {
 	struct fx *f = *state;
 	struct dc_citizen rows[3] = {person("001199000001", "A A"), person("001199000002", "B B"),
-				     person("001199000001", "A again")};
+	                             person("001199000001", "A again")};
 	unsigned char ins[3];
 	int64_t batch;
 	assert_int_equal(dc_store_begin(f->s), 0);
@@ -370,19 +375,23 @@ static void test_batch_many_chunk(void **state)
 	assert_int_equal(count(f), N);
 }
 
-#define BOTH(t)                                                                                   \
-	cmocka_unit_test_prestate_setup_teardown(t, setup_sqlite, teardown, NULL),                \
-		cmocka_unit_test_prestate_setup_teardown(t, setup_pg, teardown, NULL)
+#define BOTH(t)                                                                    \
+	cmocka_unit_test_prestate_setup_teardown(t, setup_sqlite, teardown, NULL), \
+	        cmocka_unit_test_prestate_setup_teardown(t, setup_pg, teardown, NULL)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_reopen_migrated), BOTH(test_round_trip_all_fields),
-		BOTH(test_duplicate_conflict), BOTH(test_duplicate_leaves_one_event),
-		BOTH(test_update_events),
-		BOTH(test_nested_rollback), BOTH(test_identifiers),
-		BOTH(test_allocate), BOTH(test_batch),
-		BOTH(test_batch_many_chunk),
+	        BOTH(test_reopen_migrated),
+	        BOTH(test_round_trip_all_fields),
+	        BOTH(test_duplicate_conflict),
+	        BOTH(test_duplicate_leaves_one_event),
+	        BOTH(test_update_events),
+	        BOTH(test_nested_rollback),
+	        BOTH(test_identifiers),
+	        BOTH(test_allocate),
+	        BOTH(test_batch),
+	        BOTH(test_batch_many_chunk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

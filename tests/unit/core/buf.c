@@ -93,7 +93,7 @@ static void test_errors(void **st)
 	/* Codes are unique. */
 	static const int all[] = {
 #define X(name, value, code, http, desc) value,
-		DC_ERRORS(X)
+	        DC_ERRORS(X)
 #undef X
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -120,9 +120,9 @@ static void test_ct_and_uint(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_basic), cmocka_unit_test(test_buf_cap_sticky),
-		cmocka_unit_test(test_json_escape), cmocka_unit_test(test_pool),
-		cmocka_unit_test(test_errors), cmocka_unit_test(test_ct_and_uint),
+	        cmocka_unit_test(test_buf_basic),   cmocka_unit_test(test_buf_cap_sticky),
+	        cmocka_unit_test(test_json_escape), cmocka_unit_test(test_pool),
+	        cmocka_unit_test(test_errors),      cmocka_unit_test(test_ct_and_uint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,8 @@ static struct dc_csv_row row;
 
 static void test_simple(void **st)
 {
-	const char in[] = "\xEF\xBB\xBFpin,name\r\n001,\"Nguyễn, Văn \"\"A\"\"\"\n002,\"two\nlines\"\n003,";
+	const char in[] =
+	        "\xEF\xBB\xBFpin,name\r\n001,\"Nguyễn, Văn \"\"A\"\"\"\n002,\"two\nlines\"\n003,";
 	struct dc_csv *r;
 	assert_int_equal(dc_csv_open_mem(in, sizeof(in) - 1, &r), 0);
 	assert_int_equal(dc_csv_next(r, &row), 1);
@@ -101,8 +102,9 @@ static void test_fd_round_trip(void **st)
 	snprintf(path, sizeof path, "%s/x.csv", dir);
 	FILE *f = fopen(path, "w");
 	struct dc_buf line = DC_BUF_INIT;
-	const char *samples[] = {"plain", "với dấu, phẩy", "quote \"inside\"", "new\nline",
-				 " edge ", "", "crlf\r\nhere"};
+	const char *samples[] = {"plain",       "với dấu, phẩy", "quote \"inside\"",
+	                         "new\nline",   " edge ",        "",
+	                         "crlf\r\nhere"};
 	const int rows = 200000;
 	for (int i = 0; i < rows; i++) {
 		dc_buf_reset(&line);
@@ -137,11 +139,9 @@ static void test_fd_round_trip(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple),
-		cmocka_unit_test(test_malformed_recovery),
-		cmocka_unit_test(test_too_many_fields),
-		cmocka_unit_test(test_oversize_record),
-		cmocka_unit_test(test_fd_round_trip),
+	        cmocka_unit_test(test_simple),          cmocka_unit_test(test_malformed_recovery),
+	        cmocka_unit_test(test_too_many_fields), cmocka_unit_test(test_oversize_record),
+	        cmocka_unit_test(test_fd_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,14 +5,14 @@
 #include "dancu/date.h"
 #include "lib/testlib.h"
 
-static struct dc_date D(const char *s)
-{
+static struct dc_date D(const char *s) {
 	struct dc_date d;
 	assert_int_equal(dc_date_parse(s, strlen(s), &d), 0);
 	return d;
 }
 
-static void test_parse_forms(void **st)
+static void
+test_parse_forms(void **st)
 {
 	struct dc_date d = D("1999-03-15");
 	assert_int_equal(d.year, 1999);
@@ -33,9 +33,9 @@ static void test_parse_forms(void **st)
 
 static void test_parse_rejects(void **st)
 {
-	static const char *bad[] = {"",         "199",        "1999-13-01", "1999-02-30", "31022000",
-				    "2000-00",  "1999-1-01",  "abcd",       "0000",       "2001-02-29",
-				    "99/99/1999", "1999-03-15x", "15/03/99", "-199"};
+	static const char *bad[] = {
+	        "",     "199",  "1999-13-01", "1999-02-30", "31022000",    "2000-00",  "1999-1-01",
+	        "abcd", "0000", "2001-02-29", "99/99/1999", "1999-03-15x", "15/03/99", "-199"};
 	struct dc_date d;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(dc_date_parse(bad[i], strlen(bad[i]), &d), DC_ERR_INVALID);
@@ -74,7 +74,8 @@ static void test_days(void **st)
 
 static void test_cmp_partial(void **st)
 {
-	struct dc_date y = D("1990"), m = D("1990-05"), full = D("1990-05-12"), other = D("1991-01-01");
+	struct dc_date y = D("1990"), m = D("1990-05"), full = D("1990-05-12"),
+	               other = D("1991-01-01");
 	assert_int_equal(dc_date_cmp(&y, &full), 0);
 	assert_int_equal(dc_date_cmp(&m, &full), 0);
 	assert_int_equal(dc_date_cmp(&full, &other), -1);
@@ -109,10 +110,10 @@ static void test_today(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_forms), cmocka_unit_test(test_parse_rejects),
-		cmocka_unit_test(test_iso_round_trip), cmocka_unit_test(test_days),
-		cmocka_unit_test(test_cmp_partial), cmocka_unit_test(test_age),
-		cmocka_unit_test(test_today),
+	        cmocka_unit_test(test_parse_forms),    cmocka_unit_test(test_parse_rejects),
+	        cmocka_unit_test(test_iso_round_trip), cmocka_unit_test(test_days),
+	        cmocka_unit_test(test_cmp_partial),    cmocka_unit_test(test_age),
+	        cmocka_unit_test(test_today),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,11 +39,11 @@ static int cmp(const char *a, const char *b)
 static void test_utf8(void **st)
 {
 	assert_true(dc_text_valid_utf8("Nguyễn", strlen("Nguyễn")));
-	assert_false(dc_text_valid_utf8("\xC3\x28", 2));       /* bad continuation */
-	assert_false(dc_text_valid_utf8("\xC0\xAF", 2));       /* overlong */
-	assert_false(dc_text_valid_utf8("\xED\xA0\x80", 3));   /* surrogate */
+	assert_false(dc_text_valid_utf8("\xC3\x28", 2));         /* bad continuation */
+	assert_false(dc_text_valid_utf8("\xC0\xAF", 2));         /* overlong */
+	assert_false(dc_text_valid_utf8("\xED\xA0\x80", 3));     /* surrogate */
 	assert_false(dc_text_valid_utf8("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
-	assert_false(dc_text_valid_utf8("\xE1\xBB", 2));       /* truncated */
+	assert_false(dc_text_valid_utf8("\xE1\xBB", 2));         /* truncated */
 	struct dc_buf b = DC_BUF_INIT;
 	assert_int_equal(dc_text_clean("\xFF", 1, &b), DC_ERR_INVALID);
 	dc_buf_release(&b);
@@ -78,7 +78,8 @@ static void test_keys(void **st)
 static void test_compare_levels(void **st)
 {
 	assert_int_equal(cmp("Nguyễn Văn An", "Nguyễn Văn An"), DC_NAME_EXACT);
-	assert_int_equal(cmp("Nguyễn Văn An", "Nguye\xCC\x82\xCC\x83n Va\xCC\x86n An"), DC_NAME_EXACT);
+	assert_int_equal(cmp("Nguyễn Văn An", "Nguye\xCC\x82\xCC\x83n Va\xCC\x86n An"),
+	                 DC_NAME_EXACT);
 	assert_int_equal(cmp("Lê Thị Hoà", "LÊ THỊ HÒA"), DC_NAME_NORMALISED);
 	assert_int_equal(cmp("Lê Thị Hoà", "Lê  Thị  Hòa "), DC_NAME_NORMALISED);
 	assert_int_equal(cmp("Đặng Văn An", "DANG VAN AN"), DC_NAME_NO_DIACRITICS);
@@ -108,9 +109,11 @@ static void test_is_name(void **st)
 
 /* Property: for thousands of generated names, every way of writing the same
  * name compares as it should. */
-static const char *const sur[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ"};
+static const char *const sur[] = {"Nguyễn", "Trần", "Lê",   "Phạm", "Hoàng",
+                                  "Huỳnh",  "Võ",   "Đặng", "Bùi",  "Đỗ"};
 static const char *const mid[] = {"Văn", "Thị", "Hữu", "Ngọc", "Thanh", "Đức", "Thuỳ", "Kim"};
-static const char *const giv[] = {"An", "Hoà", "Thuỷ", "Khoẻ", "Quý", "Tuấn", "Hương", "Đạt", "Hoá", "Loan", "Uyên", "Thoả"};
+static const char *const giv[] = {"An",    "Hoà", "Thuỷ", "Khoẻ", "Quý",  "Tuấn",
+                                  "Hương", "Đạt", "Hoá",  "Loan", "Uyên", "Thoả"};
 
 static char *nfd(const char *s)
 {
@@ -123,9 +126,9 @@ static char *nfd(const char *s)
 static void new_style(char *dst, const char *src)
 {
 	static const char *const map[][2] = {{"oà", "òa"}, {"oá", "óa"}, {"oả", "ỏa"}, {"oã", "õa"},
-					     {"oạ", "ọa"}, {"oè", "òe"}, {"oé", "óe"}, {"oẻ", "ỏe"},
-					     {"uỳ", "ùy"}, {"uý", "úy"}, {"uỷ", "ủy"}, {"uỹ", "ũy"},
-					     {"uỵ", "ụy"}};
+	                                     {"oạ", "ọa"}, {"oè", "òe"}, {"oé", "óe"}, {"oẻ", "ỏe"},
+	                                     {"uỳ", "ùy"}, {"uý", "úy"}, {"uỷ", "ủy"}, {"uỹ", "ũy"},
+	                                     {"uỵ", "ụy"}};
 	size_t n = strlen(src);
 	memcpy(dst, src, n + 1);
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
@@ -145,7 +148,8 @@ static void upper(char *dst, const char *src)
 	(void)out;
 	while (*p) {
 		utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
-		w += (size_t)utf8proc_encode_char(utf8proc_toupper(cp), (utf8proc_uint8_t *)dst + w);
+		w += (size_t)utf8proc_encode_char(utf8proc_toupper(cp),
+		                                  (utf8proc_uint8_t *)dst + w);
 		p += n;
 	}
 	dst[w] = '\0';
@@ -168,10 +172,13 @@ static void test_property(void **st)
 				assert_int_equal(cmp(name, up), DC_NAME_NORMALISED);
 				snprintf(tmp, sizeof tmp, "  %s   %s %s ", sur[a], mid[b], giv[c]);
 				assert_int_equal(cmp(name, tmp), DC_NAME_NORMALISED);
-				assert_int_equal(cmp(name, ascii(name)), strcmp(name, ascii(name)) ? DC_NAME_NO_DIACRITICS : DC_NAME_EXACT);
+				assert_int_equal(cmp(name, ascii(name)),
+				                 strcmp(name, ascii(name)) ? DC_NAME_NO_DIACRITICS
+				                                           : DC_NAME_EXACT);
 				snprintf(tmp, sizeof tmp, "%s %s", sur[a], giv[c]);
 				assert_int_equal(cmp(name, tmp), DC_NAME_PARTIAL);
-				snprintf(tmp, sizeof tmp, "%s %s %s", sur[(a + 1) % 10], mid[b], giv[c]);
+				snprintf(tmp, sizeof tmp, "%s %s %s", sur[(a + 1) % 10], mid[b],
+				         giv[c]);
 				assert_int_equal(cmp(name, tmp), DC_NAME_DIFFERENT);
 				cases += 6;
 			}
@@ -181,9 +188,9 @@ static void test_property(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_utf8),	cmocka_unit_test(test_clean),
-		cmocka_unit_test(test_keys),	cmocka_unit_test(test_compare_levels),
-		cmocka_unit_test(test_is_name), cmocka_unit_test(test_property),
+	        cmocka_unit_test(test_utf8),    cmocka_unit_test(test_clean),
+	        cmocka_unit_test(test_keys),    cmocka_unit_test(test_compare_levels),
+	        cmocka_unit_test(test_is_name), cmocka_unit_test(test_property),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,10 +50,12 @@ static void test_counts(void **st)
 
 static void test_names(void **st)
 {
-	static const char *const thanh_hoa[] = {"Thanh Hoá", "Thanh Hóa", "thanh hoa", "Tỉnh Thanh Hoá",
-						"TỈNH  THANH HÓA", "tinh thanh hoa"};
+	static const char *const thanh_hoa[] = {"Thanh Hoá",       "Thanh Hóa",
+	                                        "thanh hoa",       "Tỉnh Thanh Hoá",
+	                                        "TỈNH  THANH HÓA", "tinh thanh hoa"};
 	for (size_t i = 0; i < sizeof thanh_hoa / sizeof *thanh_hoa; i++) {
-		const struct dc_province *p = dc_units_province_by_name(u, thanh_hoa[i], strlen(thanh_hoa[i]));
+		const struct dc_province *p =
+		        dc_units_province_by_name(u, thanh_hoa[i], strlen(thanh_hoa[i]));
 		assert_non_null(p);
 		assert_string_equal(p->code, "38");
 	}
@@ -110,9 +112,9 @@ static void test_prefixes(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counts),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_prefixes),
+	        cmocka_unit_test(test_counts),
+	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_prefixes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

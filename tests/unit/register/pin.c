@@ -118,11 +118,9 @@ static void test_random_spread(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_decode_vectors),
-		cmocka_unit_test(test_make_rejects),
-		cmocka_unit_test(test_round_trip_property),
-		cmocka_unit_test(test_random_spread),
+	        cmocka_unit_test(test_parse),         cmocka_unit_test(test_decode_vectors),
+	        cmocka_unit_test(test_make_rejects),  cmocka_unit_test(test_round_trip_property),
+	        cmocka_unit_test(test_random_spread),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -75,13 +75,13 @@ static void test_good_passes(void **st)
 	assert_int_equal(n, 0);
 }
 
-#define FIRES(code, mutate)                                                                       \
-	do {                                                                                      \
-		struct dc_citizen c = good();                                                     \
-		mutate;                                                                           \
-		if (!fired(&c, code))                                                             \
-			fail_msg("rule %s did not fire", code);                                   \
-		assert_true(dc_rule_find(code) != NULL);                                          \
+#define FIRES(code, mutate)                                     \
+	do {                                                    \
+		struct dc_citizen c = good();                   \
+		mutate;                                         \
+		if (!fired(&c, code))                           \
+			fail_msg("rule %s did not fire", code); \
+		assert_true(dc_rule_find(code) != NULL);        \
 	} while (0)
 
 static void test_each_rule_fires(void **st)
@@ -95,7 +95,8 @@ static void test_each_rule_fires(void **st)
 	FIRES("name.invalid", c.birth_name = "Nguyễn Thị 4n");
 	FIRES("name.invalid", c.other_names = "<script>");
 	FIRES("dob.required", memset(&c.dob, 0, sizeof(c.dob)));
-	FIRES("dob.future", (dc_date_parse("2099-01-01", 10, &c.dob), dc_pin_parse("001399012345", 12, &c.pin)));
+	FIRES("dob.future",
+	      (dc_date_parse("2099-01-01", 10, &c.dob), dc_pin_parse("001399012345", 12, &c.pin)));
 	FIRES("dob.implausible", (dc_date_parse("1850-01-01", 10, &c.dob)));
 	FIRES("sex.required", c.sex = DC_SEX_UNKNOWN);
 	FIRES("nationality.invalid", c.nationality = "Viet Nam");
@@ -225,13 +226,13 @@ static void test_columns(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_passes),
-		cmocka_unit_test(test_each_rule_fires),
-		cmocka_unit_test(test_warnings_do_not_reject),
-		cmocka_unit_test(test_partial_dates_ok),
-		cmocka_unit_test(test_parents),
-		cmocka_unit_test(test_rule_table),
-		cmocka_unit_test(test_columns),
+	        cmocka_unit_test(test_good_passes),
+	        cmocka_unit_test(test_each_rule_fires),
+	        cmocka_unit_test(test_warnings_do_not_reject),
+	        cmocka_unit_test(test_partial_dates_ok),
+	        cmocka_unit_test(test_parents),
+	        cmocka_unit_test(test_rule_table),
+	        cmocka_unit_test(test_columns),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
