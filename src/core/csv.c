@@ -34,12 +34,12 @@ struct dc_csv {
 	const char *err;
 };
 
-static int open_common(struct dc_csv **out)
+static int open_common(struct dc_csv **out, size_t cap)
 {
 	struct dc_csv *r = calloc(1, sizeof(*r));
 	if (!r)
 		return DC_ERR_NOMEM;
-	r->cap = DC_CSV_MAX_RECORD + CHUNK;
+	r->cap = cap;
 	r->buf = malloc(r->cap + 1);
 	if (!r->buf) {
 		free(r);
@@ -54,7 +54,7 @@ static int open_common(struct dc_csv **out)
 
 int dc_csv_open_fd(int fd, struct dc_csv **out)
 {
-	int rc = open_common(out);
+	int rc = open_common(out, DC_CSV_MAX_RECORD + CHUNK);
 	if (rc == DC_OK)
 		(*out)->fd = fd;
 	return rc;
@@ -62,7 +62,11 @@ int dc_csv_open_fd(int fd, struct dc_csv **out)
 
 int dc_csv_open_mem(const void *p, size_t n, struct dc_csv **out)
 {
-	int rc = open_common(out);
+	/* Small inputs get a buffer of their own size (fuzzing opens many). */
+	size_t cap = DC_CSV_MAX_RECORD + CHUNK;
+	if (n + 1 < cap)
+		cap = n + 1;
+	int rc = open_common(out, cap);
 	if (rc == DC_OK) {
 		(*out)->mem = p;
 		(*out)->mem_len = n;

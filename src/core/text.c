@@ -225,14 +225,15 @@ int dc_text_key_ascii(const char *s, size_t n, struct dc_buf *out)
 	int rc = decode(s, n, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD, &b, &m);
 	if (rc)
 		return rc;
-	m = collapse(b, m);
+	/* Drop the marks first: a mark standing alone after a space would
+	 * otherwise leave that space behind at the edge. */
 	ssize_t w = 0;
 	for (ssize_t i = 0; i < m; i++) {
 		if (is_mark(b[i]))
 			continue;
 		b[w++] = b[i] == 0x0111 ? 'd' : b[i];
 	}
-	return emit_nfc(b, w, out);
+	return emit_nfc(b, collapse(b, w), out);
 }
 
 bool dc_text_is_name(const char *s, size_t n)
