@@ -4,13 +4,22 @@
  *
  * Flow per row: fields → struct dc_citizen (text cleaned to NFC), rules,
  * parent checks (parents seen earlier in the same file are remembered in a
- * compact hash; others are read from the store), then the store's batch
- * insert. In all-or-nothing mode the first rejected row stops the writing
- * but not the reading, so the report still lists every bad row.
+ * compact hash), then the store's batch insert. In all-or-nothing mode the
+ * first rejected row stops the writing but not the reading, so the report
+ * still lists every bad row.
+ *
+ * Two threads: the caller's thread reads, cleans and checks rows and fills
+ * chunks; a writer thread owns the store connection for the import and
+ * writes full chunks (and checks parents that are already in the register,
+ * which needs the connection). NSLOTS chunks circulate between them, so
+ * parsing one chunk overlaps writing the previous one. The report, the
+ * rejection counters and the rule counts are shared under one mutex.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,6 +36,19 @@
 
 #define MAX_HITS 16
 #define CHUNK 8192
+#define NSLOTS 3
+
+enum { NEED_FATHER = 1, NEED_MOTHER = 2 };
+
+struct slot {
+	struct dc_citizen *rows; /* strings in pool */
+	uint64_t *line;
+	unsigned char *ins;
+	unsigned char *need; /* NEED_FATHER | NEED_MOTHER: parents to look up in the store */
+	size_t n;
+	struct dc_pool pool;
+	int full; /* handed to the writer */
+};
 #define JSONL_MAX_LINE (1u << 20)
 
 /* --- a compact map pin → (dob, sex) of rows already imported ------------- */
@@ -118,14 +140,18 @@ struct imp {
 	int colmap[DC_CSV_MAX_FIELDS]; /* CSV column → citizen column, -1 unknown */
 	size_t ncols;
 	int64_t batch;
-	int writing; /* still inserting (all-or-nothing stops at the first reject) */
-	/* Accepted rows wait here and go to the store CHUNK at a time (one COPY
-	 * on PostgreSQL); their strings live in chunk_pool. */
-	struct dc_citizen *chunk;
-	uint64_t *chunk_line;
-	unsigned char *chunk_ins;
-	size_t nchunk;
-	struct dc_pool chunk_pool;
+	atomic_int writing; /* still inserting (all-or-nothing stops at the first reject) */
+	/* Accepted rows wait in slots and go to the store CHUNK at a time (one
+	 * COPY on PostgreSQL). */
+	struct slot slots[NSLOTS];
+	size_t fill;     /* slot the reader fills */
+	pthread_t writer;
+	int threaded;    /* writer thread running */
+	pthread_mutex_t mu; /* slots' full flags, done, werr, report, counters */
+	pthread_cond_t cv;
+	int done;        /* reader finished: writer drains and stops */
+	int werr;        /* first error of the writer */
+	struct dc_pool wpool; /* writer's scratch */
 	uint64_t bytes_total;
 	struct timespec t0, last_progress;
 };
@@ -238,34 +264,35 @@ static int set_field(struct imp *im, struct dc_citizen *c, int col, const char *
 }
 
 /* Looks a parent up: first among rows of this import, then in the store. */
-static int find_parent(struct imp *im, const char *pin, struct dc_citizen *out, int *found)
+/* Looks a parent up among rows of this import. *need is set when the
+ * parent is not there but may be in the register (checked by the writer). */
+static void find_parent(struct imp *im, const char *pin, struct dc_citizen *out, int *found,
+                        int *need)
 {
 	*found = 0;
+	*need = 0;
 	if (!pin || strlen(pin) != 12)
-		return DC_OK;
+		return;
 	const struct seen_entry *e = seen_get(&im->seen, pin);
 	memset(out, 0, sizeof(*out));
 	if (e) {
 		out->dob = e->dob;
 		out->sex = e->sex;
 		*found = 1;
-		return DC_OK;
+		return;
 	}
-	struct dc_pin p;
-	if (dc_pin_parse(pin, 12, &p))
-		return DC_OK;
-	int rc = dc_store_citizen_get(im->store, &p, out, &im->pool);
-	if (rc == DC_ERR_NOT_FOUND)
-		return DC_OK;
-	if (rc == DC_OK)
-		*found = 1;
-	return rc;
+	*need = 1;
 }
 
 static void report_hits(struct imp *im, uint64_t line, const struct dc_citizen *c,
                         const struct dc_rule_hit *hits, size_t n, int rejected)
 {
 	FILE *f = im->opts->report;
+	pthread_mutex_lock(&im->mu);
+	if (rejected)
+		im->res->rejected++;
+	else if (n)
+		im->res->warnings++;
 	for (size_t i = 0; i < n && i < MAX_HITS; i++) {
 		const struct dc_rule *r = dc_rule_get(hits[i].id);
 		im->res->rule_hits[hits[i].id]++;
@@ -286,6 +313,9 @@ static void report_hits(struct imp *im, uint64_t line, const struct dc_citizen *
 		dc_buf_adds(&im->line, "\"}\n");
 		fwrite(dc_buf_str(&im->line), 1, im->line.len, f);
 	}
+	pthread_mutex_unlock(&im->mu);
+	if (rejected && !im->opts->partial)
+		im->writing = 0;
 }
 
 /* Compares every column of a and b. */
@@ -305,39 +335,51 @@ static int same_record(const struct dc_citizen *a, const struct dc_citizen *b)
 	return same;
 }
 
-/* Copies c's strings into the chunk pool and queues it. */
-static int stage(struct imp *im, const struct dc_citizen *c, uint64_t line)
-{
-	struct dc_citizen *d = &im->chunk[im->nchunk];
-	*d = *c;
-	for (size_t i = DC_CITIZEN_NFIXED; i < dc_citizen_ncolumns(); i++) {
-		const char **f = dc_citizen_text_field(d, i);
-		if (*f && !(*f = dc_pool_strdup(&im->chunk_pool, *f)))
-			return DC_ERR_NOMEM;
-	}
-	im->chunk_line[im->nchunk++] = line;
-	return DC_OK;
-}
-
-/* Writes the queued rows; rows whose number exists are compared with the
- * stored record: identical → unchanged, else a pin.conflict reject. */
-static int flush(struct imp *im)
+/* Checks rows whose parents were not in the file against the register,
+ * then writes the chunk; rows whose number exists are compared with the
+ * stored record: identical → unchanged, else a pin.conflict reject. Runs
+ * on the writer thread (or the reader's, when there is no writer). */
+static int flush_slot(struct imp *im, struct slot *sl)
 {
 	int rc = DC_OK;
-	if (im->nchunk == 0)
-		return DC_OK;
-	if (im->writing)
-		rc = dc_store_batch_add_many(im->store, im->batch, im->chunk, im->nchunk,
-		                             im->chunk_ins);
-	for (size_t r = 0; r < im->nchunk && rc == DC_OK && im->writing; r++) {
-		struct dc_citizen *c = &im->chunk[r];
-		if (im->chunk_ins[r]) {
+	size_t w = 0;
+	for (size_t r = 0; r < sl->n && im->writing; r++) {
+		struct dc_citizen *c = &sl->rows[r];
+		struct dc_rule_hit hits[4];
+		size_t nh = 0;
+		for (int k = 0; k < 2 && rc == DC_OK; k++) {
+			if (!(sl->need[r] & (k ? NEED_MOTHER : NEED_FATHER)))
+				continue;
+			struct dc_pin p;
+			struct dc_citizen parent;
+			if (dc_pin_parse(k ? c->mother_pin : c->father_pin, 12, &p))
+				continue;
+			dc_pool_clear(&im->wpool);
+			rc = dc_store_citizen_get(im->store, &p, &parent, &im->wpool);
+			if (rc == DC_OK)
+				nh += dc_rules_check_parent(c, &parent, !k, hits + nh, 4 - nh);
+			rc = rc == DC_ERR_NOT_FOUND ? DC_OK : rc;
+		}
+		if (rc)
+			break;
+		if (dc_rules_has_error(hits, nh)) {
+			report_hits(im, sl->line[r], c, hits, nh, 1);
+			continue;
+		}
+		sl->rows[w] = *c;
+		sl->line[w++] = sl->line[r];
+	}
+	if (rc == DC_OK && im->writing && w)
+		rc = dc_store_batch_add_many(im->store, im->batch, sl->rows, w, sl->ins);
+	for (size_t r = 0; r < w && rc == DC_OK && im->writing; r++) {
+		struct dc_citizen *c = &sl->rows[r];
+		if (sl->ins[r]) {
 			im->res->inserted++;
 			continue;
 		}
 		struct dc_citizen old;
-		dc_pool_clear(&im->pool);
-		rc = dc_store_citizen_get(im->store, &c->pin, &old, &im->pool);
+		dc_pool_clear(&im->wpool);
+		rc = dc_store_citizen_get(im->store, &c->pin, &old, &im->wpool);
 		if (rc == DC_OK && same_record(&old, c)) {
 			im->res->unchanged++;
 			continue;
@@ -347,14 +389,90 @@ static int flush(struct imp *im)
 		rc = DC_OK;
 		/* Exists with other content, or the number was cancelled. */
 		struct dc_rule_hit h = {DC_RULE_PIN_CONFLICT, "pin"};
-		im->res->rejected++;
-		report_hits(im, im->chunk_line[r], c, &h, 1, 1);
-		if (!im->opts->partial)
-			im->writing = 0;
+		report_hits(im, sl->line[r], c, &h, 1, 1);
 	}
-	im->nchunk = 0;
-	dc_pool_clear(&im->chunk_pool);
+	sl->n = 0;
+	dc_pool_clear(&sl->pool);
 	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct imp *im = arg;
+	size_t w = 0;
+	for (;;) {
+		pthread_mutex_lock(&im->mu);
+		while (!im->slots[w].full && !im->done)
+			pthread_cond_wait(&im->cv, &im->mu);
+		int have = im->slots[w].full, failed = im->werr != 0;
+		pthread_mutex_unlock(&im->mu);
+		if (!have)
+			break;
+		int rc = DC_OK;
+		if (failed) { /* drain without writing so the reader never waits forever */
+			im->slots[w].n = 0;
+			dc_pool_clear(&im->slots[w].pool);
+		} else {
+			rc = flush_slot(im, &im->slots[w]);
+		}
+		pthread_mutex_lock(&im->mu);
+		im->slots[w].full = 0;
+		if (rc && !im->werr)
+			im->werr = rc;
+		pthread_cond_broadcast(&im->cv);
+		pthread_mutex_unlock(&im->mu);
+		w = (w + 1) % NSLOTS;
+	}
+	return NULL;
+}
+
+/* Hands the slot being filled to the writer and waits for the next one. */
+static int submit(struct imp *im)
+{
+	struct slot *sl = &im->slots[im->fill];
+	if (!im->threaded)
+		return flush_slot(im, sl);
+	pthread_mutex_lock(&im->mu);
+	sl->full = 1;
+	pthread_cond_broadcast(&im->cv);
+	im->fill = (im->fill + 1) % NSLOTS;
+	while (im->slots[im->fill].full && !im->werr)
+		pthread_cond_wait(&im->cv, &im->mu);
+	int rc = im->werr;
+	pthread_mutex_unlock(&im->mu);
+	return rc;
+}
+
+/* Sends the last partial chunk, lets the writer drain, and joins it. */
+static int finish_writer(struct imp *im)
+{
+	if (!im->threaded)
+		return submit(im);
+	pthread_mutex_lock(&im->mu);
+	if (im->slots[im->fill].n)
+		im->slots[im->fill].full = 1;
+	im->done = 1;
+	pthread_cond_broadcast(&im->cv);
+	pthread_mutex_unlock(&im->mu);
+	pthread_join(im->writer, NULL);
+	im->threaded = 0;
+	return im->werr;
+}
+
+/* Copies c's strings into the slot's pool and queues it. */
+static int stage(struct imp *im, const struct dc_citizen *c, uint64_t line, unsigned char need)
+{
+	struct slot *sl = &im->slots[im->fill];
+	struct dc_citizen *d = &sl->rows[sl->n];
+	*d = *c;
+	for (size_t i = DC_CITIZEN_NFIXED; i < dc_citizen_ncolumns(); i++) {
+		const char **f = dc_citizen_text_field(d, i);
+		if (*f && !(*f = dc_pool_strdup(&sl->pool, *f)))
+			return DC_ERR_NOMEM;
+	}
+	sl->need[sl->n] = need;
+	sl->line[sl->n++] = line;
+	return sl->n == CHUNK ? submit(im) : DC_OK;
 }
 
 /* Gate and queue one parsed row. */
@@ -363,25 +481,24 @@ static int process(struct imp *im, struct dc_citizen *c, uint64_t line, struct d
 {
 	struct dc_rule_ctx ctx = {im->units, im->opts->today, NULL, NULL};
 	struct dc_citizen father, mother;
-	int found;
+	int found, need;
+	unsigned char needs = 0;
 	int rc;
 	if (nhits == 0) { /* format errors already make the record meaningless */
 		nhits = dc_rules_check(&ctx, c, hits, MAX_HITS);
 		if (!dc_rules_has_error(hits, nhits < MAX_HITS ? nhits : MAX_HITS)) {
-			rc = find_parent(im, c->father_pin, &father, &found);
-			if (rc)
-				return rc;
+			find_parent(im, c->father_pin, &father, &found, &need);
 			if (found)
 				nhits += dc_rules_check_parent(c, &father, 1, hits + nhits,
 				                               nhits < MAX_HITS ? MAX_HITS - nhits
 				                                                : 0);
-			rc = find_parent(im, c->mother_pin, &mother, &found);
-			if (rc)
-				return rc;
+			needs |= need ? NEED_FATHER : 0;
+			find_parent(im, c->mother_pin, &mother, &found, &need);
 			if (found)
 				nhits += dc_rules_check_parent(c, &mother, 0, hits + nhits,
 				                               nhits < MAX_HITS ? MAX_HITS - nhits
 				                                                : 0);
+			needs |= need ? NEED_MOTHER : 0;
 		}
 	}
 	size_t shown = nhits < MAX_HITS ? nhits : MAX_HITS;
@@ -390,22 +507,14 @@ static int process(struct imp *im, struct dc_citizen *c, uint64_t line, struct d
 	if (c->pin.d[0] && (rc = seen_put(&im->seen, c)))
 		return rc;
 	if (dc_rules_has_error(hits, shown)) {
-		im->res->rejected++;
 		report_hits(im, line, c, hits, shown, 1);
-		if (!im->opts->partial)
-			im->writing = 0;
 		return DC_OK;
 	}
-	if (shown) {
-		im->res->warnings++;
+	if (shown)
 		report_hits(im, line, c, hits, shown, 0);
-	}
 	if (!im->writing)
 		return DC_OK;
-	rc = stage(im, c, line);
-	if (rc == DC_OK && im->nchunk == CHUNK)
-		rc = flush(im);
-	return rc;
+	return stage(im, c, line, needs);
 }
 
 static int read_header(struct imp *im, const struct dc_csv_row *row)
@@ -450,10 +559,7 @@ static int malformed(struct imp *im, uint64_t line)
 	struct dc_rule_hit h = {DC_RULE_ROW_MALFORMED, NULL};
 	memset(&c, 0, sizeof(c));
 	im->res->rows++;
-	im->res->rejected++;
 	report_hits(im, line, &c, &h, 1, 1);
-	if (!im->opts->partial)
-		im->writing = 0;
 	return DC_OK;
 }
 
@@ -611,7 +717,7 @@ int dc_import(struct dc_store *s, const struct dc_units *u, const struct dc_impo
               struct dc_import_result *res)
 {
 	struct imp im;
-	int fd = -1, rc, in_tx = 0;
+	int fd = -1, rc, rc2, in_tx = 0;
 	memset(res, 0, sizeof(*res));
 	memset(&im, 0, sizeof(im));
 	im.store = s;
@@ -620,15 +726,24 @@ int dc_import(struct dc_store *s, const struct dc_units *u, const struct dc_impo
 	im.res = res;
 	im.writing = 1;
 	dc_pool_init(&im.pool, 0);
-	dc_pool_init(&im.chunk_pool, 1u << 20);
-	im.chunk = calloc(CHUNK, sizeof(*im.chunk));
-	im.chunk_line = calloc(CHUNK, sizeof(*im.chunk_line));
-	im.chunk_ins = calloc(CHUNK, 1);
+	dc_pool_init(&im.wpool, 0);
+	pthread_mutex_init(&im.mu, NULL);
+	pthread_cond_init(&im.cv, NULL);
+	int slots_ok = 1;
+	for (int k = 0; k < NSLOTS; k++) {
+		struct slot *sl = &im.slots[k];
+		dc_pool_init(&sl->pool, 1u << 20);
+		sl->rows = calloc(CHUNK, sizeof(*sl->rows));
+		sl->line = calloc(CHUNK, sizeof(*sl->line));
+		sl->ins = calloc(CHUNK, 1);
+		sl->need = calloc(CHUNK, 1);
+		slots_ok &= sl->rows && sl->line && sl->ins && sl->need;
+	}
 	dc_buf_init(&im.scratch, 1u << 20);
 	dc_buf_init(&im.line, 1u << 20);
 	clock_gettime(CLOCK_MONOTONIC, &im.t0);
 
-	if (!im.chunk || !im.chunk_line || !im.chunk_ins) {
+	if (!slots_ok) {
 		rc = DC_ERR_NOMEM;
 		goto cleanup;
 	}
@@ -659,10 +774,12 @@ int dc_import(struct dc_store *s, const struct dc_units *u, const struct dc_impo
 	rc = dc_store_batch_begin(s, opts->path, NULL, opts->actor, &im.batch);
 	if (rc)
 		goto cleanup;
+	/* From here the writer thread owns the store until finish_writer. */
+	im.threaded = pthread_create(&im.writer, NULL, writer_main, &im) == 0;
 	enum dc_import_format fmt = opts->format ? opts->format : detect(opts->path);
 	rc = fmt == DC_IMPORT_JSONL ? run_jsonl(&im, fd) : run_csv(&im, fd);
-	if (rc == DC_OK)
-		rc = flush(&im);
+	rc2 = finish_writer(&im);
+	rc = rc ? rc : rc2;
 	if (rc)
 		goto cleanup;
 	if (res->rejected && !opts->partial) {
@@ -689,10 +806,18 @@ cleanup:
 	if (fd >= 0)
 		close(fd);
 	free(im.seen.slots);
-	free(im.chunk);
-	free(im.chunk_line);
-	free(im.chunk_ins);
-	dc_pool_release(&im.chunk_pool);
+	if (im.threaded)
+		finish_writer(&im);
+	for (int k = 0; k < NSLOTS; k++) {
+		free(im.slots[k].rows);
+		free(im.slots[k].line);
+		free(im.slots[k].ins);
+		free(im.slots[k].need);
+		dc_pool_release(&im.slots[k].pool);
+	}
+	dc_pool_release(&im.wpool);
+	pthread_mutex_destroy(&im.mu);
+	pthread_cond_destroy(&im.cv);
 	dc_pool_release(&im.pool);
 	dc_buf_release(&im.scratch);
 	dc_buf_release(&im.line);
