@@ -51,7 +51,8 @@ int dc_buf_addc(struct dc_buf *b, char c);
 
 /* Appends printf-formatted text. */
 int dc_buf_addf(struct dc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int dc_buf_vaddf(struct dc_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+int dc_buf_vaddf(struct dc_buf *b, const char *fmt, va_list ap)
+        __attribute__((format(printf, 2, 0)));
 
 /* Appends s as the body of a JSON string (escapes ", \ and control bytes;
  * no surrounding quotes). */

@@ -223,9 +223,10 @@ static const char *const phone_prefixes[] = {
         "088", "089", "090", "091", "093", "094", "096", "097", "098",
 };
 
+/* Reserved example domains only (RFC 2606): a synthetic address must never
+ * be someone's real mailbox. */
 static const char *const email_domains[] = {
-        "gmail.com", "gmail.com", "gmail.com",   "gmail.com",  "gmail.com",
-        "gmail.com", "yahoo.com", "outlook.com", "icloud.com", "fpt.vn",
+        "example.com", "example.com", "example.com", "example.net", "example.org", "mail.example",
 };
 
 /* Streets named after historical figures and dates: every town has them. */

@@ -144,13 +144,13 @@ struct imp {
 	/* Accepted rows wait in slots and go to the store CHUNK at a time (one
 	 * COPY on PostgreSQL). */
 	struct slot slots[NSLOTS];
-	size_t fill;     /* slot the reader fills */
+	size_t fill; /* slot the reader fills */
 	pthread_t writer;
-	int threaded;    /* writer thread running */
+	int threaded;       /* writer thread running */
 	pthread_mutex_t mu; /* slots' full flags, done, werr, report, counters */
 	pthread_cond_t cv;
-	int done;        /* reader finished: writer drains and stops */
-	int werr;        /* first error of the writer */
+	int done;             /* reader finished: writer drains and stops */
+	int werr;             /* first error of the writer */
 	struct dc_pool wpool; /* writer's scratch */
 	uint64_t bytes_total;
 	struct timespec t0, last_progress;

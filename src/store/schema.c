@@ -41,17 +41,18 @@ static int v1(enum dc__dialect d, struct dc_buf *o)
 	if (pg)
 		/* Statement-level, over the transition table: one join per
 		 * statement instead of a function call per row on bulk loads. */
-		dc_buf_adds(o, "CREATE FUNCTION dc_pin_not_cancelled() RETURNS trigger LANGUAGE "
-		               "plpgsql AS $f$ BEGIN IF EXISTS (SELECT 1 FROM dc_new n JOIN "
-		               "identifier i ON i.value = n.pin) THEN RAISE EXCEPTION 'a personal ID "
-		               "number that was cancelled is never reused' USING ERRCODE = "
-		               "'unique_violation'; END IF; RETURN NULL; END $f$;\n"
-		               "CREATE TRIGGER citizen_pin_not_cancelled_ins AFTER INSERT ON citizen "
-		               "REFERENCING NEW TABLE AS dc_new FOR EACH STATEMENT EXECUTE FUNCTION "
-		               "dc_pin_not_cancelled();\n"
-		               "CREATE TRIGGER citizen_pin_not_cancelled_upd AFTER UPDATE ON citizen "
-		               "REFERENCING NEW TABLE AS dc_new FOR EACH STATEMENT EXECUTE FUNCTION "
-		               "dc_pin_not_cancelled();\n");
+		dc_buf_adds(o,
+		            "CREATE FUNCTION dc_pin_not_cancelled() RETURNS trigger LANGUAGE "
+		            "plpgsql AS $f$ BEGIN IF EXISTS (SELECT 1 FROM dc_new n JOIN "
+		            "identifier i ON i.value = n.pin) THEN RAISE EXCEPTION 'a personal ID "
+		            "number that was cancelled is never reused' USING ERRCODE = "
+		            "'unique_violation'; END IF; RETURN NULL; END $f$;\n"
+		            "CREATE TRIGGER citizen_pin_not_cancelled_ins AFTER INSERT ON citizen "
+		            "REFERENCING NEW TABLE AS dc_new FOR EACH STATEMENT EXECUTE FUNCTION "
+		            "dc_pin_not_cancelled();\n"
+		            "CREATE TRIGGER citizen_pin_not_cancelled_upd AFTER UPDATE ON citizen "
+		            "REFERENCING NEW TABLE AS dc_new FOR EACH STATEMENT EXECUTE FUNCTION "
+		            "dc_pin_not_cancelled();\n");
 	else
 		dc_buf_adds(o,
 		            "CREATE TRIGGER citizen_pin_not_cancelled BEFORE INSERT ON citizen "

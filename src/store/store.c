@@ -267,7 +267,7 @@ int dc_store_snapshot_begin(struct dc_store *s)
 	if (s->depth)
 		DC_BUG("snapshot inside a write transaction");
 	return dc_db_exec(s->db, s->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-				       : "BEGIN DEFERRED");
+	                               : "BEGIN DEFERRED");
 }
 
 int dc_store_snapshot_end(struct dc_store *s)

@@ -276,7 +276,8 @@ static void test_identifiers(void **state)
 	assert_int_equal(dc_store_citizen_create(f->s, &reuse, &birth, NULL), DC_ERR_CONFLICT);
 	/* The database itself refuses it too, whatever SQL tries (the trigger). */
 	char sql[160];
-	snprintf(sql, sizeof sql, "INSERT INTO citizen (pin, created_seq) VALUES ('%s', 0)", c.pin.d);
+	snprintf(sql, sizeof sql, "INSERT INTO citizen (pin, created_seq) VALUES ('%s', 0)",
+	         c.pin.d);
 	assert_int_equal(dc_db_exec(dc_store_db(f->s), sql), DC_ERR_CONFLICT);
 	snprintf(sql, sizeof sql, "UPDATE citizen SET pin = '%s' WHERE pin = '%s'", c.pin.d,
 	         newpin.d);
