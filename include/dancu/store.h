@@ -123,7 +123,10 @@ int dc_store_pin_allocate(struct dc_store *s, int prefix, int birth_year, enum d
 int dc_store_identifier_add(struct dc_store *s, enum dc_identifier_kind kind, const char *value,
                             const struct dc_pin *current_pin, const char *reason);
 
-/* Finds which current pin an old identifier belongs to. DC_ERR_NOT_FOUND. */
+/* Finds which current pin an old identifier belongs to: the identifier
+ * history first, then the 9-digit CMND on citizen records. Old 9-digit CMND
+ * numbers were not unique across provinces: with several holders the first
+ * is returned. DC_ERR_NOT_FOUND. */
 int dc_store_identifier_lookup(struct dc_store *s, const char *value, struct dc_pin *current_out,
                                enum dc_identifier_kind *kind_out);
 

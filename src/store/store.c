@@ -131,7 +131,11 @@ static char *build_sql(enum q q, int pg)
 		            "WHERE pin = $1) ON CONFLICT (value) DO NOTHING");
 		break;
 	case Q_ID_LOOKUP:
-		dc_buf_adds(&b, "SELECT pin, kind FROM identifier WHERE value = $1");
+		/* Old CMND numbers arrive on the citizen row (imports) or in the
+		 * identifier history; 9-digit CMND were not unique nationwide,
+		 * so the first match is returned, history first. */
+		dc_buf_adds(&b, "SELECT pin, kind FROM identifier WHERE value = $1 UNION ALL "
+		                "SELECT pin, 2 FROM citizen WHERE cmnd9 = $1");
 		break;
 	case Q_COUNT:
 		dc_buf_adds(&b, "SELECT count(*) FROM citizen");

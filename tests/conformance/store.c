@@ -258,6 +258,13 @@ static void test_identifiers(void **state)
 	assert_int_equal(kind, DC_ID_CMND9);
 	assert_int_equal(dc_store_identifier_lookup(f->s, "999999999", &cur, &kind),
 	                 DC_ERR_NOT_FOUND);
+	/* A CMND carried on the record is found too. */
+	struct dc_citizen withcmnd = person("001099054321", "Lê Văn Cũ");
+	withcmnd.cmnd9 = "123456789";
+	assert_int_equal(dc_store_citizen_create(f->s, &withcmnd, &birth, NULL), 0);
+	assert_int_equal(dc_store_identifier_lookup(f->s, "123456789", &cur, &kind), 0);
+	assert_string_equal(cur.d, "001099054321");
+	assert_int_equal(kind, DC_ID_CMND9);
 
 	/* Re-establish: the old number moves to the history, never reused. */
 	struct dc_change why = {"officer-3", "year of birth corrected", "QD-99",
@@ -282,7 +289,7 @@ static void test_identifiers(void **state)
 	snprintf(sql, sizeof sql, "UPDATE citizen SET pin = '%s' WHERE pin = '%s'", c.pin.d,
 	         newpin.d);
 	assert_int_equal(dc_db_exec(dc_store_db(f->s), sql), DC_ERR_CONFLICT);
-	assert_int_equal(count(f), 1);
+	assert_int_equal(count(f), 2);
 	int n = 0;
 	assert_int_equal(dc_store_history(f->s, &newpin, count_cb, &n), 0);
 	assert_int_equal(n, 2); /* birth (under the old number) + re-establishment */
