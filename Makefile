@@ -96,6 +96,7 @@ test: deps
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan SAN=1 OPT="-O1 -g" all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		DANCU_TEST_QUICK=1 scripts/test.sh build-asan
 
 symcheck: $(LIB)

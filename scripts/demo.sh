@@ -40,4 +40,12 @@ echo
 echo "Try: $DANCU history --db $out/dancu.db $pin"
 echo "     $DANCU pin decode $pin"
 echo "     $DANCU units commune 'Ba Đình'"
-echo "(The HTTP server, web UI and demo logins arrive with the server issue.)"
+echo
+if [ "${DEMO_SERVE:-1}" = 1 ]; then
+	port=${DEMO_PORT:-8080}
+	echo "== starting the server on http://127.0.0.1:$port (Ctrl-C stops it) =="
+	echo "   curl http://127.0.0.1:$port/healthz   /readyz   /metrics"
+	echo "   (register, residence and login routes — and demo logins — come with officer"
+	echo "    accounts; see the open issues)"
+	exec "$DANCU" serve --port "$port" --db "$out/dancu.db"
+fi

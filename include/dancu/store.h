@@ -136,6 +136,9 @@ int dc_store_identifier_lookup(struct dc_store *s, const char *value, struct dc_
 int dc_store_pin_reestablish(struct dc_store *s, const struct dc_pin *old_pin,
                              const struct dc_pin *new_pin, const struct dc_change *why);
 
+/* A cheap round trip to the database (readiness checks). */
+int dc_store_ping(struct dc_store *s);
+
 /* Number of citizens (all statuses). */
 int dc_store_count(struct dc_store *s, int64_t *out);
 

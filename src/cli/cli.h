@@ -45,5 +45,6 @@ int dc__cmd_report(int argc, char **argv);
 int dc__cmd_pin(int argc, char **argv);
 int dc__cmd_units(int argc, char **argv);
 int dc__cmd_rules(int argc, char **argv);
+int dc__cmd_serve(int argc, char **argv);
 
 #endif

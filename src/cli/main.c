@@ -27,6 +27,7 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct command commands[] = {
+        {"serve", dc__cmd_serve, "run the HTTP API server"},
         {"gen", dc__cmd_gen, "generate a synthetic population (CSV or JSON Lines)"},
         {"import", dc__cmd_import,
          "import citizens from CSV or JSON Lines through the quality gate"},

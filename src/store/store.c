@@ -711,6 +711,11 @@ out:
 	return rc;
 }
 
+int dc_store_ping(struct dc_store *s)
+{
+	return dc_db_exec(s->db, "SELECT 1");
+}
+
 int dc_store_count(struct dc_store *s, int64_t *out)
 {
 	struct dc_stmt *st = NULL;

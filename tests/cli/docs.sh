@@ -7,4 +7,8 @@ sed -n '/<!-- rules:begin -->/,/<!-- rules:end -->/p' "$doc" | sed '1d;$d' >"$T/
 "$DANCU" rules --markdown >"$T/code"
 check "docs/DATA-QUALITY.md rule table is current (scripts/gen-docs.sh)" cmp -s "$T/doc" "$T/code"
 check "every rule is listed" test "$(grep -c '^| `' "$T/code")" -ge 30
+ops="$(dirname "$0")/../../docs/OPERATIONS.md"
+"$DANCU" serve --help | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/flags"
+missing=$(while read -r f; do grep -q -- "\`$f\`" "$ops" || echo "$f"; done <"$T/flags")
+check "docs/OPERATIONS.md lists every serve setting ($missing)" test -z "$missing"
 finish

@@ -1,0 +1,73 @@
+/*
+ * dancu/server.h — `dancu serve`: the HTTP/1.1 and HTTP/2 server (libh2o,
+ * evloop), its settings and its lifecycle.
+ *
+ * Settings come from one table (DC_SETTINGS): name, default, range, the
+ * environment variable that may set it and help text. They are read once at
+ * start-up (defaults → environment → command-line flags) and are read-only
+ * afterwards.
+ *
+ * One event loop per thread (`threads`, default: one per core), each with its
+ * own listening socket on the same port (SO_REUSEPORT) and its own store
+ * connection. SIGTERM or SIGINT stops accepting, lets requests in flight
+ * finish (up to `drain_ms`), closes the stores and returns.
+ *
+ * Every response is JSON; every error is an RFC 9457 problem+json document
+ * whose "code" is the stable code of the error enum; every response carries
+ * an X-Request-Id; every request is written to the access log as one JSON
+ * line.
+ */
+#ifndef DANCU_SERVER_H
+#define DANCU_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct dc_units;
+
+/* X(name, type, default, min, max, env, help); type: S string, U unsigned */
+#define DC_SETTINGS(X)                                                                            \
+	X(host, S, "127.0.0.1", 0, 0, "DANCU_HOST", "address to listen on")                       \
+	X(port, U, "8080", 0, 65535, "DANCU_PORT", "TCP port (0: any free port, printed at start)") \
+	X(threads, U, "0", 0, 256, "DANCU_THREADS", "event loops (0: one per core)")               \
+	X(db, S, "dancu.db", 0, 0, "DANCU_DB", "SQLite database file")                             \
+	X(pg, S, "", 0, 0, "DANCU_PG", "PostgreSQL conninfo (instead of SQLite)")                  \
+	X(max_body, U, "1048576", 1024, 1073741824, "DANCU_MAX_BODY", "largest request body, bytes") \
+	X(drain_ms, U, "10000", 0, 600000, "DANCU_DRAIN_MS", "time given to requests in flight at shutdown") \
+	X(access_log, S, "-", 0, 0, "DANCU_ACCESS_LOG", "access log file ('-': standard error, '': off)")
+
+struct dc_settings {
+	const char *host;
+	uint64_t port;
+	uint64_t threads;
+	const char *db;
+	const char *pg;
+	uint64_t max_body;
+	uint64_t drain_ms;
+	const char *access_log;
+};
+
+/* Fills s with the defaults, then the environment. Strings are borrowed
+ * (static defaults or environ) and stay valid for the life of the process.
+ * Returns DC_OK, or DC_ERR_INVALID with the reason in err. */
+int dc_settings_load(struct dc_settings *s, char *err, size_t errlen);
+
+/* Sets one setting by name from text (a command-line flag). DC_ERR_INVALID
+ * with the reason in err for an unknown name or a value out of range. The
+ * value is borrowed. */
+int dc_settings_set(struct dc_settings *s, const char *name, const char *value, char *err,
+                    size_t errlen);
+
+/* Number of settings and the name/help of setting i (for usage text). */
+size_t dc_settings_count(void);
+const char *dc_settings_name(size_t i);
+const char *dc_settings_help(size_t i);
+const char *dc_settings_default(size_t i);
+
+/* Runs the server until SIGTERM/SIGINT. Prints
+ * "dancu: listening on http://HOST:PORT" to standard error when ready.
+ * Returns DC_OK after a clean shutdown, or an error (could not bind, open
+ * the store, …) with the reason printed to standard error. */
+int dc_server_run(const struct dc_settings *s, const struct dc_units *units);
+
+#endif

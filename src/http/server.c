@@ -1,0 +1,452 @@
+/*
+ * server.c — `dancu serve` on libh2o's evloop.
+ *
+ * Each worker thread owns an event loop, an h2o context, a listening socket
+ * on the shared port (SO_REUSEPORT lets the kernel spread connections) and
+ * its own store connection, so requests never share a database handle. The
+ * main thread only waits for SIGTERM/SIGINT; workers poll a stop flag every
+ * 100 ms, then stop accepting, ask h2o to close idle connections, and let
+ * requests in flight finish for up to drain_ms.
+ *
+ * Routing is a static table (path, method, handler); one h2o handler at "/"
+ * dispatches through it so that unknown paths and wrong methods answer with
+ * problem+json like every other error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <h2o.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "dancu/server.h"
+#include "dancu/store.h"
+
+#include "core/internal.h"
+
+#define MAX_THREADS 256
+
+struct server;
+
+/* Counters per route and status class, summed over threads for /metrics. */
+enum { CLS_2XX, CLS_4XX, CLS_5XX, CLS_N };
+
+struct worker {
+	h2o_context_t ctx; /* first: h2o hands us &ctx, we cast back */
+	struct server *srv;
+	h2o_accept_ctx_t accept;
+	h2o_socket_t *listener;
+	int fd;
+	struct dc_store *store;
+	pthread_t thread;
+	unsigned id;
+	uint64_t seq; /* request counter for request ids */
+	int rc;
+};
+
+struct route {
+	const char *path;
+	const char *method;
+	int (*run)(struct worker *w, h2o_req_t *req, struct dc_buf *body, int *status);
+};
+
+struct server {
+	const struct dc_settings *cfg;
+	const struct dc_units *units;
+	h2o_globalconf_t h2o;
+	struct worker *workers;
+	unsigned nworkers;
+	atomic_int stop;
+	FILE *log;
+	char id_prefix[9];
+	_Atomic uint64_t hits[8][CLS_N]; /* per route index (7 = unmatched) */
+	uint64_t started_ms;
+};
+
+struct dispatcher {
+	h2o_handler_t super;
+	struct server *srv;
+};
+
+/* --- responses ------------------------------------------------------------- */
+
+static const char *reason_of(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+/* An RFC 9457 problem document for rc (the error enum), with detail. */
+static void problem(struct dc_buf *b, int rc, int status, const char *detail, h2o_req_t *req,
+                    const char *request_id)
+{
+	dc_buf_reset(b);
+	dc_buf_addf(b, "{\"type\":\"https://dancu.example/problems/%s\",\"title\":\"", dc_err_code(rc));
+	dc_buf_add_json_str(b, dc_strerror(rc), strlen(dc_strerror(rc)));
+	dc_buf_addf(b, "\",\"status\":%d,\"code\":\"%s\",\"detail\":\"", status, dc_err_code(rc));
+	dc_buf_add_json_str(b, detail, strlen(detail));
+	dc_buf_adds(b, "\",\"instance\":\"");
+	dc_buf_add_json_str(b, req->path.base, req->path.len);
+	dc_buf_addf(b, "\",\"request_id\":\"%s\"}", request_id);
+}
+
+/* --- routes ----------------------------------------------------------------- */
+
+static int r_healthz(struct worker *w, h2o_req_t *req, struct dc_buf *body, int *status)
+{
+	*status = 200;
+	return dc_buf_adds(body, "{\"status\":\"ok\"}");
+}
+
+static int r_readyz(struct worker *w, h2o_req_t *req, struct dc_buf *body, int *status)
+{
+	int rc = dc_store_ping(w->store);
+	if (rc) {
+		*status = 503; /* whatever the store said, the service is not ready */
+		return DC_ERR_UNAVAILABLE;
+	}
+	*status = 200;
+	return dc_buf_addf(body, "{\"status\":\"ready\",\"store\":\"%s\"}", dc_store_backend(w->store));
+}
+
+static const struct route routes[];
+static const size_t nroutes;
+
+static int r_metrics(struct worker *w, h2o_req_t *req, struct dc_buf *body, int *status)
+{
+	static const char *const cls[] = {"2xx", "4xx", "5xx"};
+	struct server *srv = w->srv;
+	*status = 200;
+	dc_buf_adds(body, "# HELP dancu_up 1 while the server runs.\n# TYPE dancu_up gauge\ndancu_up 1\n"
+	                  "# HELP dancu_http_requests_total Requests answered, by route and status "
+	                  "class.\n# TYPE dancu_http_requests_total counter\n");
+	for (size_t r = 0; r <= nroutes; r++)
+		for (int c = 0; c < CLS_N; c++)
+			dc_buf_addf(body, "dancu_http_requests_total{route=\"%s\",class=\"%s\"} %llu\n",
+			            r < nroutes ? routes[r].path : "unmatched", cls[c],
+			            (unsigned long long)atomic_load_explicit(&srv->hits[r][c],
+			                                                     memory_order_relaxed));
+	dc_buf_addf(body,
+	            "# HELP dancu_event_loops Event loops (worker threads).\n# TYPE dancu_event_loops "
+	            "gauge\ndancu_event_loops %u\n",
+	            srv->nworkers);
+	return dc_buf_error(body);
+}
+
+static const struct route routes[] = {
+        {"/healthz", "GET", r_healthz},
+        {"/readyz", "GET", r_readyz},
+        {"/metrics", "GET", r_metrics},
+};
+static const size_t nroutes = DC_ARRAY_LEN(routes);
+_Static_assert(DC_ARRAY_LEN(routes) < 8, "grow server.hits");
+
+/* --- the dispatcher ---------------------------------------------------------- */
+
+static int valid_request_id(const char *p, size_t n)
+{
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static void access_log(struct server *srv, h2o_req_t *req, const char *id, int status,
+                       size_t bytes)
+{
+	if (!srv->log)
+		return;
+	struct timeval now;
+	gettimeofday(&now, NULL); /* the loop's cached time would give 0 ms */
+	struct timeval *t0 = &req->timestamps.request_begin_at;
+	double ms = (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_usec - t0->tv_usec) / 1e3;
+	struct dc_buf b = DC_BUF_INIT;
+	dc_buf_addf(&b, "{\"ts\":%lld.%03d,\"id\":\"%s\",\"method\":\"", (long long)now.tv_sec,
+	            (int)(now.tv_usec / 1000), id);
+	dc_buf_add_json_str(&b, req->method.base, req->method.len);
+	dc_buf_adds(&b, "\",\"path\":\"");
+	dc_buf_add_json_str(&b, req->path.base, req->path.len);
+	dc_buf_addf(&b, "\",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f}\n", status, bytes, ms);
+	if (!dc_buf_error(&b))
+		fwrite(b.ptr, 1, b.len, srv->log); /* one call: lines never interleave */
+	dc_buf_release(&b);
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	struct server *srv = ((struct dispatcher *)self)->srv;
+	struct worker *w = (struct worker *)req->conn->ctx;
+	struct dc_buf body = DC_BUF_INIT;
+	char idbuf[72];
+	const char *id = idbuf;
+	int status = 500, rc = DC_OK;
+	size_t ri = nroutes;
+
+	ssize_t hi = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
+	if (hi >= 0 && valid_request_id(req->headers.entries[hi].value.base,
+	                                req->headers.entries[hi].value.len))
+		snprintf(idbuf, sizeof idbuf, "%.*s", (int)req->headers.entries[hi].value.len,
+		         req->headers.entries[hi].value.base);
+	else
+		snprintf(idbuf, sizeof idbuf, "%s-%u-%llu", srv->id_prefix, w->id,
+		         (unsigned long long)++w->seq);
+
+	const char *detail = NULL;
+	for (size_t i = 0; i < nroutes; i++)
+		if (h2o_memis(req->path_normalized.base, req->path_normalized.len, routes[i].path,
+		              strlen(routes[i].path)))
+			ri = i;
+	if (ri == nroutes) {
+		rc = DC_ERR_NOT_FOUND;
+		status = 404;
+		detail = "no such resource";
+	} else if (!h2o_memis(req->method.base, req->method.len, routes[ri].method,
+	                      strlen(routes[ri].method))) {
+		rc = DC_ERR_UNSUPPORTED;
+		status = 405;
+		detail = "method not allowed on this resource";
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, routes[ri].method,
+		               strlen(routes[ri].method));
+	} else {
+		rc = routes[ri].run(w, req, &body, &status);
+		if (rc && status < 400)
+			status = dc_err_http_status(rc);
+		if (rc)
+			detail = dc_strerror(rc);
+	}
+	if (rc)
+		problem(&body, rc, status, detail, req, id);
+	if (dc_buf_error(&body)) {
+		status = 500;
+		dc_buf_release(&body);
+		dc_buf_adds(&body, "{\"status\":500,\"code\":\"out_of_memory\"}");
+	}
+	int cls = status >= 500 ? CLS_5XX : status >= 400 ? CLS_4XX : CLS_2XX;
+	atomic_fetch_add_explicit(&srv->hits[ri][cls], 1, memory_order_relaxed);
+
+	req->res.status = status;
+	req->res.reason = reason_of(status);
+	const char *ctype = ri < nroutes && routes[ri].run == r_metrics && !rc
+	                            ? "text/plain; version=0.0.4"
+	                    : rc ? "application/problem+json"
+	                         : "application/json";
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype,
+	               strlen(ctype));
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+	               H2O_STRLIT("no-store"));
+	char *hid = h2o_mem_alloc_pool(&req->pool, strlen(id) + 1);
+	memcpy(hid, id, strlen(id) + 1);
+	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+	                      hid, strlen(hid));
+	size_t len = body.len;
+	char *copy = h2o_mem_alloc_pool(&req->pool, len + 1);
+	memcpy(copy, dc_buf_str(&body), len);
+	dc_buf_release(&body);
+	access_log(srv, req, id, status, len);
+	req->res.content_length = len;
+	h2o_send_inline(req, copy, len);
+	return 0;
+}
+
+/* --- sockets and threads ------------------------------------------------------ */
+
+static int listen_on(const char *host, unsigned port, int *fd_out, unsigned *port_out)
+{
+	struct sockaddr_in addr;
+	memset(&addr, 0, sizeof addr);
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
+		return DC_ERR_INVALID;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	if (fd < 0)
+		return DC_ERR_IO;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof addr) || listen(fd, SOMAXCONN)) {
+		close(fd);
+		return DC_ERR_UNAVAILABLE;
+	}
+	socklen_t al = sizeof addr;
+	getsockname(fd, (struct sockaddr *)&addr, &al);
+	*port_out = ntohs(addr.sin_port);
+	*fd_out = fd;
+	return DC_OK;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+	struct worker *w = listener->data;
+	if (err)
+		return;
+	h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+	if (sock)
+		h2o_accept(&w->accept, sock);
+}
+
+static int open_conns(struct worker *w)
+{
+	return !h2o_linklist_is_empty(&w->ctx.http1._conns) ||
+	       !h2o_linklist_is_empty(&w->ctx.http2._conns);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct server *srv = w->srv;
+	h2o_evloop_t *loop = h2o_evloop_create();
+	h2o_context_init(&w->ctx, loop, &srv->h2o);
+	w->accept.ctx = &w->ctx;
+	w->accept.hosts = srv->h2o.hosts;
+	w->listener = h2o_evloop_socket_create(loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
+	w->listener->data = w;
+	h2o_socket_read_start(w->listener, on_accept);
+	while (!atomic_load(&srv->stop))
+		h2o_evloop_run(loop, 100);
+	/* Stop accepting; let requests in flight finish. */
+	h2o_socket_read_stop(w->listener);
+	h2o_socket_close(w->listener);
+	h2o_context_request_shutdown(&w->ctx);
+	uint64_t deadline = h2o_now(loop) + srv->cfg->drain_ms;
+	while (open_conns(w) && h2o_now(loop) < deadline)
+		h2o_evloop_run(loop, 50);
+	/* h2o arms this even when no HTTP/2 connection is left; disposing
+	 * the context requires every timeout list to be empty. */
+	if (h2o_timeout_is_linked(&w->ctx.http2._graceful_shutdown_timeout))
+		h2o_timeout_unlink(&w->ctx.http2._graceful_shutdown_timeout);
+	h2o_context_dispose(&w->ctx);
+	h2o_evloop_destroy(loop);
+	return NULL;
+}
+
+int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
+{
+	struct server srv;
+	int rc = DC_OK;
+	unsigned port = (unsigned)cfg->port, nthreads = (unsigned)cfg->threads;
+	sigset_t sigs;
+	memset(&srv, 0, sizeof srv);
+	srv.cfg = cfg;
+	srv.units = units;
+	if (nthreads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = n > 0 && n < MAX_THREADS ? (unsigned)n : 1;
+	}
+	if (sodium_init() < 0)
+		DC_BUG("libsodium failed to initialise");
+	unsigned char rnd[4];
+	randombytes_buf(rnd, sizeof rnd);
+	snprintf(srv.id_prefix, sizeof srv.id_prefix, "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+	         rnd[3]);
+	if (!strcmp(cfg->access_log, "-"))
+		srv.log = stderr;
+	else if (cfg->access_log[0] && !(srv.log = fopen(cfg->access_log, "a"))) {
+		fprintf(stderr, "dancu serve: cannot open access log %s: %s\n", cfg->access_log,
+		        strerror(errno));
+		return DC_ERR_IO;
+	}
+	srv.workers = calloc(nthreads, sizeof(*srv.workers));
+	if (!srv.workers)
+		return DC_ERR_NOMEM;
+
+	h2o_config_init(&srv.h2o);
+	srv.h2o.max_request_entity_size = cfg->max_body;
+	h2o_hostconf_t *host = h2o_config_register_host(&srv.h2o, h2o_iovec_init(H2O_STRLIT("default")),
+	                                                65535);
+	h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+	struct dispatcher *d = (struct dispatcher *)h2o_create_handler(path, sizeof(*d));
+	d->super.on_req = on_req;
+	d->srv = &srv;
+
+	/* Every worker: its own store connection and listening socket. */
+	const char *target = cfg->pg && *cfg->pg ? cfg->pg : cfg->db;
+	for (unsigned i = 0; i < nthreads && rc == DC_OK; i++) {
+		struct worker *w = &srv.workers[i];
+		char err[256] = "";
+		w->srv = &srv;
+		w->id = i;
+		w->fd = -1;
+		rc = dc_store_open(target, units, &w->store, err, sizeof err);
+		if (rc) {
+			fprintf(stderr, "dancu serve: cannot open the store: %s: %s\n", dc_strerror(rc),
+			        err);
+			break;
+		}
+		rc = listen_on(cfg->host, port, &w->fd, &port);
+		if (rc)
+			fprintf(stderr, "dancu serve: cannot listen on %s:%u: %s\n", cfg->host, port,
+			        strerror(errno));
+	}
+	if (rc)
+		goto cleanup;
+
+	/* Signals go to the main thread only, which waits for them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_create(&srv.workers[i].thread, NULL, worker_main, &srv.workers[i]);
+	srv.nworkers = nthreads;
+	fprintf(stderr, "dancu: listening on http://%s:%u (%u event loops, %s store)\n", cfg->host,
+	        port, nthreads, dc_store_backend(srv.workers[0].store));
+	fflush(stderr);
+	int sig = 0;
+	sigwait(&sigs, &sig);
+	fprintf(stderr, "dancu: %s received, draining\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	atomic_store(&srv.stop, 1);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_join(srv.workers[i].thread, NULL);
+	fprintf(stderr, "dancu: stopped\n");
+cleanup:
+	for (unsigned i = 0; i < nthreads; i++) {
+		dc_store_close(srv.workers[i].store);
+		if (!srv.nworkers && srv.workers[i].fd >= 0)
+			close(srv.workers[i].fd);
+	}
+	h2o_config_dispose(&srv.h2o);
+	free(srv.workers);
+	if (srv.log && srv.log != stderr)
+		fclose(srv.log);
+	return rc;
+}
