@@ -26,15 +26,19 @@
 struct dc_units;
 
 /* X(name, type, default, min, max, env, help); type: S string, U unsigned */
-#define DC_SETTINGS(X)                                                                            \
-	X(host, S, "127.0.0.1", 0, 0, "DANCU_HOST", "address to listen on")                       \
-	X(port, U, "8080", 0, 65535, "DANCU_PORT", "TCP port (0: any free port, printed at start)") \
-	X(threads, U, "0", 0, 256, "DANCU_THREADS", "event loops (0: one per core)")               \
-	X(db, S, "dancu.db", 0, 0, "DANCU_DB", "SQLite database file")                             \
-	X(pg, S, "", 0, 0, "DANCU_PG", "PostgreSQL conninfo (instead of SQLite)")                  \
-	X(max_body, U, "1048576", 1024, 1073741824, "DANCU_MAX_BODY", "largest request body, bytes") \
-	X(drain_ms, U, "10000", 0, 600000, "DANCU_DRAIN_MS", "time given to requests in flight at shutdown") \
-	X(access_log, S, "-", 0, 0, "DANCU_ACCESS_LOG", "access log file ('-': standard error, '': off)")
+#define DC_SETTINGS(X)                                                               \
+	X(host, S, "127.0.0.1", 0, 0, "DANCU_HOST", "address to listen on")          \
+	X(port, U, "8080", 0, 65535, "DANCU_PORT",                                   \
+	  "TCP port (0: any free port, printed at start)")                           \
+	X(threads, U, "0", 0, 256, "DANCU_THREADS", "event loops (0: one per core)") \
+	X(db, S, "dancu.db", 0, 0, "DANCU_DB", "SQLite database file")               \
+	X(pg, S, "", 0, 0, "DANCU_PG", "PostgreSQL conninfo (instead of SQLite)")    \
+	X(max_body, U, "1048576", 1024, 1073741824, "DANCU_MAX_BODY",                \
+	  "largest request body, bytes")                                             \
+	X(drain_ms, U, "10000", 0, 600000, "DANCU_DRAIN_MS",                         \
+	  "time given to requests in flight at shutdown")                            \
+	X(access_log, S, "-", 0, 0, "DANCU_ACCESS_LOG",                              \
+	  "access log file ('-': standard error, '': off)")
 
 struct dc_settings {
 	const char *host;

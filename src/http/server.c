@@ -115,7 +115,8 @@ static void problem(struct dc_buf *b, int rc, int status, const char *detail, h2
                     const char *request_id)
 {
 	dc_buf_reset(b);
-	dc_buf_addf(b, "{\"type\":\"https://dancu.example/problems/%s\",\"title\":\"", dc_err_code(rc));
+	dc_buf_addf(b, "{\"type\":\"https://dancu.example/problems/%s\",\"title\":\"",
+	            dc_err_code(rc));
 	dc_buf_add_json_str(b, dc_strerror(rc), strlen(dc_strerror(rc)));
 	dc_buf_addf(b, "\",\"status\":%d,\"code\":\"%s\",\"detail\":\"", status, dc_err_code(rc));
 	dc_buf_add_json_str(b, detail, strlen(detail));
@@ -140,7 +141,8 @@ static int r_readyz(struct worker *w, h2o_req_t *req, struct dc_buf *body, int *
 		return DC_ERR_UNAVAILABLE;
 	}
 	*status = 200;
-	return dc_buf_addf(body, "{\"status\":\"ready\",\"store\":\"%s\"}", dc_store_backend(w->store));
+	return dc_buf_addf(body, "{\"status\":\"ready\",\"store\":\"%s\"}",
+	                   dc_store_backend(w->store));
 }
 
 static const struct route routes[];
@@ -151,19 +153,22 @@ static int r_metrics(struct worker *w, h2o_req_t *req, struct dc_buf *body, int 
 	static const char *const cls[] = {"2xx", "4xx", "5xx"};
 	struct server *srv = w->srv;
 	*status = 200;
-	dc_buf_adds(body, "# HELP dancu_up 1 while the server runs.\n# TYPE dancu_up gauge\ndancu_up 1\n"
-	                  "# HELP dancu_http_requests_total Requests answered, by route and status "
-	                  "class.\n# TYPE dancu_http_requests_total counter\n");
+	dc_buf_adds(body,
+	            "# HELP dancu_up 1 while the server runs.\n# TYPE dancu_up gauge\ndancu_up 1\n"
+	            "# HELP dancu_http_requests_total Requests answered, by route and status "
+	            "class.\n# TYPE dancu_http_requests_total counter\n");
 	for (size_t r = 0; r <= nroutes; r++)
 		for (int c = 0; c < CLS_N; c++)
-			dc_buf_addf(body, "dancu_http_requests_total{route=\"%s\",class=\"%s\"} %llu\n",
+			dc_buf_addf(body,
+			            "dancu_http_requests_total{route=\"%s\",class=\"%s\"} %llu\n",
 			            r < nroutes ? routes[r].path : "unmatched", cls[c],
 			            (unsigned long long)atomic_load_explicit(&srv->hits[r][c],
 			                                                     memory_order_relaxed));
-	dc_buf_addf(body,
-	            "# HELP dancu_event_loops Event loops (worker threads).\n# TYPE dancu_event_loops "
-	            "gauge\ndancu_event_loops %u\n",
-	            srv->nworkers);
+	dc_buf_addf(
+	        body,
+	        "# HELP dancu_event_loops Event loops (worker threads).\n# TYPE dancu_event_loops "
+	        "gauge\ndancu_event_loops %u\n",
+	        srv->nworkers);
 	return dc_buf_error(body);
 }
 
@@ -190,15 +195,15 @@ static int valid_request_id(const char *p, size_t n)
 	return 1;
 }
 
-static void access_log(struct server *srv, h2o_req_t *req, const char *id, int status,
-                       size_t bytes)
+static void access_log(struct server *srv, h2o_req_t *req, const char *id, int status, size_t bytes)
 {
 	if (!srv->log)
 		return;
 	struct timeval now;
 	gettimeofday(&now, NULL); /* the loop's cached time would give 0 ms */
 	struct timeval *t0 = &req->timestamps.request_begin_at;
-	double ms = (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_usec - t0->tv_usec) / 1e3;
+	double ms =
+	        (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_usec - t0->tv_usec) / 1e3;
 	struct dc_buf b = DC_BUF_INIT;
 	dc_buf_addf(&b, "{\"ts\":%lld.%03d,\"id\":\"%s\",\"method\":\"", (long long)now.tv_sec,
 	            (int)(now.tv_usec / 1000), id);
@@ -244,8 +249,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 		rc = DC_ERR_UNSUPPORTED;
 		status = 405;
 		detail = "method not allowed on this resource";
-		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, routes[ri].method,
-		               strlen(routes[ri].method));
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+		               routes[ri].method, strlen(routes[ri].method));
 	} else {
 		rc = routes[ri].run(w, req, &body, &status);
 		if (rc && status < 400)
@@ -390,8 +395,8 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 
 	h2o_config_init(&srv.h2o);
 	srv.h2o.max_request_entity_size = cfg->max_body;
-	h2o_hostconf_t *host = h2o_config_register_host(&srv.h2o, h2o_iovec_init(H2O_STRLIT("default")),
-	                                                65535);
+	h2o_hostconf_t *host =
+	        h2o_config_register_host(&srv.h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
 	h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
 	struct dispatcher *d = (struct dispatcher *)h2o_create_handler(path, sizeof(*d));
 	d->super.on_req = on_req;
@@ -407,14 +412,14 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 		w->fd = -1;
 		rc = dc_store_open(target, units, &w->store, err, sizeof err);
 		if (rc) {
-			fprintf(stderr, "dancu serve: cannot open the store: %s: %s\n", dc_strerror(rc),
-			        err);
+			fprintf(stderr, "dancu serve: cannot open the store: %s: %s\n",
+			        dc_strerror(rc), err);
 			break;
 		}
 		rc = listen_on(cfg->host, port, &w->fd, &port);
 		if (rc)
-			fprintf(stderr, "dancu serve: cannot listen on %s:%u: %s\n", cfg->host, port,
-			        strerror(errno));
+			fprintf(stderr, "dancu serve: cannot listen on %s:%u: %s\n", cfg->host,
+			        port, strerror(errno));
 	}
 	if (rc)
 		goto cleanup;

@@ -23,7 +23,7 @@ struct setting {
 };
 
 static const struct setting table[] = {
-#define DC__SETTING(name, kind, def, min, max, env, help)                                         \
+#define DC__SETTING(name, kind, def, min, max, env, help) \
 	{#name, kind, def, min, max, env, help, offsetof(struct dc_settings, name)},
         DC_SETTINGS(DC__SETTING)
 #undef DC__SETTING
