@@ -117,6 +117,10 @@ int dc_citizen_set(struct dc_citizen *c, size_t i, const char *v, size_t n);
  * as "M"/"F"/"", status as "alive"/"dead"/"missing". */
 int dc_citizen_get(const struct dc_citizen *c, size_t i, struct dc_buf *out);
 
+/* Appends c as one JSON object of its non-empty columns (column names as
+ * keys, text values as in dc_citizen_get). */
+int dc_citizen_json(const struct dc_citizen *c, struct dc_buf *out);
+
 /* Pointer to text field i (i ≥ DC_CITIZEN_NFIXED), or NULL for fixed columns. */
 const char **dc_citizen_text_field(struct dc_citizen *c, size_t i);
 

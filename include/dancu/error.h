@@ -34,7 +34,8 @@
 	X(ERR_SCHEMA, -14, "schema_mismatch", 500, "database schema is newer than this program") \
 	X(ERR_UNAVAILABLE, -15, "unavailable", 503, "a dependency is unavailable")               \
 	X(ERR_RATE, -16, "rate_limited", 429, "too many requests")                               \
-	X(ERR_CANCELLED, -17, "cancelled", 409, "operation cancelled")
+	X(ERR_CANCELLED, -17, "cancelled", 409, "operation cancelled")                           \
+	X(ERR_LOCKED, -18, "account_locked", 423, "account locked")
 
 enum dc_err {
 #define DC__ERR_ENUM(name, value, code, http, desc) DC_##name = value,

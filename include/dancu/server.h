@@ -38,7 +38,9 @@ struct dc_units;
 	X(drain_ms, U, "10000", 0, 600000, "DANCU_DRAIN_MS",                         \
 	  "time given to requests in flight at shutdown")                            \
 	X(access_log, S, "-", 0, 0, "DANCU_ACCESS_LOG",                              \
-	  "access log file ('-': standard error, '': off)")
+	  "access log file ('-': standard error, '': off)")                          \
+	X(master_key, S, "dancu.key", 0, 0, "DANCU_MASTER_KEY",                      \
+	  "master key file (created with mode 0600 if missing)")
 
 struct dc_settings {
 	const char *host;
@@ -49,6 +51,7 @@ struct dc_settings {
 	uint64_t max_body;
 	uint64_t drain_ms;
 	const char *access_log;
+	const char *master_key;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

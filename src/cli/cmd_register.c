@@ -35,25 +35,6 @@ static int parse_pin_arg(const char *cmd, const char *arg, struct dc_pin *pin)
 	return 0;
 }
 
-static void citizen_json(const struct dc_citizen *c, struct dc_buf *out)
-{
-	struct dc_buf tmp = DC_BUF_INIT;
-	int first = 1;
-	dc_buf_addc(out, '{');
-	for (size_t i = 0; i < dc_citizen_ncolumns(); i++) {
-		dc_buf_reset(&tmp);
-		dc_citizen_get(c, i, &tmp);
-		if (!tmp.len)
-			continue;
-		dc_buf_addf(out, "%s\"%s\":\"", first ? "" : ",", dc_citizen_column(i));
-		dc_buf_add_json_str(out, dc_buf_str(&tmp), tmp.len);
-		dc_buf_addc(out, '"');
-		first = 0;
-	}
-	dc_buf_addc(out, '}');
-	dc_buf_release(&tmp);
-}
-
 int dc__cmd_show(int argc, char **argv)
 {
 	const char *db = NULL, *pg = NULL;
@@ -101,7 +82,7 @@ int dc__cmd_show(int argc, char **argv)
 		fprintf(stderr, "dancu show: %s: %s\n", dc_strerror(rc), dc_store_errmsg(s));
 		goto cleanup;
 	}
-	citizen_json(&c, &out);
+	dc_citizen_json(&c, &out);
 	puts(dc_buf_str(&out));
 	exit_code = 0;
 cleanup:

@@ -27,12 +27,15 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "dancu/officer.h"
 #include "dancu/server.h"
 #include "dancu/store.h"
 
 #include "core/internal.h"
+#include "http/http.h"
 
 #define MAX_THREADS 256
+#define MAX_ROUTES 24
 
 struct server;
 
@@ -46,6 +49,7 @@ struct worker {
 	h2o_socket_t *listener;
 	int fd;
 	struct dc_store *store;
+	const struct dc_units *units;
 	pthread_t thread;
 	unsigned id;
 	uint64_t seq; /* request counter for request ids */
@@ -67,7 +71,8 @@ struct server {
 	atomic_int stop;
 	FILE *log;
 	char id_prefix[9];
-	_Atomic uint64_t hits[8][CLS_N]; /* per route index (7 = unmatched) */
+	_Atomic uint64_t hits[MAX_ROUTES][CLS_N]; /* built-in, then API routes, then unmatched */
+	unsigned char key[32];
 	uint64_t started_ms;
 };
 
@@ -99,6 +104,8 @@ static const char *reason_of(int status)
 		return "Content Too Large";
 	case 422:
 		return "Unprocessable Content";
+	case 423:
+		return "Locked";
 	case 429:
 		return "Too Many Requests";
 	case 501:
@@ -121,7 +128,8 @@ static void problem(struct dc_buf *b, int rc, int status, const char *detail, h2
 	dc_buf_addf(b, "\",\"status\":%d,\"code\":\"%s\",\"detail\":\"", status, dc_err_code(rc));
 	dc_buf_add_json_str(b, detail, strlen(detail));
 	dc_buf_adds(b, "\",\"instance\":\"");
-	dc_buf_add_json_str(b, req->path.base, req->path.len);
+	/* The path without the query: query strings may carry personal data. */
+	dc_buf_add_json_str(b, req->path_normalized.base, req->path_normalized.len);
 	dc_buf_addf(b, "\",\"request_id\":\"%s\"}", request_id);
 }
 
@@ -157,11 +165,15 @@ static int r_metrics(struct worker *w, h2o_req_t *req, struct dc_buf *body, int 
 	            "# HELP dancu_up 1 while the server runs.\n# TYPE dancu_up gauge\ndancu_up 1\n"
 	            "# HELP dancu_http_requests_total Requests answered, by route and status "
 	            "class.\n# TYPE dancu_http_requests_total counter\n");
-	for (size_t r = 0; r <= nroutes; r++)
+	size_t total = nroutes + dc__api_nroutes;
+	for (size_t r = 0; r <= total; r++)
 		for (int c = 0; c < CLS_N; c++)
 			dc_buf_addf(body,
 			            "dancu_http_requests_total{route=\"%s\",class=\"%s\"} %llu\n",
-			            r < nroutes ? routes[r].path : "unmatched", cls[c],
+			            r < nroutes ? routes[r].path
+			            : r < total ? dc__api_routes[r - nroutes].path
+			                        : "unmatched",
+			            cls[c],
 			            (unsigned long long)atomic_load_explicit(&srv->hits[r][c],
 			                                                     memory_order_relaxed));
 	dc_buf_addf(
@@ -178,7 +190,6 @@ static const struct route routes[] = {
         {"/metrics", "GET", r_metrics},
 };
 static const size_t nroutes = DC_ARRAY_LEN(routes);
-_Static_assert(DC_ARRAY_LEN(routes) < 8, "grow server.hits");
 
 /* --- the dispatcher ---------------------------------------------------------- */
 
@@ -224,7 +235,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	char idbuf[72];
 	const char *id = idbuf;
 	int status = 500, rc = DC_OK;
-	size_t ri = nroutes;
+	size_t ri;
 
 	ssize_t hi = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
 	if (hi >= 0 && valid_request_id(req->headers.entries[hi].value.base,
@@ -236,30 +247,64 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 		         (unsigned long long)++w->seq);
 
 	const char *detail = NULL;
-	for (size_t i = 0; i < nroutes; i++)
+	size_t total = nroutes + dc__api_nroutes;
+	struct dc__call call;
+	memset(&call, 0, sizeof call);
+	call.store = w->store;
+	call.units = w->units;
+	call.key = srv->key;
+	call.req = req;
+	call.request_id = id;
+	ri = total;
+	for (size_t i = 0; i < nroutes && ri == total; i++)
 		if (h2o_memis(req->path_normalized.base, req->path_normalized.len, routes[i].path,
 		              strlen(routes[i].path)))
 			ri = i;
-	if (ri == nroutes) {
+	for (size_t i = 0; i < dc__api_nroutes && ri == total; i++) {
+		const struct dc__route *r = &dc__api_routes[i];
+		size_t pl = strlen(r->path);
+		if (r->prefix ? req->path_normalized.len > pl &&
+		                        !memcmp(req->path_normalized.base, r->path, pl)
+		              : h2o_memis(req->path_normalized.base, req->path_normalized.len,
+		                          r->path, pl)) {
+			ri = nroutes + i;
+			call.tail = req->path_normalized.base + pl;
+			call.tail_len = req->path_normalized.len - pl;
+		}
+	}
+	const char *method = ri < nroutes ? routes[ri].method
+	                     : ri < total ? dc__api_routes[ri - nroutes].method
+	                                  : NULL;
+	if (ri == total) {
 		rc = DC_ERR_NOT_FOUND;
 		status = 404;
 		detail = "no such resource";
-	} else if (!h2o_memis(req->method.base, req->method.len, routes[ri].method,
-	                      strlen(routes[ri].method))) {
+	} else if (!h2o_memis(req->method.base, req->method.len, method, strlen(method))) {
 		rc = DC_ERR_UNSUPPORTED;
 		status = 405;
 		detail = "method not allowed on this resource";
-		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
-		               routes[ri].method, strlen(routes[ri].method));
-	} else {
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, method,
+		               strlen(method));
+	} else if (ri < nroutes) {
 		rc = routes[ri].run(w, req, &body, &status);
 		if (rc && status < 400)
 			status = dc_err_http_status(rc);
 		if (rc)
 			detail = dc_strerror(rc);
+	} else {
+		call.status = 200;
+		rc = dc__api_routes[ri - nroutes].run(&call, &body);
+		status = rc ? (call.status >= 400 ? call.status : dc_err_http_status(rc))
+		            : call.status;
+		if (rc)
+			detail = call.detail[0] ? call.detail : dc_strerror(rc);
 	}
-	if (rc)
+	if (rc) {
+		if (status == 401)
+			h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE,
+			               NULL, H2O_STRLIT("Bearer realm=\"dancu\""));
 		problem(&body, rc, status, detail, req, id);
+	}
 	if (dc_buf_error(&body)) {
 		status = 500;
 		dc_buf_release(&body);
@@ -389,6 +434,11 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 		        strerror(errno));
 		return DC_ERR_IO;
 	}
+	char kerr[256];
+	if ((rc = dc_master_key_load(cfg->master_key, 1, srv.key, kerr, sizeof kerr))) {
+		fprintf(stderr, "dancu serve: %s\n", kerr);
+		return rc;
+	}
 	srv.workers = calloc(nthreads, sizeof(*srv.workers));
 	if (!srv.workers)
 		return DC_ERR_NOMEM;
@@ -408,6 +458,7 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 		struct worker *w = &srv.workers[i];
 		char err[256] = "";
 		w->srv = &srv;
+		w->units = units;
 		w->id = i;
 		w->fd = -1;
 		rc = dc_store_open(target, units, &w->store, err, sizeof err);
@@ -451,6 +502,7 @@ cleanup:
 	}
 	h2o_config_dispose(&srv.h2o);
 	free(srv.workers);
+	sodium_memzero(srv.key, sizeof srv.key);
 	if (srv.log && srv.log != stderr)
 		fclose(srv.log);
 	return rc;

@@ -172,3 +172,23 @@ int dc_relation_valid(const char *code, size_t n)
 			return 1;
 	return 0;
 }
+
+int dc_citizen_json(const struct dc_citizen *c, struct dc_buf *out)
+{
+	struct dc_buf tmp = DC_BUF_INIT;
+	int first = 1;
+	dc_buf_addc(out, '{');
+	for (size_t i = 0; i < dc_citizen_ncolumns(); i++) {
+		dc_buf_reset(&tmp);
+		dc_citizen_get(c, i, &tmp);
+		if (!tmp.len)
+			continue;
+		dc_buf_addf(out, "%s\"%s\":\"", first ? "" : ",", dc_citizen_column(i));
+		dc_buf_add_json_str(out, dc_buf_str(&tmp), tmp.len);
+		dc_buf_addc(out, '"');
+		first = 0;
+	}
+	dc_buf_addc(out, '}');
+	dc_buf_release(&tmp);
+	return dc_buf_error(out);
+}

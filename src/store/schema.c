@@ -66,7 +66,31 @@ static int v1(enum dc__dialect d, struct dc_buf *o)
 	return dc_buf_error(o);
 }
 
-static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {v1};
+/* v2: officers, sessions, the audit log. */
+static int v2(enum dc__dialect d, struct dc_buf *o)
+{
+	int pg = d == DC__PG;
+	dc_buf_adds(o,
+	            "CREATE TABLE officer (id TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, "
+	            "role TEXT NOT NULL, jurisdiction TEXT NOT NULL, password_hash TEXT NOT NULL, "
+	            "totp_sealed TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, failed "
+	            "INTEGER NOT NULL DEFAULT 0, locked_until_ms BIGINT NOT NULL DEFAULT 0, "
+	            "last_totp_step BIGINT NOT NULL DEFAULT 0, created_ms BIGINT NOT NULL);\n"
+	            "CREATE TABLE session (token_hash TEXT NOT NULL PRIMARY KEY, officer_id TEXT "
+	            "NOT NULL, created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL);\n"
+	            "CREATE INDEX session_officer ON session (officer_id);\n");
+	dc_buf_addf(
+	        o,
+	        "CREATE TABLE audit (seq %s, at_ms BIGINT NOT NULL, actor TEXT NOT NULL, "
+	        "org TEXT, action TEXT NOT NULL, subject_pin TEXT, purpose TEXT, fields TEXT, "
+	        "request_id TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);\n"
+	        "CREATE INDEX audit_subject ON audit (subject_pin, seq) WHERE subject_pin IS NOT "
+	        "NULL;\n",
+	        pg ? "BIGINT NOT NULL PRIMARY KEY" : "INTEGER NOT NULL PRIMARY KEY");
+	return dc_buf_error(o);
+}
+
+static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {v1, v2};
 
 int dc__schema_version(void)
 {

@@ -1,0 +1,49 @@
+/*
+ * http.h — what the server core (server.c) and the API handlers (api.c)
+ * share. Internal to src/http/.
+ *
+ * A handler gets one struct dc__call per request: the worker's store
+ * connection, the reference tables, the master key, the h2o request, the
+ * request id, and the part of the path after a prefix route. It appends the
+ * response body to `body`, sets `status`, and returns DC_OK or an error of
+ * the one enum (then the core answers with problem+json, using `detail`).
+ */
+#ifndef DANCU_HTTP_H
+#define DANCU_HTTP_H
+
+#include <h2o.h>
+
+#include "dancu/buf.h"
+
+struct dc_store;
+struct dc_units;
+
+struct dc__call {
+	struct dc_store *store;
+	const struct dc_units *units;
+	const unsigned char *key; /* master key, 32 bytes */
+	h2o_req_t *req;
+	const char *request_id;
+	const char *tail; /* path after a prefix route's path */
+	size_t tail_len;
+	int status;
+	char detail[256];
+	const char *allow; /* for 405 */
+};
+
+struct dc__route {
+	const char *path;
+	int prefix; /* match any path that starts with `path` */
+	const char *method;
+	int (*run)(struct dc__call *c, struct dc_buf *body);
+};
+
+/* The API routes (api.c). */
+extern const struct dc__route dc__api_routes[];
+extern const size_t dc__api_nroutes;
+
+/* Value of query parameter name (NUL-terminated copy in the request pool),
+ * or NULL. */
+const char *dc__query_param(h2o_req_t *req, const char *name);
+
+#endif
