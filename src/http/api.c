@@ -27,10 +27,18 @@
 #include "http/http.h"
 
 /* Why an officer may read a record. Stable codes; the audit log keeps them. */
-static const char *const purposes[] = {
+const char *const dc__purposes[] = {
         "residence_procedure", "identity_card",   "civil_status", "investigation",
-        "data_correction",     "citizen_request", "verification",
+        "data_correction",     "citizen_request", "verification", NULL,
 };
+
+int dc__purpose_ok(const char *p)
+{
+	for (size_t i = 0; p && dc__purposes[i]; i++)
+		if (!strcmp(p, dc__purposes[i]))
+			return 1;
+	return 0;
+}
 
 static int64_t now_ms(void)
 {
@@ -39,7 +47,14 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int fail(struct dc__call *c, int rc, int status, const char *detail)
+int dc__not_allowed(struct dc__call *c, const char *allow)
+{
+	h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_ALLOW, NULL, allow,
+	               strlen(allow));
+	return dc__fail(c, DC_ERR_UNSUPPORTED, 405, "method not allowed on this resource");
+}
+
+int dc__fail(struct dc__call *c, int rc, int status, const char *detail)
 {
 	c->status = status ? status : dc_err_http_status(rc);
 	snprintf(c->detail, sizeof c->detail, "%s", detail);
@@ -69,24 +84,24 @@ const char *dc__query_param(h2o_req_t *req, const char *name)
 }
 
 /* The officer behind the Bearer token, or DC_ERR_AUTH. */
-static int authenticate(struct dc__call *c, struct dc_officer *o)
+int dc__authenticate(struct dc__call *c, struct dc_officer *o)
 {
 	ssize_t i = h2o_find_header(&c->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
 	char token[DC_TOKEN_LEN + 1];
 	if (i < 0)
-		return fail(c, DC_ERR_AUTH, 401, "an Authorization: Bearer token is required");
+		return dc__fail(c, DC_ERR_AUTH, 401, "an Authorization: Bearer token is required");
 	h2o_iovec_t v = c->req->headers.entries[i].value;
 	if (v.len != 7 + DC_TOKEN_LEN || strncasecmp(v.base, "Bearer ", 7))
-		return fail(c, DC_ERR_AUTH, 401, "the session token is not valid");
+		return dc__fail(c, DC_ERR_AUTH, 401, "the session token is not valid");
 	memcpy(token, v.base + 7, DC_TOKEN_LEN);
 	token[DC_TOKEN_LEN] = '\0';
 	int rc = dc_officer_session(c->store, token, now_ms(), o);
 	if (rc == DC_ERR_AUTH)
-		return fail(c, rc, 401, "the session token is not valid or has expired");
-	return rc ? fail(c, rc, 0, "cannot check the session") : DC_OK;
+		return dc__fail(c, rc, 401, "the session token is not valid or has expired");
+	return rc ? dc__fail(c, rc, 0, "cannot check the session") : DC_OK;
 }
 
-static int parse_body(struct dc__call *c, json_t **out)
+int dc__parse_body(struct dc__call *c, json_t **out)
 {
 	json_error_t e;
 	h2o_iovec_t b = c->req->entity;
@@ -94,13 +109,13 @@ static int parse_body(struct dc__call *c, json_t **out)
 	if (!*out || !json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		return fail(c, DC_ERR_INVALID, 400,
-		            b.base ? e.text : "a JSON object is required in the request body");
+		return dc__fail(c, DC_ERR_INVALID, 400,
+		                b.base ? e.text : "a JSON object is required in the request body");
 	}
 	return DC_OK;
 }
 
-static const char *str_member(json_t *o, const char *k)
+const char *dc__str_member(json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
 	return json_is_string(v) ? json_string_value(v) : NULL;
@@ -109,17 +124,17 @@ static const char *str_member(json_t *o, const char *k)
 static int r_login(struct dc__call *c, struct dc_buf *body)
 {
 	json_t *j;
-	int rc = parse_body(c, &j);
+	int rc = dc__parse_body(c, &j);
 	if (rc)
 		return rc;
-	const char *id = str_member(j, "officer"), *pw = str_member(j, "password"),
-	           *totp = str_member(j, "totp");
+	const char *id = dc__str_member(j, "officer"), *pw = dc__str_member(j, "password"),
+	           *totp = dc__str_member(j, "totp");
 	char token[DC_TOKEN_LEN + 1];
 	int64_t exp = 0;
 	if (!id || !pw || !totp) {
 		json_decref(j);
-		return fail(c, DC_ERR_INVALID, 400,
-		            "officer, password and totp are required strings");
+		return dc__fail(c, DC_ERR_INVALID, 400,
+		                "officer, password and totp are required strings");
 	}
 	rc = dc_officer_login(c->store, c->key, id, pw, totp, now_ms(), token, &exp);
 	struct dc_audit_entry a = {id,   NULL,         rc ? "login.failed" : "login", NULL, NULL,
@@ -135,19 +150,19 @@ static int r_login(struct dc__call *c, struct dc_buf *body)
 	}
 	json_decref(j);
 	if (rc == DC_ERR_AUTH)
-		return fail(c, rc, 401, "officer, password or one-time code is wrong");
+		return dc__fail(c, rc, 401, "officer, password or one-time code is wrong");
 	if (rc == DC_ERR_LOCKED)
-		return fail(c, rc, 423,
-		            "too many failed logins: the account is locked for 15 minutes");
+		return dc__fail(c, rc, 423,
+		                "too many failed logins: the account is locked for 15 minutes");
 	if (rc || arc)
-		return fail(c, rc ? rc : arc, 0, "login failed");
+		return dc__fail(c, rc ? rc : arc, 0, "login failed");
 	return dc_buf_error(body);
 }
 
 static int r_logout(struct dc__call *c, struct dc_buf *body)
 {
 	struct dc_officer o;
-	int rc = authenticate(c, &o);
+	int rc = dc__authenticate(c, &o);
 	if (rc)
 		return rc;
 	ssize_t i = h2o_find_header(&c->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
@@ -156,7 +171,7 @@ static int r_logout(struct dc__call *c, struct dc_buf *body)
 	token[DC_TOKEN_LEN] = '\0';
 	rc = dc_officer_logout(c->store, token);
 	if (rc)
-		return fail(c, rc, 0, "logout failed");
+		return dc__fail(c, rc, 0, "logout failed");
 	return dc_buf_adds(body, "{\"status\":\"logged_out\"}");
 }
 
@@ -179,31 +194,45 @@ static int r_citizen(struct dc__call *c, struct dc_buf *body)
 {
 	struct dc_officer o;
 	struct dc_pin pin;
-	int rc = authenticate(c, &o);
+	int rc = dc__authenticate(c, &o);
 	if (rc)
 		return rc;
-	int tracker = c->tail_len == 12 + 9 && !memcmp(c->tail + 12, "/accesses", 9);
-	if ((c->tail_len != 12 && !tracker) || dc_pin_parse(c->tail, 12, &pin))
-		return fail(c, DC_ERR_INVALID, 400,
-		            "the path must end in a 12-digit personal ID number");
+	const char *sub = c->tail_len > 12 ? c->tail + 12 : "";
+	size_t sublen = c->tail_len > 12 ? c->tail_len - 12 : 0;
+	if (c->tail_len < 12 || dc_pin_parse(c->tail, 12, &pin))
+		return dc__fail(c, DC_ERR_INVALID, 400,
+		                "the path must continue with a 12-digit personal ID number");
+	const char *m = c->req->method.base;
+	size_t ml = c->req->method.len;
+	int get = h2o_memis(m, ml, H2O_STRLIT("GET"));
+	int tracker = h2o_memis(sub, sublen, H2O_STRLIT("/accesses"));
+	if (h2o_memis(sub, sublen, H2O_STRLIT("/history")))
+		return get ? dc__citizen_history(c, &o, &pin, body) : dc__not_allowed(c, "GET");
+	if (h2o_memis(sub, sublen, H2O_STRLIT("/death")))
+		return h2o_memis(m, ml, H2O_STRLIT("POST")) ? dc__citizen_death(c, &o, &pin, body)
+		                                            : dc__not_allowed(c, "POST");
+	if (sublen == 0 && h2o_memis(m, ml, H2O_STRLIT("PATCH")))
+		return dc__citizen_correct(c, &o, &pin, body);
+	if (sublen && !tracker)
+		return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no such resource");
+	if (!get)
+		return dc__not_allowed(c, tracker ? "GET" : "GET, PATCH");
 	if (tracker) {
 		if (o.role != DC_ROLE_AUDITOR && o.role != DC_ROLE_NATIONAL)
-			return fail(
+			return dc__fail(
 			        c, DC_ERR_FORBIDDEN, 403,
 			        "the data tracker is open to auditors and national administrators");
 		dc_buf_addf(body, "{\"pin\":\"%s\",\"accesses\":[", pin.d);
 		rc = dc_audit_for_subject(c->store, pin.d, tracker_entry, body);
 		dc_buf_adds(body, "]}");
-		return rc ? fail(c, rc, 0, "cannot read the audit log") : dc_buf_error(body);
+		return rc ? dc__fail(c, rc, 0, "cannot read the audit log") : dc_buf_error(body);
 	}
 	if (o.role == DC_ROLE_AUDITOR)
-		return fail(c, DC_ERR_FORBIDDEN, 403, "auditors read the audit log, not records");
+		return dc__fail(c, DC_ERR_FORBIDDEN, 403,
+		                "auditors read the audit log, not records");
 	const char *purpose = dc__query_param(c->req, "purpose");
-	int known = 0;
-	for (size_t i = 0; purpose && i < DC_ARRAY_LEN(purposes); i++)
-		known |= !strcmp(purpose, purposes[i]);
-	if (!known)
-		return fail(
+	if (!dc__purpose_ok(purpose))
+		return dc__fail(
 		        c, DC_ERR_INVALID, 400,
 		        "a purpose is required: ?purpose=residence_procedure|identity_card|"
 		        "civil_status|investigation|data_correction|citizen_request|verification");
@@ -217,11 +246,11 @@ static int r_citizen(struct dc__call *c, struct dc_buf *body)
 	                           c->request_id};
 	int arc = dc_audit_append(c->store, &a, NULL);
 	if (arc)
-		rc = fail(c, arc, 503, "the read could not be audited, so it is refused");
+		rc = dc__fail(c, arc, 503, "the read could not be audited, so it is refused");
 	else if (rc == DC_ERR_NOT_FOUND)
-		rc = fail(c, rc, 404, "no citizen with this personal ID number");
+		rc = dc__fail(c, rc, 404, "no citizen with this personal ID number");
 	else if (rc)
-		rc = fail(c, rc, 0, "cannot read the register");
+		rc = dc__fail(c, rc, 0, "cannot read the register");
 	else
 		rc = dc_citizen_json(&rec, body);
 	dc_pool_release(&pool);
@@ -231,6 +260,7 @@ static int r_citizen(struct dc__call *c, struct dc_buf *body)
 const struct dc__route dc__api_routes[] = {
         {"/api/v1/login", 0, "POST", r_login},
         {"/api/v1/logout", 0, "POST", r_logout},
-        {"/api/v1/citizens/", 1, "GET", r_citizen},
+        {"/api/v1/births", 0, "POST", dc__birth_register},
+        {"/api/v1/citizens/", 1, "*", r_citizen},
 };
 const size_t dc__api_nroutes = DC_ARRAY_LEN(dc__api_routes);

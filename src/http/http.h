@@ -28,7 +28,7 @@ struct dc__call {
 	size_t tail_len;
 	int status;
 	char detail[256];
-	const char *allow; /* for 405 */
+	int extension; /* on error, body holds problem extension members */
 };
 
 struct dc__route {
@@ -45,5 +45,26 @@ extern const size_t dc__api_nroutes;
 /* Value of query parameter name (NUL-terminated copy in the request pool),
  * or NULL. */
 const char *dc__query_param(h2o_req_t *req, const char *name);
+
+/* Shared by the handlers (api.c). */
+struct dc_officer;
+struct dc_pin;
+typedef struct json_t json_t;
+int dc__fail(struct dc__call *c, int rc, int status, const char *detail);
+int dc__not_allowed(struct dc__call *c, const char *allow);
+int dc__authenticate(struct dc__call *c, struct dc_officer *o);
+int dc__parse_body(struct dc__call *c, json_t **out);
+const char *dc__str_member(json_t *o, const char *k);
+int dc__purpose_ok(const char *purpose);
+extern const char *const dc__purposes[]; /* NULL-terminated */
+
+/* Register writes and history (api_register.c). */
+int dc__birth_register(struct dc__call *c, struct dc_buf *body);
+int dc__citizen_history(struct dc__call *c, const struct dc_officer *o, const struct dc_pin *pin,
+                        struct dc_buf *body);
+int dc__citizen_death(struct dc__call *c, const struct dc_officer *o, const struct dc_pin *pin,
+                      struct dc_buf *body);
+int dc__citizen_correct(struct dc__call *c, const struct dc_officer *o, const struct dc_pin *pin,
+                        struct dc_buf *body);
 
 #endif

@@ -118,19 +118,29 @@ static const char *reason_of(int status)
 }
 
 /* An RFC 9457 problem document for rc (the error enum), with detail. */
+/* An RFC 9457 problem document for rc (the error enum), with detail. A
+ * handler may leave extension members (e.g. "errors":[…]) in b; they are
+ * kept. */
 static void problem(struct dc_buf *b, int rc, int status, const char *detail, h2o_req_t *req,
                     const char *request_id)
 {
-	dc_buf_reset(b);
-	dc_buf_addf(b, "{\"type\":\"https://dancu.example/problems/%s\",\"title\":\"",
+	struct dc_buf p = DC_BUF_INIT;
+	dc_buf_addf(&p, "{\"type\":\"https://dancu.example/problems/%s\",\"title\":\"",
 	            dc_err_code(rc));
-	dc_buf_add_json_str(b, dc_strerror(rc), strlen(dc_strerror(rc)));
-	dc_buf_addf(b, "\",\"status\":%d,\"code\":\"%s\",\"detail\":\"", status, dc_err_code(rc));
-	dc_buf_add_json_str(b, detail, strlen(detail));
-	dc_buf_adds(b, "\",\"instance\":\"");
+	dc_buf_add_json_str(&p, dc_strerror(rc), strlen(dc_strerror(rc)));
+	dc_buf_addf(&p, "\",\"status\":%d,\"code\":\"%s\",\"detail\":\"", status, dc_err_code(rc));
+	dc_buf_add_json_str(&p, detail, strlen(detail));
+	dc_buf_adds(&p, "\",\"instance\":\"");
 	/* The path without the query: query strings may carry personal data. */
-	dc_buf_add_json_str(b, req->path_normalized.base, req->path_normalized.len);
-	dc_buf_addf(b, "\",\"request_id\":\"%s\"}", request_id);
+	dc_buf_add_json_str(&p, req->path_normalized.base, req->path_normalized.len);
+	dc_buf_addf(&p, "\",\"request_id\":\"%s\"", request_id);
+	if (b->len && !dc_buf_error(b)) {
+		dc_buf_addc(&p, ',');
+		dc_buf_add(&p, b->ptr, b->len);
+	}
+	dc_buf_addc(&p, '}');
+	dc_buf_release(b);
+	*b = p;
 }
 
 /* --- routes ----------------------------------------------------------------- */
@@ -279,7 +289,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 		rc = DC_ERR_NOT_FOUND;
 		status = 404;
 		detail = "no such resource";
-	} else if (!h2o_memis(req->method.base, req->method.len, method, strlen(method))) {
+	} else if (strcmp(method, "*") && /* "*": the handler checks the method */
+	           !h2o_memis(req->method.base, req->method.len, method, strlen(method))) {
 		rc = DC_ERR_UNSUPPORTED;
 		status = 405;
 		detail = "method not allowed on this resource";
@@ -303,6 +314,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 		if (status == 401)
 			h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE,
 			               NULL, H2O_STRLIT("Bearer realm=\"dancu\""));
+		if (!call.extension) /* a failed handler's partial output is dropped */
+			dc_buf_reset(&body);
 		problem(&body, rc, status, detail, req, id);
 	}
 	if (dc_buf_error(&body)) {

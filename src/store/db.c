@@ -1,7 +1,8 @@
 /*
  * db.c — picks a driver for a target and forwards the generic calls to the
  * ops table of the handle (every handle starts with struct dc_db_base, every
- * statement with struct dc_stmt_base).
+ * statement with struct dc_stmt_base). The only SQL here is transaction
+ * control, which both engines spell alike except SQLite's BEGIN IMMEDIATE.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,10 +21,23 @@ static const struct dc_db_ops *st_ops(struct dc_stmt *st)
 	return ops_of(((struct dc_stmt_base *)st)->db);
 }
 
+/* A PostgreSQL URI, or a libpq conninfo: "keyword = value …", whose first
+ * word is a lowercase keyword followed by '='. A file path rarely looks like
+ * that, and a path that does can be written "./host=…". */
 static int is_pg_target(const char *t)
 {
-	return !strncmp(t, "postgresql://", 13) || !strncmp(t, "postgres://", 11) ||
-	       strstr(t, "host=") || strstr(t, "dbname=") || strstr(t, "service=");
+	if (!strncmp(t, "postgresql://", 13) || !strncmp(t, "postgres://", 11))
+		return 1;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	const char *k = t;
+	while ((*t >= 'a' && *t <= 'z') || *t == '_')
+		t++;
+	if (t == k)
+		return 0;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	return *t == '=';
 }
 
 int dc_db_open(const char *target, struct dc_db **out, char *errbuf, size_t errlen)
@@ -74,6 +88,9 @@ const char *dc_db_errmsg(struct dc_db *db)
 	return db ? ops_of(db)->errmsg(db) : "";
 }
 
+/* SQLite: IMMEDIATE takes the write lock at BEGIN, so two writers queue on
+ * busy_timeout there instead of one failing with SQLITE_BUSY at its first
+ * write (a deferred transaction cannot wait to upgrade its lock). */
 int dc_db_begin(struct dc_db *db)
 {
 	const struct dc_db_ops *o = ops_of(db);

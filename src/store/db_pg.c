@@ -1,12 +1,24 @@
 /*
  * db_pg.c — the PostgreSQL driver (libpq).
  *
- * Statements are server-side prepared (PQprepare) with unique names and run
- * with PQexecPrepared in text format; rows are read from the whole result.
- * Bulk loads use COPY … FROM STDIN in text format, sent in 64 KiB chunks.
- * Errors are mapped by SQLSTATE: unique violations are conflicts,
- * serialization failures and deadlocks are "busy" (retry), lost connections
- * and resource exhaustion are "unavailable".
+ * Statements are server-side prepared (PQprepare) once, under a name unique
+ * on the connection ("dc1", "dc2", …), and kept until finalize sends
+ * DEALLOCATE; callers cache the handles (store.c does), so the server parses
+ * and plans each SQL text once per connection. Binding only stores the text
+ * of each parameter; the first step runs PQexecPrepared in text format and
+ * later steps walk the rows of that one PGresult.
+ *
+ * Bulk loads use COPY … FROM STDIN in text format: rows are escaped into a
+ * buffer and handed to PQputCopyData in ~64 KiB pieces (one call per row
+ * would cost a libpq call and often a send per row).
+ *
+ * Errors are mapped by SQLSTATE: unique violations (23505, also raised by
+ * the never-reuse trigger) are conflicts, serialization failures and
+ * deadlocks (40001, 40P01) are "busy" (retry the transaction), a lost
+ * connection, connection failures and resource exhaustion are
+ * "unavailable". After an error PostgreSQL refuses every further statement
+ * of the transaction until ROLLBACK; store.c is written so that expected
+ * outcomes (a taken number) never raise one.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -88,6 +100,15 @@ static int p_exec(struct dc_db *db, const char *sql)
 	PGresult *r = PQexec(db->c, sql);
 	ExecStatusType s = PQresultStatus(r);
 	int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? DC_OK : res_err(db, r);
+	/* COMMIT of a transaction that an earlier error aborted "succeeds" and
+	 * reports ROLLBACK: the caller must not take it for a commit. (SQLite
+	 * needs no such check: a failed statement leaves its transaction open,
+	 * and one that SQLite rolled back makes COMMIT fail.) */
+	if (rc == DC_OK && !strcmp(PQcmdStatus(r), "ROLLBACK") && !strcmp(sql, "COMMIT")) {
+		snprintf(db->err, sizeof(db->err),
+		         "transaction rolled back: an earlier statement in it failed");
+		rc = DC_ERR_CANCELLED;
+	}
 	PQclear(r);
 	return rc;
 }
@@ -127,14 +148,16 @@ static int p_open(const char *target, struct dc_db **out)
 	return DC_OK;
 }
 
-/* The highest $N in sql (parameters are numbered from 1 without gaps). */
+/* The highest $N in sql: PQexecPrepared needs the parameter count, and the
+ * server infers it from the text the same way. String literals and quoted
+ * identifiers are skipped (a '$1' inside them is not a parameter). */
 static int count_params(const char *sql)
 {
 	int max = 0;
 	for (const char *p = sql; *p; p++) {
-		if (*p == '\'') { /* skip string literals */
-			p++;
-			while (*p && *p != '\'')
+		if (*p == '\'' || *p == '"') {
+			char q = *p++;
+			while (*p && *p != q)
 				p++;
 			if (!*p)
 				break;
@@ -310,6 +333,8 @@ static int64_t p_changes(struct dc_stmt *st)
 static int p_copy_begin(struct dc_db *db, const char *table, const char *columns, int ncols)
 {
 	struct dc_buf sql = DC_BUF_INIT;
+	if (db->copying)
+		DC_BUG("copy_begin while a copy is in progress");
 	dc_buf_addf(&sql, "COPY %s (%s) FROM STDIN", table, columns);
 	int rc = dc_buf_error(&sql);
 	if (rc == DC_OK) {
@@ -337,6 +362,10 @@ static int flush_copy(struct dc_db *db)
 static int p_copy_row(struct dc_db *db, const char *const *vals, const size_t *lens)
 {
 	struct dc_buf *b = &db->copybuf;
+	/* COPY text format: columns split by tab, rows by newline, \N is NULL;
+	 * so a backslash, tab, newline or carriage return inside a value is
+	 * written as a backslash escape. Everything else (quotes, UTF-8) goes
+	 * as is. Runs between escapes are copied in one piece. */
 	for (int i = 0; i < db->copy_ncols; i++) {
 		if (i)
 			dc_buf_addc(b, '\t');

@@ -8,9 +8,19 @@
  * power loss may roll back (the WAL is synced at checkpoints) — the usual
  * trade for WAL; a 256 MiB page cache and memory-mapped reads for lookups.
  *
- * Parameters are written $1, $2, …; SQLite treats each as a named parameter
- * and numbers them by first appearance, so prepare() builds a map from N to
- * SQLite's index.
+ * Parameters are written $1, $2, … (the PostgreSQL form, so one SQL text
+ * serves both drivers). SQLite treats "$1" as a *named* parameter: it gives
+ * each distinct name an index in order of first appearance, and a name that
+ * appears twice shares one index. So "… $2 … $1 … $2" has two parameters,
+ * "$2" at index 1 and "$1" at index 2. prepare() reads every parameter's
+ * name back and builds a map from N to SQLite's index; binding $N then sets
+ * every occurrence at once, and SQL may name its parameters in any order.
+ *
+ * Errors: the extended result code decides. A unique or primary-key
+ * violation and the never-reuse trigger (RAISE(ABORT) in a trigger is
+ * SQLITE_CONSTRAINT_TRIGGER; schema.c has no other trigger) are conflicts;
+ * BUSY/LOCKED (after busy_timeout) are "busy, retry"; a full disk and I/O
+ * errors are DC_ERR_IO.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -111,24 +121,52 @@ static int s_open(const char *target, struct dc_db **out)
 	                  "PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
 }
 
+/* Fills st->map from the names SQLite reports: "$N" (our form) and "?NNN"
+ * map to N; an anonymous "?" keeps its own index. */
+static int map_params(struct dc_stmt *st)
+{
+	int count = sqlite3_bind_parameter_count(st->st);
+	st->nparams = 0;
+	for (int idx = 1; idx <= count; idx++) {
+		const char *name = sqlite3_bind_parameter_name(st->st, idx);
+		unsigned long long n = (unsigned long long)idx;
+		if (name && dc_parse_uint(name + 1, strlen(name + 1), MAX_PARAMS, &n) != DC_OK)
+			return DC_ERR_INVALID; /* ":name" or "@name": not our dialect */
+		if (n == 0 || n > MAX_PARAMS)
+			return DC_ERR_INVALID;
+		st->map[n] = idx;
+		if ((int)n > st->nparams)
+			st->nparams = (int)n;
+	}
+	return DC_OK;
+}
+
 static int s_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out)
 {
 	struct dc_stmt *st = calloc(1, sizeof(*st));
 	if (!st)
 		return DC_ERR_NOMEM;
 	st->base.db = db;
+	/* PERSISTENT: statements are cached for the life of the store. */
 	int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->st, NULL);
 	if (rc != SQLITE_OK) {
-		free(st);
-		return set_err(db, rc);
+		rc = set_err(db, rc);
+		goto cleanup;
 	}
-	st->nparams = sqlite3_bind_parameter_count(st->st);
-	if (st->nparams > MAX_PARAMS)
-		DC_BUG("too many SQL parameters");
-	for (int n = 1; n <= st->nparams; n++) {
-		char name[16];
-		snprintf(name, sizeof(name), "$%d", n);
-		st->map[n] = sqlite3_bind_parameter_index(st->st, name);
+	if (!st->st) { /* only white space or a comment */
+		snprintf(db->err, sizeof(db->err), "empty SQL statement");
+		rc = DC_ERR_INVALID;
+		goto cleanup;
+	}
+	rc = map_params(st);
+	if (rc)
+		snprintf(db->err, sizeof(db->err),
+		         "SQL parameters must be $1 … $%d: %.200s", MAX_PARAMS, sql);
+cleanup:
+	if (rc) {
+		sqlite3_finalize(st->st);
+		free(st);
+		return rc;
 	}
 	*out = st;
 	return DC_OK;
@@ -225,9 +263,14 @@ static int64_t s_changes(struct dc_stmt *st)
 	return sqlite3_changes64(st->base.db->h);
 }
 
+/* SQLite has no COPY: the bulk path is one prepared multi-column INSERT,
+ * stepped once per row inside the caller's transaction, binding the row's
+ * text by reference (it only has to live until the step). */
 static int s_copy_begin(struct dc_db *db, const char *table, const char *columns, int ncols)
 {
 	struct dc_buf sql = DC_BUF_INIT;
+	if (db->copy)
+		DC_BUG("copy_begin while a copy is in progress");
 	dc_buf_addf(&sql, "INSERT INTO %s (%s) VALUES (", table, columns);
 	for (int i = 1; i <= ncols; i++)
 		dc_buf_addf(&sql, "%s?%d", i > 1 ? "," : "", i);
@@ -237,6 +280,15 @@ static int s_copy_begin(struct dc_db *db, const char *table, const char *columns
 		rc = sqlite3_prepare_v2(db->h, sql.ptr, -1, &db->copy, NULL);
 		rc = rc == SQLITE_OK ? DC_OK : set_err(db, rc);
 	}
+	if (rc == DC_OK && sqlite3_bind_parameter_count(db->copy) != ncols) {
+		snprintf(db->err, sizeof(db->err), "copy into %s: %d columns named, %d given",
+		         table, sqlite3_bind_parameter_count(db->copy), ncols);
+		rc = DC_ERR_INVALID;
+	}
+	if (rc) {
+		sqlite3_finalize(db->copy);
+		db->copy = NULL;
+	}
 	db->copy_ncols = ncols;
 	dc_buf_release(&sql);
 	return rc;
@@ -244,21 +296,30 @@ static int s_copy_begin(struct dc_db *db, const char *table, const char *columns
 
 static int s_copy_row(struct dc_db *db, const char *const *vals, const size_t *lens)
 {
-	for (int i = 0; i < db->copy_ncols; i++) {
+	int rc = SQLITE_OK;
+	if (!db->copy)
+		DC_BUG("copy_row without copy_begin");
+	for (int i = 0; i < db->copy_ncols && rc == SQLITE_OK; i++) {
 		if (vals[i])
-			sqlite3_bind_text64(db->copy, i + 1, vals[i], lens[i], SQLITE_STATIC,
-			                    SQLITE_UTF8);
+			rc = sqlite3_bind_text64(db->copy, i + 1, vals[i], lens[i], SQLITE_STATIC,
+			                         SQLITE_UTF8);
 		else
-			sqlite3_bind_null(db->copy, i + 1);
+			rc = sqlite3_bind_null(db->copy, i + 1);
 	}
-	int rc = sqlite3_step(db->copy);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(db->copy);
+	int out = rc == SQLITE_DONE ? DC_OK : set_err(db, rc);
 	sqlite3_reset(db->copy);
-	return rc == SQLITE_DONE ? DC_OK : set_err(db, rc);
+	return out;
 }
 
+/* Rows already went into the caller's transaction one by one, so there is
+ * nothing to flush; with commit = 0 the caller is abandoning the load and
+ * rolls back its transaction (as with COPY, a half-loaded table is never
+ * committed). */
 static int s_copy_end(struct dc_db *db, int commit)
 {
-	(void)commit; /* rows are already in the caller's transaction */
+	(void)commit;
 	sqlite3_finalize(db->copy);
 	db->copy = NULL;
 	return DC_OK;

@@ -150,7 +150,7 @@ static char *build_sql(enum q q, int pg)
 		            "DO NOTHING RETURNING pin");
 		break;
 	case Q_STAGE_CLEAR:
-		dc_buf_adds(&b, "DELETE FROM dc_stage");
+		dc_buf_adds(&b, "TRUNCATE dc_stage");
 		break;
 	case Q__COUNT:
 		break;

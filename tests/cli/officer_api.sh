@@ -84,6 +84,36 @@ run_suite() { # label, store args...
 	check "$label: tracker shows who read, and why" grep -q '"actor":"ba.dinh","action":"citizen.read","purpose":"residence_procedure"' "$T/body"
 	check "$label: logout" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/api/v1/logout" -H "Authorization: Bearer $ATOK")" = 200
 	check "$label: token dead after logout" test "$(get "/api/v1/citizens/$pin/accesses" "$ATOK")" = 401
+	send() { # method path json token → status, body in $T/body
+		curl -s -o "$T/body" -w '%{http_code}' -X "$1" "$URL$2" -d "$3" -H "Authorization: Bearer $4"
+	}
+	local birth='{"birth_name":"Nguyễn  Thị Bé","dob":"2026-11-20","sex":"F","birth_reg_unit":"00004","perm_commune":"00004","ethnicity":"Kinh","evidence":"KS-2026-001"}'
+	check "$label: birth registration → 201" test "$(send POST /api/v1/births "$birth" "$TOK")" = 201
+	local kid
+	kid=$(grep -o '"pin":"[0-9]*"' "$T/body" | head -n 1 | cut -d'"' -f4)
+	check "$label: the new number is 12 digits" test ${#kid} = 12
+	check "$label: the number encodes 2026 and female" bash -c "'$DANCU' pin decode $kid | grep -q '\"birth_year\":2026,\"sex\":\"F\"'"
+	check "$label: the name was cleaned (NFC, single spaces)" grep -q '"birth_name":"Nguyễn Thị Bé"' "$T/body"
+	check "$label: a future birth date is refused (422)" test "$(send POST /api/v1/births "${birth/2026-11-20/2099-01-01}" "$TOK")" = 422
+	check "$label: … naming the rule" grep -q '"rule":"dob.future"' "$T/body"
+	check "$label: a birth outside the jurisdiction → 403" test "$(send POST /api/v1/births "${birth/\"birth_reg_unit\":\"00004\"/\"birth_reg_unit\":\"00008\"}" "$TOK")" = 403
+	check "$label: a birth without evidence → 400" test "$(send POST /api/v1/births "${birth/\"evidence\":\"KS-2026-001\"/\"x\":\"y\"}" "$TOK")" = 400
+	check "$label: a birth may not set its own number → 400" test "$(send POST /api/v1/births "${birth/\{/\{\"pin\":\"001326000001\",}" "$TOK")" = 400
+	check "$label: correction → 200" test "$(send PATCH "/api/v1/citizens/$kid" '{"birth_name":"Nguyễn Thị Bích","reason":"typo","evidence":"QD-1"}' "$TOK")" = 200
+	check "$label: correction without a reason → 400" test "$(send PATCH "/api/v1/citizens/$kid" '{"birth_name":"X Y","evidence":"QD-1"}' "$TOK")" = 400
+	check "$label: a correction breaking the number's year → 422" test "$(send PATCH "/api/v1/citizens/$kid" '{"dob":"2025-01-01","reason":"r","evidence":"e"}' "$TOK")" = 422
+	check "$label: … pin.birth_year_mismatch" grep -q 'pin.birth_year_mismatch' "$T/body"
+	check "$label: death registration → 200" test "$(send POST "/api/v1/citizens/$kid/death" '{"death_date":"2026-11-21","evidence":"KT-9"}' "$TOK")" = 200
+	check "$label: … status dead" grep -q '"status":"dead"' "$T/body"
+	check "$label: a second death → 409" test "$(send POST "/api/v1/citizens/$kid/death" '{"death_date":"2026-11-21","evidence":"KT-9"}' "$TOK")" = 409
+	check "$label: wrong method on /death → 405" test "$(send PUT "/api/v1/citizens/$kid/death" '{}' "$TOK")" = 405
+	check "$label: history → 200" test "$(get "/api/v1/citizens/$kid/history?purpose=civil_status" "$TOK")" = 200
+	check "$label: history: birth, correction, death in order" bash -c "grep -o '\"kind\":\"[a-z]*\"' '$T/body' | tr '\n' ' ' | grep -q 'birth.*correction.*death'"
+	check "$label: history shows before and after" grep -q '"before":{"birth_name":"Nguyễn Thị Bé"},"after":{"birth_name":"Nguyễn Thị Bích"}' "$T/body"
+	check "$label: history needs a purpose" test "$(get "/api/v1/citizens/$kid/history" "$TOK")" = 400
+	local far
+	far=$(awk -F, 'NR>1 && $20!="" && $20!="00004" {print $1; exit}' "$T/p.csv")
+	check "$label: correcting someone outside the jurisdiction → 403" test "$(send PATCH "/api/v1/citizens/$far" '{"religion":"Không","reason":"r","evidence":"e"}' "$TOK")" = 403
 	"$DANCU" officer disable "${S[@]}" --id ba.dinh
 	check "$label: disabling an officer ends their sessions" test "$(get "/api/v1/citizens/$pin?purpose=verification" "$TOK")" = 401
 	kill -TERM $PID
