@@ -37,6 +37,10 @@ int dc__cli_parse(const char *cmd, const char *usage, const struct cli_opt *opts
  * non-zero on failure. */
 int dc__cli_store(const char *db, const char *pg, const struct dc_units *u, struct dc_store **out);
 
+/* Builds the reference tables and opens the store (both caller-owned);
+ * prints the reason and returns an exit code on failure. */
+int dc__cli_open(const char *db, const char *pg, struct dc_units **u, struct dc_store **s);
+
 int dc__cmd_gen(int argc, char **argv);
 int dc__cmd_import(int argc, char **argv);
 int dc__cmd_show(int argc, char **argv);

@@ -66,11 +66,7 @@ int dc__cmd_import(int argc, char **argv)
 	FILE *report = NULL;
 	int exit_code = 1;
 	struct dc_import_result res;
-	if ((rc = dc_units_new(&u))) {
-		fprintf(stderr, "dancu import: %s\n", dc_strerror(rc));
-		goto cleanup;
-	}
-	if ((exit_code = dc__cli_store(db, pg, u, &s)))
+	if ((exit_code = dc__cli_open(db, pg, &u, &s)))
 		goto cleanup;
 	exit_code = 1;
 	if (report_path) {

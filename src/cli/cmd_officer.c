@@ -97,9 +97,7 @@ int dc__cmd_officer(int argc, char **argv)
 	struct dc_units *u = NULL;
 	struct dc_store *s = NULL;
 	int exit_code = 1;
-	if (dc_units_new(&u))
-		goto cleanup;
-	if ((exit_code = dc__cli_store(db, pg, u, &s)))
+	if ((exit_code = dc__cli_open(db, pg, &u, &s)))
 		goto cleanup;
 	exit_code = 1;
 	if (!strcmp(pos[0], "list")) {
@@ -176,9 +174,7 @@ int dc__cmd_audit(int argc, char **argv)
 	struct dc_store *s = NULL;
 	int exit_code = 1, problems = 0;
 	int64_t n = 0;
-	if (dc_units_new(&u))
-		goto cleanup;
-	if ((exit_code = dc__cli_store(db, pg, u, &s)))
+	if ((exit_code = dc__cli_open(db, pg, &u, &s)))
 		goto cleanup;
 	rc = dc_audit_verify(s, print_problem, &problems, &n);
 	if (rc == DC_OK) {

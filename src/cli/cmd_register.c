@@ -14,17 +14,6 @@
 #include "cli/cli.h"
 #include "core/internal.h"
 
-/* Opens units and the store; prints and returns an exit code on failure. */
-static int open_both(const char *db, const char *pg, struct dc_units **u, struct dc_store **s)
-{
-	int rc = dc_units_new(u);
-	if (rc) {
-		fprintf(stderr, "dancu: %s\n", dc_strerror(rc));
-		return 1;
-	}
-	return dc__cli_store(db, pg, *u, s);
-}
-
 static int parse_pin_arg(const char *cmd, const char *arg, struct dc_pin *pin)
 {
 	if (dc_pin_parse(arg, strlen(arg), pin)) {
@@ -62,7 +51,7 @@ int dc__cmd_show(int argc, char **argv)
 	struct dc_citizen c;
 	int exit_code = 1;
 	dc_pool_init(&pool, 0);
-	if ((exit_code = open_both(db, pg, &u, &s)))
+	if ((exit_code = dc__cli_open(db, pg, &u, &s)))
 		goto cleanup;
 	exit_code = 1;
 	rc = dc_store_citizen_get(s, &pin, &c, &pool);
@@ -135,7 +124,7 @@ int dc__cmd_history(int argc, char **argv)
 	struct dc_store *s = NULL;
 	struct dc_buf b = DC_BUF_INIT;
 	int exit_code;
-	if ((exit_code = open_both(db, pg, &u, &s)))
+	if ((exit_code = dc__cli_open(db, pg, &u, &s)))
 		goto cleanup;
 	rc = dc_store_history(s, &pin, print_event, &b);
 	if (rc) {
@@ -170,7 +159,7 @@ int dc__cmd_report(int argc, char **argv)
 	struct dc_store *s = NULL;
 	struct dc_buf out = DC_BUF_INIT;
 	int exit_code;
-	if ((exit_code = open_both(db, pg, &u, &s)))
+	if ((exit_code = dc__cli_open(db, pg, &u, &s)))
 		goto cleanup;
 	rc = dc_report_summary(s, u, &today, &out);
 	if (rc) {

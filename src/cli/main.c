@@ -175,6 +175,16 @@ int dc__cli_store(const char *db, const char *pg, const struct dc_units *u, stru
 	return 0;
 }
 
+int dc__cli_open(const char *db, const char *pg, struct dc_units **u, struct dc_store **s)
+{
+	int rc = dc_units_new(u);
+	if (rc) {
+		fprintf(stderr, "dancu: %s\n", dc_strerror(rc));
+		return 1;
+	}
+	return dc__cli_store(db, pg, *u, s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {

@@ -137,6 +137,26 @@ static int make_keys(const char *name, size_t n, struct keyed *k)
 	return rc;
 }
 
+/* The next line of a NUL-terminated text (cut in place, CR removed), or
+ * NULL at the end. */
+static char *next_line(char **cursor)
+{
+	char *line = *cursor;
+	if (!*line)
+		return NULL;
+	char *nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+		*cursor = nl + 1;
+	} else {
+		*cursor = line + strlen(line);
+	}
+	size_t len = strlen(line);
+	if (len && line[len - 1] == '\r')
+		line[len - 1] = '\0';
+	return line;
+}
+
 static int cmp_province(const void *a, const void *b)
 {
 	return strcmp(((const struct dc_province *)a)->code, ((const struct dc_province *)b)->code);
@@ -156,17 +176,7 @@ static int parse_units(struct dc_units *u, char *text)
 	if (!u->provinces || !u->communes)
 		return DC_ERR_NOMEM;
 	int header = 1;
-	while ((line = save) && *line) {
-		char *nl = strchr(line, '\n');
-		if (nl) {
-			*nl = '\0';
-			save = nl + 1;
-		} else {
-			save = line + strlen(line);
-		}
-		size_t len = strlen(line);
-		if (len && line[len - 1] == '\r')
-			line[len - 1] = '\0';
+	while ((line = next_line(&save)) != NULL) {
 		if (header || !*line) {
 			header = 0;
 			continue;
@@ -206,17 +216,7 @@ static int parse_prefixes(struct dc_units *u, char *text)
 {
 	char *save = text, *line;
 	int header = 1;
-	while ((line = save) && *line) {
-		char *nl = strchr(line, '\n');
-		if (nl) {
-			*nl = '\0';
-			save = nl + 1;
-		} else {
-			save = line + strlen(line);
-		}
-		size_t len = strlen(line);
-		if (len && line[len - 1] == '\r')
-			line[len - 1] = '\0';
+	while ((line = next_line(&save)) != NULL) {
 		if (header || !*line) {
 			header = 0;
 			continue;
