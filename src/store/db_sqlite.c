@@ -160,8 +160,8 @@ static int s_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out)
 	}
 	rc = map_params(st);
 	if (rc)
-		snprintf(db->err, sizeof(db->err), "SQL parameters must be $1 … $%d: %.200s",
-		         MAX_PARAMS, sql);
+		snprintf(db->err, sizeof(db->err),
+		         "SQL parameters must be $1 … $%d: %.200s", MAX_PARAMS, sql);
 cleanup:
 	if (rc) {
 		sqlite3_finalize(st->st);

@@ -2,28 +2,14 @@
  * store.c — the register's storage, written once over the driver interface
  * (db.h) for SQLite and PostgreSQL.
  *
- * SQL is written once with $N parameters and prepared lazily, the first time
- * it is needed, then kept in the store for its life (so PostgreSQL parses
- * and plans each text once per connection, SQLite compiles it once). SQL
+ * Statements are prepared lazily and kept for the life of the store. SQL
  * that names every citizen column is built at open time from the column
- * table (dc_citizen_column), so there is no hand-written column list to
- * drift from citizen.h.
+ * table, so there is no hand-written column list to drift.
  *
  * Inserts never rely on a constraint error to detect a taken number: they
  * use "… WHERE NOT EXISTS (cancelled) ON CONFLICT (pin) DO NOTHING" and look
  * at the row count. On PostgreSQL a constraint error would abort the whole
  * transaction, and an import must be able to go on past a conflicting row.
- * (On SQLite the never-reuse trigger is left to refuse a cancelled number:
- * its error aborts only the statement.)
- *
- * Event order: event.seq is SQLite's rowid (one writer at a time, so it is
- * commit order) or a PostgreSQL sequence. Sequence values are handed out
- * when rows are inserted, not when transactions commit: with concurrent
- * writers a smaller seq can become visible after a larger one. Per citizen
- * that cannot happen (writes to one citizen row are serialized by its row
- * lock), so history order is right; a consumer that follows the whole log
- * by "seq > last seen" could skip a late commit. A commit-ordered log is
- * planned; until then do not tail the event table on PostgreSQL.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,14 +33,10 @@ enum q {
 	Q_ID_LOOKUP,
 	Q_COUNT,
 	Q_BATCH_END,
-	Q_RENUMBER,
-	Q_ID_MOVE,
-	Q_TAKEN_ANY, /* PostgreSQL only */
+	Q_STAGE_INSERT,
+	Q_STAGE_CLEAR,
 	Q__COUNT
 };
-
-/* Columns of the citizen table: the record's columns plus created_seq. */
-#define MAX_COLS 64
 
 struct dc_store {
 	struct dc_db *db;
@@ -62,12 +44,9 @@ struct dc_store {
 	int pg;
 	char *sql[Q__COUNT];
 	struct dc_stmt *st[Q__COUNT];
-	char *copy_cols; /* "pin, dob, …, created_seq" for COPY */
-	int depth;       /* open transaction nesting */
-	int failed;      /* an inner rollback happened */
-	/* The fixed columns of the row being bound, formatted as text and bound
-	 * by reference: kept here so the per-row paths do not allocate. */
-	struct dc_buf scratch;
+	int depth;  /* open transaction nesting */
+	int failed; /* an inner rollback happened */
+	int staged; /* PostgreSQL staging table exists on this connection */
 	char *batch_source;
 	char err[512];
 };
@@ -164,19 +143,14 @@ static char *build_sql(enum q q, int pg)
 	case Q_BATCH_END:
 		dc_buf_adds(&b, "UPDATE event SET after_json = $2 WHERE seq = $1");
 		break;
-	case Q_RENUMBER:
-		dc_buf_adds(&b, "UPDATE citizen SET pin = $2 WHERE pin = $1");
+	case Q_STAGE_INSERT:
+		dc_buf_adds(&b,
+		            "INSERT INTO citizen SELECT * FROM dc_stage s WHERE NOT EXISTS "
+		            "(SELECT 1 FROM identifier i WHERE i.value = s.pin) ON CONFLICT (pin) "
+		            "DO NOTHING RETURNING pin");
 		break;
-	case Q_ID_MOVE:
-		/* Old identifiers follow the person to the new number, so a
-		 * lookup of any of them (and history through a chain of
-		 * re-established numbers) ends at the current one. */
-		dc_buf_adds(&b, "UPDATE identifier SET pin = $2 WHERE pin = $1");
-		break;
-	case Q_TAKEN_ANY:
-		dc_buf_adds(&b, "SELECT pin FROM citizen WHERE pin = ANY(CAST($1 AS TEXT[])) UNION "
-		                "ALL SELECT value FROM identifier WHERE value = ANY(CAST($1 AS "
-		                "TEXT[]))");
+	case Q_STAGE_CLEAR:
+		dc_buf_adds(&b, "TRUNCATE dc_stage");
 		break;
 	case Q__COUNT:
 		break;
@@ -210,23 +184,12 @@ int dc_store_open(const char *target, const struct dc_units *units, struct dc_st
 	}
 	s->units = units;
 	s->pg = dc_db_driver(s->db) == &dc_db_pg;
-	dc_buf_init(&s->scratch, 0);
-	if (dc_citizen_ncolumns() + 1 > MAX_COLS)
-		DC_BUG("citizen has more columns than MAX_COLS");
 	for (int q = 0; q < Q__COUNT; q++) {
 		s->sql[q] = build_sql((enum q)q, s->pg);
-		if (!s->sql[q])
-			rc = DC_ERR_NOMEM;
-	}
-	struct dc_buf cols = DC_BUF_INIT;
-	columns(&cols, "");
-	dc_buf_adds(&cols, ", created_seq");
-	s->copy_cols = dc_buf_detach(&cols, NULL);
-	if (!s->copy_cols)
-		rc = DC_ERR_NOMEM;
-	if (rc) {
-		dc_store_close(s);
-		return rc;
+		if (!s->sql[q]) {
+			dc_store_close(s);
+			return DC_ERR_NOMEM;
+		}
 	}
 	*out = s;
 	return DC_OK;
@@ -242,9 +205,7 @@ void dc_store_close(struct dc_store *s)
 		dc_stmt_finalize(s->st[q]);
 		free(s->sql[q]);
 	}
-	free(s->copy_cols);
 	free(s->batch_source);
-	dc_buf_release(&s->scratch);
 	dc_db_close(s->db);
 	free(s);
 }
