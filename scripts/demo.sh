@@ -47,5 +47,5 @@ if [ "${DEMO_SERVE:-1}" = 1 ]; then
 	echo "   curl http://127.0.0.1:$port/healthz   /readyz   /metrics"
 	echo "   (register, residence and login routes — and demo logins — come with officer"
 	echo "    accounts; see the open issues)"
-	exec "$DANCU" serve --port "$port" --db "$out/dancu.db"
+	exec "$DANCU" serve --port "$port" --db "$out/dancu.db" --master-key "$out/dancu.key"
 fi

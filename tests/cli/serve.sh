@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.inc"
 
 start() { # args...: starts the server, sets PID and URL
-	"$DANCU" serve --port 0 --threads 2 "$@" 2>"$T/serve.err" &
+	"$DANCU" serve --port 0 --threads 2 --master-key "$T/serve.key" "$@" 2>"$T/serve.err" &
 	PID=$!
 	for _ in $(seq 50); do
 		URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/serve.err" | head -n 1)
@@ -58,7 +58,7 @@ check "message gives the range" grep -q 'from 0 to 65535' "$T/err"
 expect_exit 2 "non-numeric threads" "$DANCU" serve --threads many
 expect_exit 2 "unknown setting" "$DANCU" serve --colour blue
 expect_exit 2 "bad environment value" env DANCU_PORT=x "$DANCU" serve
-expect_exit 1 "store that cannot be opened" "$DANCU" serve --port 0 --db /nonexistent/dir/x.db
+expect_exit 1 "store that cannot be opened" "$DANCU" serve --port 0 --master-key "$T/serve.key" --db /nonexistent/dir/x.db
 check "message says why" grep -q 'cannot open the store' "$T/err"
 expect_exit 0 "serve --help lists the settings" "$DANCU" serve --help
 check "help shows --max-body" grep -q -- '--max-body' "$T/out"
