@@ -107,6 +107,8 @@ int dc_db_exec(struct dc_db *db, const char *sql);
 int dc_db_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out);
 const char *dc_db_errmsg(struct dc_db *db);
 int dc_db_begin(struct dc_db *db); /* BEGIN (IMMEDIATE on SQLite) */
+/* DC_ERR_CANCELLED when PostgreSQL had already aborted the transaction (a
+ * statement in it failed): nothing was committed. */
 int dc_db_commit(struct dc_db *db);
 int dc_db_rollback(struct dc_db *db); /* never fails silently; NULL-safe */
 int dc_stmt_bind_text(struct dc_stmt *st, int i, const char *s, size_t len);

@@ -131,8 +131,12 @@ int dc_store_identifier_lookup(struct dc_store *s, const char *value, struct dc_
                                enum dc_identifier_kind *kind_out);
 
 /* Re-establishes a number (Decree 70/2024 Art. 11 cl. 7): moves the citizen
- * from old_pin to new_pin, records old_pin as cancelled (never reused), and
- * writes a "pin_reestablished" event on new_pin. */
+ * from old_pin to new_pin, records old_pin as cancelled (never reused), moves
+ * the person's old identifiers to new_pin, and writes a "pin_reestablished"
+ * event on new_pin. DC_ERR_NOT_FOUND when no citizen has old_pin;
+ * DC_ERR_CONFLICT when new_pin is in use or was cancelled. Other citizens'
+ * references to old_pin (parents, spouse) are not rewritten: they still
+ * resolve through dc_store_identifier_lookup. */
 int dc_store_pin_reestablish(struct dc_store *s, const struct dc_pin *old_pin,
                              const struct dc_pin *new_pin, const struct dc_change *why);
 
@@ -154,10 +158,14 @@ int dc_store_batch_begin(struct dc_store *s, const char *source, const char *sha
 int dc_store_batch_add(struct dc_store *s, int64_t batch_seq, const struct dc_citizen *c);
 int dc_store_batch_end(struct dc_store *s, int64_t batch_seq, int64_t rows);
 
-/* Adds n citizens to the batch in one go (PostgreSQL: one COPY into a
- * staging table and one INSERT … SELECT; SQLite: a loop of prepared
- * inserts). inserted[i] is set to 1 when rows[i] was written, 0 when its
- * number already exists or was cancelled (nothing written for that row). */
+/* Adds n citizens to the batch in one go (PostgreSQL: one query for the
+ * numbers already taken, then one COPY of the rest straight into the table;
+ * SQLite: a loop of the prepared insert, in number order). inserted[i] is
+ * set to 1 when rows[i] was written, 0 when its number already exists, was
+ * cancelled, or appears earlier in rows (nothing written for that row).
+ * PostgreSQL only: DC_ERR_BUSY when another connection registered one of
+ * the numbers between the query and the COPY; the transaction is then lost —
+ * roll back and retry the import. */
 int dc_store_batch_add_many(struct dc_store *s, int64_t batch_seq, const struct dc_citizen *rows,
                             size_t n, unsigned char *inserted);
 

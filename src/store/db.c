@@ -50,10 +50,11 @@ int dc_db_open(const char *target, struct dc_db **out, char *errbuf, size_t errl
 	if (rc == DC_OK)
 		rc = ops->migrate(db);
 	if (rc) {
-		if (errbuf && db)
-			snprintf(errbuf, errlen, "%s", ops->errmsg(db));
-		else if (errbuf)
-			snprintf(errbuf, errlen, "%s", dc_strerror(rc));
+		/* The driver's text when it has one (migrations report
+		 * DC_ERR_SCHEMA without any), else the code's description. */
+		const char *msg = db ? ops->errmsg(db) : "";
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "%s", *msg ? msg : dc_strerror(rc));
 		if (db)
 			ops->close(db);
 		return rc;

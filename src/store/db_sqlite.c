@@ -160,8 +160,8 @@ static int s_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out)
 	}
 	rc = map_params(st);
 	if (rc)
-		snprintf(db->err, sizeof(db->err),
-		         "SQL parameters must be $1 … $%d: %.200s", MAX_PARAMS, sql);
+		snprintf(db->err, sizeof(db->err), "SQL parameters must be $1 … $%d: %.200s",
+		         MAX_PARAMS, sql);
 cleanup:
 	if (rc) {
 		sqlite3_finalize(st->st);
@@ -279,11 +279,6 @@ static int s_copy_begin(struct dc_db *db, const char *table, const char *columns
 	if (rc == DC_OK) {
 		rc = sqlite3_prepare_v2(db->h, sql.ptr, -1, &db->copy, NULL);
 		rc = rc == SQLITE_OK ? DC_OK : set_err(db, rc);
-	}
-	if (rc == DC_OK && sqlite3_bind_parameter_count(db->copy) != ncols) {
-		snprintf(db->err, sizeof(db->err), "copy into %s: %d columns named, %d given",
-		         table, sqlite3_bind_parameter_count(db->copy), ncols);
-		rc = DC_ERR_INVALID;
 	}
 	if (rc) {
 		sqlite3_finalize(db->copy);
