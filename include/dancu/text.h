@@ -33,11 +33,20 @@ int dc_text_clean(const char *s, size_t n, struct dc_buf *out);
 
 /* Appends the "normalised" key: clean + lower case + each syllable's tone
  * mark moved to one canonical place, so "Thanh Hoá" and "thanh  hóa" give
- * the same key. */
+ * the same key. The key stays readable NFC Vietnamese, with the tone where
+ * the "new style" puts it ("thanh hoá", "thuỷ", "người"); words that are not
+ * one Vietnamese syllable (two vowel groups as in "María", or two tone
+ * marks) keep their marks in place. Also removes default-ignorable code
+ * points (zero-width space, soft hyphen) and reads the look-alikes Ð (U+00D0)
+ * and Ɖ (U+0189) as Đ. Idempotent: the key of a key is itself. */
 int dc_text_key(const char *s, size_t n, struct dc_buf *out);
 
 /* Appends the "no diacritics" key: the normalised key with every combining
- * mark removed and đ → d ("Đặng Thị Hoà" → "dang thi hoa"). ASCII only. */
+ * mark removed and đ → d ("Đặng Thị Hoà" → "dang thi hoa"). ASCII only:
+ * compatibility forms are decomposed ("ﬁ" → "fi"), a few letters without a
+ * decomposition are transliterated (ø → o, æ → ae, ł → l, ’ → '), and any
+ * other non-ASCII code point is written "<u+XXXX>" (lower-case hex). Equal
+ * normalised keys always give equal ASCII keys. */
 int dc_text_key_ascii(const char *s, size_t n, struct dc_buf *out);
 
 enum dc_name_match {
@@ -50,7 +59,11 @@ enum dc_name_match {
 };
 
 /* Compares a full name a with b. Returns the enum value, or DC_ERR_INVALID
- * (negative) for invalid UTF-8 in either. */
+ * (negative) for invalid UTF-8 in either (DC_ERR_NOMEM when out of memory).
+ * Symmetric. PARTIAL is decided on the "no diacritics" keys split at spaces:
+ * both names have at least two words and either the first words and the last
+ * words are equal, or both have the same words (with repeats) in another
+ * order ("Nguyễn Văn An" / "Nguyễn An", "Nguyễn An Văn", "NGUYEN AN"). */
 int dc_name_compare(const char *a, size_t alen, const char *b, size_t blen);
 
 /* Stable code of a match result: "exact", "normalised", "no_diacritics",
@@ -59,7 +72,10 @@ const char *dc_name_match_code(enum dc_name_match m);
 
 /* true when s (n bytes) is a plausible personal name: valid UTF-8, only
  * letters (any script), combining marks, spaces, and the characters ' - .
- * Non-empty after cleaning, at most 200 bytes. */
+ * Non-empty after cleaning, at most 200 bytes. The only space allowed is
+ * U+0020 (repeated or at the ends is fine: cleaning fixes it; tabs, NBSP and
+ * line breaks are not); ’ (U+2019) counts as '; a combining mark must follow
+ * a letter; at least one letter. */
 bool dc_text_is_name(const char *s, size_t n);
 
 #endif

@@ -12,7 +12,10 @@
  *
  * Name lookup is tolerant: case, missing diacritics, old/new tone-mark
  * placement ("Thanh Hoá" = "Thanh Hóa"), extra spaces and the type prefix
- * ("Tỉnh", "Thành phố", "Phường", "Xã", "Đặc khu") may all differ.
+ * ("Tỉnh", "Thành phố", "TP.", "Phường", "P.", "Xã", "X.", "Đặc khu") may all
+ * differ. Matches with diacritics win over matches without; as a last resort
+ * the English name is tried ("Hanoi", "Ho Chi Minh City"). A commune type
+ * word in the query ("Phường Tân An") prefers units of that type.
  */
 #ifndef DANCU_UNITS_H
 #define DANCU_UNITS_H
@@ -54,8 +57,9 @@ const struct dc_commune *dc_units_commune(const struct dc_units *u, const char *
 
 /* Lookup by name, tolerant as described above. For communes, names repeat
  * across provinces: province may be NULL (any) or restrict the search.
- * Writes up to max matches into out and returns how many exist (may exceed
- * max). */
+ * Writes up to max matches into out (in code order; out may be NULL when max
+ * is 0) and returns how many exist (may exceed max). NULL / 0 for no match,
+ * invalid UTF-8 or a NULL name. */
 const struct dc_province *dc_units_province_by_name(const struct dc_units *u, const char *name,
                                                     size_t n);
 size_t dc_units_commune_by_name(const struct dc_units *u, const struct dc_province *province,

@@ -56,6 +56,7 @@ int dc_buf_grow(struct dc_buf *b, size_t n)
 	}
 	b->ptr = p;
 	b->cap = cap;
+	b->ptr[b->len] = '\0'; /* a fresh buffer is "" at once, as buf.h promises */
 	return DC_OK;
 }
 

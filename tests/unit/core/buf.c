@@ -30,6 +30,14 @@ static void test_buf_basic(void **st)
 	dc_buf_release(&b);
 }
 
+static void test_buf_grow_terminates(void **st)
+{
+	struct dc_buf b = DC_BUF_INIT;
+	assert_int_equal(dc_buf_grow(&b, 100), 0);
+	assert_string_equal(dc_buf_str(&b), ""); /* NUL-terminated right after growing */
+	dc_buf_release(&b);
+}
+
 static void test_buf_cap_sticky(void **st)
 {
 	struct dc_buf b;
@@ -120,9 +128,10 @@ static void test_ct_and_uint(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_buf_basic),   cmocka_unit_test(test_buf_cap_sticky),
-	        cmocka_unit_test(test_json_escape), cmocka_unit_test(test_pool),
-	        cmocka_unit_test(test_errors),      cmocka_unit_test(test_ct_and_uint),
+	        cmocka_unit_test(test_buf_basic),      cmocka_unit_test(test_buf_grow_terminates),
+	        cmocka_unit_test(test_buf_cap_sticky), cmocka_unit_test(test_json_escape),
+	        cmocka_unit_test(test_pool),           cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_ct_and_uint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
