@@ -5,6 +5,7 @@
 # Starts a real PostgreSQL server for the run (scripts/pg.sh) and stops it at
 # the end. Prints one closing line "tests: N passed, N failed".
 # DANCU_TEST_QUICK=1 shortens the slow tests (used by `make asan`).
+# DANCU_TEST_ONLY=REGEX runs only the tests whose name matches (grep -E).
 set -u
 B=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +38,9 @@ fi
 run_one() { # name, command...
 	local name=$1
 	shift
+	if [ -n "${DANCU_TEST_ONLY:-}" ] && ! echo "$name" | grep -qE "$DANCU_TEST_ONLY"; then
+		return 0
+	fi
 	local log="$work/$(echo "$name" | tr '/' '_').log"
 	local t0=$(date +%s.%N)
 	"$@" >"$log" 2>&1

@@ -35,7 +35,13 @@
 	X(ERR_UNAVAILABLE, -15, "unavailable", 503, "a dependency is unavailable")               \
 	X(ERR_RATE, -16, "rate_limited", 429, "too many requests")                               \
 	X(ERR_CANCELLED, -17, "cancelled", 409, "operation cancelled")                           \
-	X(ERR_LOCKED, -18, "account_locked", 423, "account locked")
+	X(ERR_LOCKED, -18, "account_locked", 423, "account locked")                              \
+	X(ERR_VERIFY, -19, "verification_failed", 422, "a signature, MAC or check failed")       \
+	X(ERR_EXPIRED, -20, "expired", 410, "expired")                                           \
+	X(ERR_REVOKED, -21, "revoked", 410, "revoked or cancelled")                              \
+	X(ERR_REPLAY, -22, "replayed", 409, "already used (replay)")                             \
+	X(ERR_NOSPACE, -23, "storage_full", 507, "no space left for storage")                    \
+	X(ERR_CONSENT, -24, "consent_required", 403, "the citizen has not consented")
 
 enum dc_err {
 #define DC__ERR_ENUM(name, value, code, http, desc) DC_##name = value,

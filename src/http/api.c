@@ -263,4 +263,4 @@ const struct dc__route dc__api_routes[] = {
         {"/api/v1/births", 0, "POST", dc__birth_register},
         {"/api/v1/citizens/", 1, "*", r_citizen},
 };
-const size_t dc__api_nroutes = DC_ARRAY_LEN(dc__api_routes);
+const size_t dc__api_routes_n = DC_ARRAY_LEN(dc__api_routes);

@@ -29,6 +29,10 @@ struct dc__call {
 	int status;
 	char detail[256];
 	int extension; /* on error, body holds problem extension members */
+	/* Set by a handler whose answer is not JSON (HTML, PNG, SVG, CSV,
+	 * a redirect's empty body): a static string. NULL means JSON. Extra
+	 * response headers (Location, ...) go straight onto c->req. */
+	const char *content_type;
 };
 
 struct dc__route {
@@ -38,9 +42,23 @@ struct dc__route {
 	int (*run)(struct dc__call *c, struct dc_buf *body);
 };
 
-/* The API routes (api.c). */
+/* Each module of the API exports one route table; routes.c lists the
+ * tables in matching order (the first match wins). */
+struct dc__route_table {
+	const struct dc__route *routes;
+	const size_t *n;
+};
+extern const struct dc__route_table dc__route_tables[];
+extern const size_t dc__nroute_tables;
+
+/* Route i of the concatenation of every table (NULL past the end), and the
+ * total count. */
+const struct dc__route *dc__api_route(size_t i);
+size_t dc__api_nroutes(void);
+
+/* The officer/register API routes (api.c). */
 extern const struct dc__route dc__api_routes[];
-extern const size_t dc__api_nroutes;
+extern const size_t dc__api_routes_n;
 
 /* Value of query parameter name (NUL-terminated copy in the request pool),
  * or NULL. */

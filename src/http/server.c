@@ -35,7 +35,7 @@
 #include "http/http.h"
 
 #define MAX_THREADS 256
-#define MAX_ROUTES 24
+#define MAX_ROUTES 160
 
 struct server;
 
@@ -88,6 +88,18 @@ static const char *reason_of(int status)
 	switch (status) {
 	case 200:
 		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 304:
+		return "Not Modified";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -100,6 +112,8 @@ static const char *reason_of(int status)
 		return "Method Not Allowed";
 	case 409:
 		return "Conflict";
+	case 410:
+		return "Gone";
 	case 413:
 		return "Content Too Large";
 	case 422:
@@ -112,12 +126,13 @@ static const char *reason_of(int status)
 		return "Not Implemented";
 	case 503:
 		return "Service Unavailable";
+	case 507:
+		return "Insufficient Storage";
 	default:
 		return status >= 500 ? "Internal Server Error" : "Error";
 	}
 }
 
-/* An RFC 9457 problem document for rc (the error enum), with detail. */
 /* An RFC 9457 problem document for rc (the error enum), with detail. A
  * handler may leave extension members (e.g. "errors":[…]) in b; they are
  * kept. */
@@ -175,13 +190,13 @@ static int r_metrics(struct worker *w, h2o_req_t *req, struct dc_buf *body, int 
 	            "# HELP dancu_up 1 while the server runs.\n# TYPE dancu_up gauge\ndancu_up 1\n"
 	            "# HELP dancu_http_requests_total Requests answered, by route and status "
 	            "class.\n# TYPE dancu_http_requests_total counter\n");
-	size_t total = nroutes + dc__api_nroutes;
+	size_t total = nroutes + dc__api_nroutes();
 	for (size_t r = 0; r <= total; r++)
 		for (int c = 0; c < CLS_N; c++)
 			dc_buf_addf(body,
 			            "dancu_http_requests_total{route=\"%s\",class=\"%s\"} %llu\n",
 			            r < nroutes ? routes[r].path
-			            : r < total ? dc__api_routes[r - nroutes].path
+			            : r < total ? dc__api_route(r - nroutes)->path
 			                        : "unmatched",
 			            cls[c],
 			            (unsigned long long)atomic_load_explicit(&srv->hits[r][c],
@@ -257,7 +272,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 		         (unsigned long long)++w->seq);
 
 	const char *detail = NULL;
-	size_t total = nroutes + dc__api_nroutes;
+	size_t total = nroutes + dc__api_nroutes();
 	struct dc__call call;
 	memset(&call, 0, sizeof call);
 	call.store = w->store;
@@ -270,8 +285,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 		if (h2o_memis(req->path_normalized.base, req->path_normalized.len, routes[i].path,
 		              strlen(routes[i].path)))
 			ri = i;
-	for (size_t i = 0; i < dc__api_nroutes && ri == total; i++) {
-		const struct dc__route *r = &dc__api_routes[i];
+	for (size_t i = 0; i < total - nroutes && ri == total; i++) {
+		const struct dc__route *r = dc__api_route(i);
 		size_t pl = strlen(r->path);
 		if (r->prefix ? req->path_normalized.len > pl &&
 		                        !memcmp(req->path_normalized.base, r->path, pl)
@@ -283,7 +298,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 		}
 	}
 	const char *method = ri < nroutes ? routes[ri].method
-	                     : ri < total ? dc__api_routes[ri - nroutes].method
+	                     : ri < total ? dc__api_route(ri - nroutes)->method
 	                                  : NULL;
 	if (ri == total) {
 		rc = DC_ERR_NOT_FOUND;
@@ -304,7 +319,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 			detail = dc_strerror(rc);
 	} else {
 		call.status = 200;
-		rc = dc__api_routes[ri - nroutes].run(&call, &body);
+		rc = dc__api_route(ri - nroutes)->run(&call, &body);
 		status = rc ? (call.status >= 400 ? call.status : dc_err_http_status(rc))
 		            : call.status;
 		if (rc)
@@ -330,8 +345,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	req->res.reason = reason_of(status);
 	const char *ctype = ri < nroutes && routes[ri].run == r_metrics && !rc
 	                            ? "text/plain; version=0.0.4"
-	                    : rc ? "application/problem+json"
-	                         : "application/json";
+	                    : rc                ? "application/problem+json"
+	                    : call.content_type ? call.content_type
+	                                        : "application/json";
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype,
 	               strlen(ctype));
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
@@ -430,6 +446,8 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 	memset(&srv, 0, sizeof srv);
 	srv.cfg = cfg;
 	srv.units = units;
+	if (nroutes + dc__api_nroutes() + 1 > MAX_ROUTES)
+		DC_BUG("more routes than MAX_ROUTES: raise it");
 	if (nthreads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		nthreads = n > 0 && n < MAX_THREADS ? (unsigned)n : 1;

@@ -3,6 +3,10 @@
  * The citizen table's columns come from dc_citizen_column(), the one list
  * of fields; only types, the identity column and trigger syntax differ.
  * Migrations are append-only: never edit a released one, add the next.
+ *
+ * A module that owns tables (card, eid, verify, ...) writes its migration as
+ * a function in its own file, declared in schema.h, and appends it to
+ * migrations[] below; the version is its position.
  */
 #include <string.h>
 

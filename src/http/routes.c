@@ -1,0 +1,32 @@
+/*
+ * routes.c — the list of route tables, one per API module, in matching
+ * order. A module adds its table here and nowhere else.
+ */
+#include <stddef.h>
+
+#include "http/http.h"
+
+#include "core/internal.h"
+
+const struct dc__route_table dc__route_tables[] = {
+        {dc__api_routes, &dc__api_routes_n},
+};
+const size_t dc__nroute_tables = DC_ARRAY_LEN(dc__route_tables);
+
+const struct dc__route *dc__api_route(size_t i)
+{
+	for (size_t t = 0; t < dc__nroute_tables; t++) {
+		if (i < *dc__route_tables[t].n)
+			return &dc__route_tables[t].routes[i];
+		i -= *dc__route_tables[t].n;
+	}
+	return NULL;
+}
+
+size_t dc__api_nroutes(void)
+{
+	size_t n = 0;
+	for (size_t t = 0; t < dc__nroute_tables; t++)
+		n += *dc__route_tables[t].n;
+	return n;
+}
