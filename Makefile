@@ -61,9 +61,10 @@ help:
 deps:
 	@scripts/deps.sh test
 
-$(B)/gen/units_data.c: data/admin-units-2025.csv data/id-province-codes.csv scripts/embed.sh
+$(B)/gen/units_data.c: data/admin-units-2025.csv data/id-province-codes.csv data/holidays-vn.csv scripts/embed.sh
 	@mkdir -p $(@D)
-	scripts/embed.sh $@ dc__units_csv data/admin-units-2025.csv dc__prefix_csv data/id-province-codes.csv
+	scripts/embed.sh $@ dc__units_csv data/admin-units-2025.csv dc__prefix_csv data/id-province-codes.csv \
+		dc__holidays_csv data/holidays-vn.csv
 
 $(B)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)

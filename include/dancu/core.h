@@ -9,6 +9,7 @@
 #define DANCU_CORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dancu/error.h"
 
@@ -30,5 +31,8 @@ int dc_ct_equal(const void *a, const void *b, size_t n);
  * *out and is at most max. Returns DC_OK or DC_ERR_INVALID (empty, non-digit,
  * too large). Replaces atoi/strtol, which are banned. */
 int dc_parse_uint(const char *s, size_t n, unsigned long long max, unsigned long long *out);
+
+/* The wall clock in milliseconds since the Unix epoch (UTC). */
+int64_t dc_now_ms(void);
 
 #endif

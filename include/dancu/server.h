@@ -40,7 +40,9 @@ struct dc_units;
 	X(access_log, S, "-", 0, 0, "DANCU_ACCESS_LOG",                              \
 	  "access log file ('-': standard error, '': off)")                          \
 	X(master_key, S, "dancu.key", 0, 0, "DANCU_MASTER_KEY",                      \
-	  "master key file (created with mode 0600 if missing)")
+	  "master key file (created with mode 0600 if missing)")                     \
+	X(holidays, S, "", 0, 0, "DANCU_HOLIDAYS",                                   \
+	  "holiday file overriding the built-in working-day calendar")
 
 struct dc_settings {
 	const char *host;
@@ -52,6 +54,7 @@ struct dc_settings {
 	uint64_t drain_ms;
 	const char *access_log;
 	const char *master_key;
+	const char *holidays;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

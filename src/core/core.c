@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/internal.h"
 
@@ -38,4 +39,11 @@ int dc_parse_uint(const char *s, size_t n, unsigned long long max, unsigned long
 	}
 	*out = v;
 	return DC_OK;
+}
+
+int64_t dc_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

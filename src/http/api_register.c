@@ -28,8 +28,7 @@
 #include "core/internal.h"
 #include "http/http.h"
 
-static int in_jurisdiction(const struct dc__call *c, const struct dc_officer *o,
-                           const char *commune)
+int dc__in_jurisdiction(const struct dc__call *c, const struct dc_officer *o, const char *commune)
 {
 	const struct dc_commune *cm;
 	switch (o->role) {
@@ -188,7 +187,7 @@ int dc__birth_register(struct dc__call *c, struct dc_buf *body)
 			              "birth_reg_unit must be the 5-digit code of the commune "
 			              "registering "
 			              "the birth");
-		else if (!in_jurisdiction(c, &o, x.birth_reg_unit))
+		else if (!dc__in_jurisdiction(c, &o, x.birth_reg_unit))
 			rc = dc__fail(c, DC_ERR_FORBIDDEN, 403,
 			              "the birth is registered outside your jurisdiction");
 		else if (x.dob.year < 1900 || x.dob.year > 2399 ||
@@ -256,7 +255,7 @@ static int load_for_change(struct dc__call *c, const struct dc_officer *o, const
 		return dc__fail(c, rc, 404, "no citizen with this personal ID number");
 	if (rc)
 		return dc__fail(c, rc, 0, "cannot read the register");
-	if (!in_jurisdiction(c, o, home_commune(x)))
+	if (!dc__in_jurisdiction(c, o, home_commune(x)))
 		return dc__fail(c, DC_ERR_FORBIDDEN, 403,
 		                "this citizen lives outside your jurisdiction");
 	return DC_OK;
@@ -342,7 +341,7 @@ int dc__citizen_correct(struct dc__call *c, const struct dc_officer *o, const st
 	if (rc == DC_OK)
 		rc = apply_json(c, j, &x, &pool);
 	/* A move out of the jurisdiction is a residence procedure, not a fix. */
-	if (rc == DC_OK && !in_jurisdiction(c, o, home_commune(&x)))
+	if (rc == DC_OK && !dc__in_jurisdiction(c, o, home_commune(&x)))
 		rc = dc__fail(c, DC_ERR_FORBIDDEN, 403,
 		              "the corrected residence is outside your jurisdiction");
 	if (rc == DC_OK) {

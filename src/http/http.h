@@ -17,11 +17,13 @@
 
 struct dc_store;
 struct dc_units;
+struct dc_calendar;
 
 struct dc__call {
 	struct dc_store *store;
 	const struct dc_units *units;
-	const unsigned char *key; /* master key, 32 bytes */
+	const struct dc_calendar *cal; /* working days for deadlines */
+	const unsigned char *key;      /* master key, 32 bytes */
 	h2o_req_t *req;
 	const char *request_id;
 	const char *tail; /* path after a prefix route's path */
@@ -59,6 +61,9 @@ size_t dc__api_nroutes(void);
 /* The officer/register API routes (api.c). */
 extern const struct dc__route dc__api_routes[];
 extern const size_t dc__api_routes_n;
+/* Residence procedures and households (api_residence.c). */
+extern const struct dc__route dc__residence_routes[];
+extern const size_t dc__residence_routes_n;
 
 /* Value of query parameter name (NUL-terminated copy in the request pool),
  * or NULL. */
@@ -74,6 +79,10 @@ int dc__authenticate(struct dc__call *c, struct dc_officer *o);
 int dc__parse_body(struct dc__call *c, json_t **out);
 const char *dc__str_member(json_t *o, const char *k);
 int dc__purpose_ok(const char *purpose);
+/* 1 when commune (a 5-digit code, may be NULL) is inside o's jurisdiction
+ * for writes: the commune itself, its province, or the nation; auditors
+ * have none. */
+int dc__in_jurisdiction(const struct dc__call *c, const struct dc_officer *o, const char *commune);
 extern const char *const dc__purposes[]; /* NULL-terminated */
 
 /* Register writes and history (api_register.c). */

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "dancu/officer.h"
+#include "dancu/residence.h"
 #include "dancu/server.h"
 #include "dancu/store.h"
 
@@ -65,6 +66,7 @@ struct route {
 struct server {
 	const struct dc_settings *cfg;
 	const struct dc_units *units;
+	struct dc_calendar *cal;
 	h2o_globalconf_t h2o;
 	struct worker *workers;
 	unsigned nworkers;
@@ -277,6 +279,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	memset(&call, 0, sizeof call);
 	call.store = w->store;
 	call.units = w->units;
+	call.cal = srv->cal;
 	call.key = srv->key;
 	call.req = req;
 	call.request_id = id;
@@ -470,13 +473,21 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 		return DC_ERR_IO;
 	}
 	char kerr[256];
-	if ((rc = dc_master_key_load(cfg->master_key, 1, srv.key, kerr, sizeof kerr))) {
+	if ((rc = dc_calendar_load(cfg->holidays && *cfg->holidays ? cfg->holidays : NULL, &srv.cal,
+	                           kerr, sizeof kerr))) {
 		fprintf(stderr, "dancu serve: %s\n", kerr);
 		return rc;
 	}
+	if ((rc = dc_master_key_load(cfg->master_key, 1, srv.key, kerr, sizeof kerr))) {
+		fprintf(stderr, "dancu serve: %s\n", kerr);
+		dc_calendar_free(srv.cal);
+		return rc;
+	}
 	srv.workers = calloc(nthreads, sizeof(*srv.workers));
-	if (!srv.workers)
+	if (!srv.workers) {
+		dc_calendar_free(srv.cal);
 		return DC_ERR_NOMEM;
+	}
 
 	h2o_config_init(&srv.h2o);
 	/* h2o answers a body over its limit itself, in text/plain. Its limit
@@ -540,6 +551,7 @@ cleanup:
 			close(srv.workers[i].fd);
 	}
 	h2o_config_dispose(&srv.h2o);
+	dc_calendar_free(srv.cal);
 	free(srv.workers);
 	sodium_memzero(srv.key, sizeof srv.key);
 	if (srv.log && srv.log != stderr)

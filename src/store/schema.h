@@ -15,6 +15,9 @@ int dc__schema_version(void);
 /* Appends the SQL of migration v (1-based) in the dialect to out. */
 int dc__schema_migration(enum dc__dialect d, int v, struct dc_buf *out);
 
+/* Migrations owned by modules, each in its module's directory. */
+int dc__schema_residence(enum dc__dialect d, struct dc_buf *o);
+
 struct dc_db;
 
 /* Applies every missing migration, each in its own transaction.
