@@ -61,10 +61,10 @@ help:
 deps:
 	@scripts/deps.sh test
 
-$(B)/gen/units_data.c: data/admin-units-2025.csv data/id-province-codes.csv data/holidays-vn.csv scripts/embed.sh
+$(B)/gen/units_data.c: data/admin-units-2025.csv data/id-province-codes.csv data/holidays-vn.csv docs/openapi.json scripts/embed.sh
 	@mkdir -p $(@D)
 	scripts/embed.sh $@ dc__units_csv data/admin-units-2025.csv dc__prefix_csv data/id-province-codes.csv \
-		dc__holidays_csv data/holidays-vn.csv
+		dc__holidays_csv data/holidays-vn.csv dc__openapi_json docs/openapi.json
 
 $(B)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)

@@ -211,8 +211,20 @@ static int r_metrics(struct worker *w, h2o_req_t *req, struct dc_buf *body, int 
 	return dc_buf_error(body);
 }
 
+extern const unsigned char dc__openapi_json[];
+extern const size_t dc__openapi_json_len;
+
+/* The OpenAPI 3.1 document of the whole API (docs/openapi.json, compiled
+ * in; tests/cli/openapi.sh keeps it complete and valid). */
+static int r_openapi(struct worker *w, h2o_req_t *req, struct dc_buf *body, int *status)
+{
+	*status = 200;
+	return dc_buf_add(body, dc__openapi_json, dc__openapi_json_len);
+}
+
 static const struct route routes[] = {
         {"/healthz", "GET", r_healthz},
+        {"/api/openapi.json", "GET", r_openapi},
         {"/readyz", "GET", r_readyz},
         {"/metrics", "GET", r_metrics},
 };
