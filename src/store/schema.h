@@ -25,4 +25,7 @@ struct dc_db;
  * DC_ERR_SCHEMA when the database is newer than this program. */
 int dc__schema_migrate(struct dc_db *db, enum dc__dialect d);
 
+/* Migrations owned by modules (one function each, in their own file). */
+int dc__schema_apikey(enum dc__dialect d, struct dc_buf *o); /* src/auth/schema_apikey.c */
+
 #endif

@@ -1,0 +1,164 @@
+/* API keys (src/auth/apikey.c): shown once, hashed at rest, constant-time
+ * check, owner, revocation, last use, token-bucket rate limit — on SQLite
+ * and PostgreSQL. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dancu/apikey.h"
+#include "dancu/db.h"
+#include "dancu/store.h"
+#include "dancu/units.h"
+#include "lib/testlib.h"
+
+struct fx {
+	struct dc_units *u;
+	struct dc_store *s;
+};
+
+static int open_fx(void **state, int pg)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	char target[512], err[256];
+	if (pg) {
+		if (dc_test_pg_fresh(target, sizeof target)) {
+			free(f);
+			*state = NULL;
+			return 0;
+		}
+	} else {
+		char dir[256];
+		dc_test_tmpdir(dir, sizeof dir);
+		snprintf(target, sizeof target, "%s/k.db", dir);
+	}
+	assert_int_equal(dc_units_new(&f->u), 0);
+	if (dc_store_open(target, f->u, &f->s, err, sizeof err))
+		fail_msg("open: %s", err);
+	*state = f;
+	return 0;
+}
+static int open_sqlite(void **state)
+{
+	return open_fx(state, 0);
+}
+static int open_pg(void **state)
+{
+	return open_fx(state, 1);
+}
+static int close_fx(void **state)
+{
+	struct fx *f = *state;
+	if (f) {
+		dc_store_close(f->s);
+		dc_units_free(f->u);
+		free(f);
+	}
+	return 0;
+}
+static struct dc_store *S(void **state)
+{
+	struct fx *f = *state;
+	if (!f) {
+		if (getenv("DANCU_TEST_NO_PG"))
+			skip();
+		fail_msg("DANCU_TEST_PG is not set");
+	}
+	return f->s;
+}
+
+static void test_lifecycle(void **state)
+{
+	struct dc_store *s = S(state);
+	char key[DC_APIKEY_LEN + 1], id[DC_APIKEY_ID_LEN + 1];
+	struct dc_apikey k;
+	int64_t t = 1700000000000;
+	assert_int_equal(dc_apikey_create(s, "org", "bank-a", "core banking", 0, 0, t, key, id), 0);
+	assert_int_equal(strlen(key), DC_APIKEY_LEN);
+	assert_memory_equal(key, id, DC_APIKEY_ID_LEN);
+	assert_int_equal(dc_apikey_authenticate(s, key, strlen(key), t + 1, &k, NULL), 0);
+	assert_string_equal(k.owner_kind, "org");
+	assert_string_equal(k.owner_id, "bank-a");
+	assert_string_equal(k.label, "core banking");
+	/* the secret is nowhere in the database: only its hash */
+	struct dc_stmt *st;
+	assert_int_equal(dc_db_prepare(dc_store_db(s), "SELECT secret_hash FROM api_key", &st), 0);
+	assert_int_equal(dc_stmt_step(st), DC_ROW);
+	assert_int_equal(strlen(dc_stmt_text(st, 0, NULL)), 64);
+	assert_null(strstr(dc_stmt_text(st, 0, NULL), key + DC_APIKEY_ID_LEN + 1));
+	dc_stmt_finalize(st);
+	/* a changed secret, a truncated key, garbage: one answer */
+	char bad[DC_APIKEY_LEN + 1];
+	memcpy(bad, key, sizeof bad);
+	bad[DC_APIKEY_LEN - 1] = bad[DC_APIKEY_LEN - 1] == 'A' ? 'B' : 'A';
+	assert_int_equal(dc_apikey_authenticate(s, bad, strlen(bad), t, &k, NULL), DC_ERR_AUTH);
+	assert_int_equal(dc_apikey_authenticate(s, key, strlen(key) - 1, t, &k, NULL), DC_ERR_AUTH);
+	assert_int_equal(dc_apikey_authenticate(s, "x", 1, t, &k, NULL), DC_ERR_AUTH);
+	memcpy(bad, key, sizeof bad);
+	bad[5] = bad[5] == '0' ? '1' : '0'; /* unknown id */
+	assert_int_equal(dc_apikey_authenticate(s, bad, strlen(bad), t, &k, NULL), DC_ERR_AUTH);
+	/* last use recorded */
+	assert_int_equal(dc_apikey_get(s, id, &k), 0);
+	assert_true(k.last_used_ms == t + 1);
+	/* another owner cannot revoke it */
+	assert_int_equal(dc_apikey_revoke(s, id, "org", "bank-b", t), DC_ERR_NOT_FOUND);
+	assert_int_equal(dc_apikey_revoke(s, id, "org", "bank-a", t + 2), 0);
+	assert_int_equal(dc_apikey_revoke(s, id, NULL, NULL, t + 3), 0);
+	assert_int_equal(dc_apikey_authenticate(s, key, strlen(key), t + 4, &k, NULL), DC_ERR_AUTH);
+	/* bad owners */
+	assert_int_equal(dc_apikey_create(s, "bank", "x", NULL, 0, 0, t, key, id), DC_ERR_INVALID);
+	assert_int_equal(dc_apikey_create(s, "org", "", NULL, 0, 0, t, key, id), DC_ERR_INVALID);
+	assert_int_equal(dc_apikey_create(s, "org", "a b", NULL, 0, 0, t, key, id), DC_ERR_INVALID);
+}
+
+static int count_cb(void *arg, const struct dc_apikey *k)
+{
+	(void)k;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_rate_and_list(void **state)
+{
+	struct dc_store *s = S(state);
+	char key[DC_APIKEY_LEN + 1], id[DC_APIKEY_ID_LEN + 1], key2[DC_APIKEY_LEN + 1];
+	struct dc_apikey k;
+	int64_t t = 1700000000000, wait = 0;
+	/* 60 a minute = one a second, bucket of 3 */
+	assert_int_equal(dc_apikey_create(s, "business", "hotel-1", NULL, 60, 3, t, key, id), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dc_apikey_authenticate(s, key, strlen(key), t, &k, &wait), 0);
+	assert_int_equal(dc_apikey_authenticate(s, key, strlen(key), t, &k, &wait), DC_ERR_RATE);
+	assert_true(wait > 0 && wait <= 1000);
+	assert_int_equal(dc_apikey_authenticate(s, key, strlen(key), t + 500, &k, &wait),
+	                 DC_ERR_RATE);
+	assert_true(wait > 0 && wait <= 500);
+	assert_int_equal(dc_apikey_authenticate(s, key, strlen(key), t + 1000, &k, &wait), 0);
+	/* a long pause refills to the burst, not beyond */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dc_apikey_authenticate(s, key, strlen(key), t + 3600000, &k, NULL),
+		                 0);
+	assert_int_equal(dc_apikey_authenticate(s, key, strlen(key), t + 3600000, &k, NULL),
+	                 DC_ERR_RATE);
+	assert_int_equal(dc_apikey_set_rate(s, id, 0, 0), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(dc_apikey_authenticate(s, key, strlen(key), t + 3600000, &k, NULL),
+		                 0);
+	assert_int_equal(dc_apikey_create(s, "agency", "bhxh", NULL, 0, 0, t, key2, NULL), 0);
+	int n = 0;
+	assert_int_equal(dc_apikey_list(s, "business", "hotel-1", count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(dc_apikey_list(s, NULL, NULL, count_cb, &n), 0);
+	assert_int_equal(n, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_lifecycle, open_sqlite, close_fx),
+	        cmocka_unit_test_setup_teardown(test_rate_and_list, open_sqlite, close_fx),
+	        cmocka_unit_test_setup_teardown(test_lifecycle, open_pg, close_fx),
+	        cmocka_unit_test_setup_teardown(test_rate_and_list, open_pg, close_fx),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
