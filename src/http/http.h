@@ -64,6 +64,9 @@ extern const size_t dc__api_routes_n;
 /* Residence procedures and households (api_residence.c). */
 extern const struct dc__route dc__residence_routes[];
 extern const size_t dc__residence_routes_n;
+/* Stay notifications and businesses (api_stay.c). */
+extern const struct dc__route dc__stay_routes[];
+extern const size_t dc__stay_routes_n;
 
 /* Value of query parameter name (NUL-terminated copy in the request pool),
  * or NULL. */
