@@ -302,13 +302,14 @@ int dc__citizen_death(struct dc__call *c, const struct dc_officer *o, const stru
 	if (rc)
 		return rc;
 	dc_pool_init(&pool, 0);
-	rc = need_reason(c, j, &reason, &evidence, 0);
-	const char *dd = dc__str_member(j, "death_date");
-	if (rc == DC_OK && (!dd || dc_date_parse(dd, strlen(dd), &x.death_date)))
-		rc = dc__fail(c, DC_ERR_INVALID, 400, "death_date (a date) is required");
-	struct dc_date when = x.death_date;
+	/* Authorization (the citizen's residence) before the body's checks. */
+	rc = load_for_change(c, o, pin, &x, &pool);
 	if (rc == DC_OK)
-		rc = load_for_change(c, o, pin, &x, &pool);
+		rc = need_reason(c, j, &reason, &evidence, 0);
+	const char *dd = dc__str_member(j, "death_date");
+	struct dc_date when;
+	if (rc == DC_OK && (!dd || dc_date_parse(dd, strlen(dd), &when)))
+		rc = dc__fail(c, DC_ERR_INVALID, 400, "death_date (a date) is required");
 	if (rc == DC_OK && x.status != DC_STATUS_ALIVE)
 		rc = dc__fail(c, DC_ERR_CONFLICT, 409,
 		              "this citizen's death is already registered");

@@ -855,8 +855,6 @@ int dc_dossier_act(struct dc_residence_ctx *ctx, const char *id, const char *act
 		return fail(
 		        ctx, DC_ERR_INVALID,
 		        "action must be accept, request_supplement, resubmit, approve or reject");
-	if ((supp || reject) && (!note || !*note))
-		return fail(ctx, DC_ERR_INVALID, "a note for the applicant is required");
 	if ((rc = dc_store_begin(ctx->store)))
 		return fail(ctx, rc, "cannot start a transaction");
 	in_tx = 1;
@@ -869,6 +867,11 @@ int dc_dossier_act(struct dc_residence_ctx *ctx, const char *id, const char *act
 		rc = fail(ctx, DC_ERR_FORBIDDEN,
 		          "the dossier is processed by commune %s, outside your jurisdiction",
 		          out->commune);
+		goto cleanup;
+	}
+	/* After the jurisdiction check: an outsider learns nothing from a 400. */
+	if ((supp || reject) && (!note || !*note)) {
+		rc = fail(ctx, DC_ERR_INVALID, "a note for the applicant is required");
 		goto cleanup;
 	}
 	enum dc_dossier_state from = out->state;
