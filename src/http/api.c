@@ -16,6 +16,7 @@
  * with 429 past saturation comes with the e-ID issue.
  */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -190,6 +191,41 @@ static int tracker_entry(void *arg, int64_t seq, int64_t at, const struct dc_aud
 	return dc_buf_error(b);
 }
 
+/* A record read waiting for its audit entry to be durable. */
+struct read_audit {
+	char actor[65], pin[13], purpose[40], request_id[72];
+	int get_rc;
+	struct dc_buf json; /* the record, rendered before the commit */
+};
+
+static int read_audit_work(struct dc_store *s, void *arg)
+{
+	struct read_audit *ra = arg;
+	struct dc_audit_entry a = {ra->actor,     NULL,        "citizen.read",
+	                           ra->pin,       ra->purpose, ra->get_rc == DC_OK ? "*" : NULL,
+	                           ra->request_id};
+	return dc_audit_append(s, &a, NULL);
+}
+
+static int read_audit_done(struct dc__call *c, struct dc_buf *body, int rc, void *arg)
+{
+	struct read_audit *ra = arg;
+	if (rc)
+		return dc__fail(c, rc, 503, "the read could not be audited, so it is refused");
+	if (ra->get_rc == DC_ERR_NOT_FOUND)
+		return dc__fail(c, ra->get_rc, 404, "no citizen with this personal ID number");
+	if (ra->get_rc)
+		return dc__fail(c, ra->get_rc, 0, "cannot read the register");
+	return dc_buf_add(body, ra->json.ptr, ra->json.len);
+}
+
+static void read_audit_free(void *arg)
+{
+	struct read_audit *ra = arg;
+	dc_buf_release(&ra->json);
+	free(ra);
+}
+
 static int r_citizen(struct dc__call *c, struct dc_buf *body)
 {
 	struct dc_officer o;
@@ -238,23 +274,21 @@ static int r_citizen(struct dc__call *c, struct dc_buf *body)
 		        "civil_status|investigation|data_correction|citizen_request|verification");
 	struct dc_pool pool;
 	struct dc_citizen rec;
+	struct read_audit *ra = calloc(1, sizeof *ra);
+	if (!ra)
+		return DC_ERR_NOMEM;
 	dc_pool_init(&pool, 0);
-	rc = dc_store_citizen_get(c->store, &pin, &rec, &pool);
-	/* The read is recorded before any data leaves, found or not. */
-	struct dc_audit_entry a = {o.id,         NULL,    "citizen.read",
-	                           pin.d,        purpose, rc == DC_OK ? "*" : NULL,
-	                           c->request_id};
-	int arc = dc_audit_append(c->store, &a, NULL);
-	if (arc)
-		rc = dc__fail(c, arc, 503, "the read could not be audited, so it is refused");
-	else if (rc == DC_ERR_NOT_FOUND)
-		rc = dc__fail(c, rc, 404, "no citizen with this personal ID number");
-	else if (rc)
-		rc = dc__fail(c, rc, 0, "cannot read the register");
-	else
-		rc = dc_citizen_json(&rec, body);
+	ra->get_rc = dc_store_citizen_get(c->store, &pin, &rec, &pool);
+	if (ra->get_rc == DC_OK)
+		ra->get_rc = dc_citizen_json(&rec, &ra->json);
 	dc_pool_release(&pool);
-	return rc;
+	snprintf(ra->actor, sizeof ra->actor, "%s", o.id);
+	snprintf(ra->pin, sizeof ra->pin, "%s", pin.d);
+	snprintf(ra->purpose, sizeof ra->purpose, "%s", purpose);
+	snprintf(ra->request_id, sizeof ra->request_id, "%s", c->request_id);
+	/* The read is recorded before any data leaves, found or not: the audit
+	 * entry goes to the group committer and the answer waits for it. */
+	return dc__defer(c, read_audit_work, read_audit_done, ra, read_audit_free);
 }
 
 const struct dc__route dc__api_routes[] = {

@@ -44,12 +44,56 @@ static int business_auth(struct dc__call *c, struct dc_business *b)
 	return rc ? dc__fail(c, rc, 0, "cannot read the business") : DC_OK;
 }
 
+/* A report waiting for the group commit. */
+struct stay_job {
+	struct dc_business b;
+	char *items;
+	int64_t now;
+	char request_id[72];
+	struct dc_buf results;
+	int recorded;
+	char err[256];
+};
+
+static int stay_work(struct dc_store *s, void *arg)
+{
+	struct stay_job *j = arg;
+	dc_buf_reset(&j->results);
+	return dc_stay_report(s, &j->b, j->items, strlen(j->items), j->now, j->request_id,
+	                      &j->results, &j->recorded, j->err, sizeof j->err);
+}
+
+static int stay_done(struct dc__call *c, struct dc_buf *body, int rc, void *arg)
+{
+	struct stay_job *j = arg;
+	if (rc)
+		return dc__fail(c, rc, rc == DC_ERR_INVALID ? 400 : 0,
+		                j->err[0] ? j->err : "the report could not be recorded");
+	if (j->recorded == 0) {
+		/* Keep the per-guest reasons as a problem extension. */
+		dc_buf_adds(body, "\"results\":");
+		dc_buf_add(body, j->results.ptr, j->results.len);
+		c->extension = 1;
+		return dc__fail(c, DC_ERR_INVALID, 422, "no guest was recorded; see results");
+	}
+	dc_buf_addf(body, "{\"business\":\"%s\",\"recorded\":%d,\"results\":", j->b.id,
+	            j->recorded);
+	dc_buf_add(body, j->results.ptr, j->results.len);
+	return dc_buf_addc(body, '}');
+}
+
+static void stay_free(void *arg)
+{
+	struct stay_job *j = arg;
+	free(j->items);
+	dc_buf_release(&j->results);
+	free(j);
+}
+
 static int r_stays_post(struct dc__call *c, struct dc_buf *body)
 {
 	struct dc_business b;
 	json_t *j = NULL;
-	char err[256] = "";
-	int recorded = 0;
 	int rc = business_auth(c, &b);
 	if (rc)
 		return rc;
@@ -57,37 +101,21 @@ static int r_stays_post(struct dc__call *c, struct dc_buf *body)
 		return rc;
 	json_t *guests = json_object_get(j, "guests");
 	char *text = guests ? json_dumps(guests, JSON_COMPACT) : NULL;
-	if (!text) {
-		json_decref(j);
-		return dc__fail(c, DC_ERR_INVALID, 400, "guests (an array) is required");
-	}
-	struct dc_buf res = DC_BUF_INIT;
-	int64_t now = dc_now_ms();
-	rc = dc_stay_report(c->store, &b, text, strlen(text), now, c->request_id, &res, &recorded,
-	                    err, sizeof err);
-	free(text);
 	json_decref(j);
-	if (rc) {
-		dc_buf_release(&res);
-		return dc__fail(c, rc, rc == DC_ERR_INVALID ? 400 : 0, err);
+	if (!text)
+		return dc__fail(c, DC_ERR_INVALID, 400, "guests (an array) is required");
+	struct stay_job *sj = calloc(1, sizeof *sj);
+	if (!sj) {
+		free(text);
+		return DC_ERR_NOMEM;
 	}
-	dc_buf_addf(body, "{\"business\":\"%s\",\"recorded\":%d,\"results\":", b.id, recorded);
-	dc_buf_add(body, res.ptr, res.len);
-	dc_buf_addc(body, '}');
-	dc_buf_release(&res);
-	if (recorded == 0) {
-		/* Keep the per-guest reasons as a problem extension. */
-		struct dc_buf ext = DC_BUF_INIT;
-		const char *r = strstr(dc_buf_str(body), "\"results\":");
-		dc_buf_adds(&ext, r ? r : "\"results\":[]");
-		ext.len--; /* drop the closing brace of the object */
-		dc_buf_reset(body);
-		dc_buf_add(body, ext.ptr, ext.len);
-		dc_buf_release(&ext);
-		c->extension = 1;
-		return dc__fail(c, DC_ERR_INVALID, 422, "no guest was recorded; see results");
-	}
-	return dc_buf_error(body);
+	sj->b = b;
+	sj->items = text;
+	sj->now = dc_now_ms();
+	snprintf(sj->request_id, sizeof sj->request_id, "%s", c->request_id);
+	/* The answer waits for the group commit: an acknowledged report is
+	 * durable. */
+	return dc__defer(c, stay_work, stay_done, sj, stay_free);
 }
 
 static int r_stays_get(struct dc__call *c, struct dc_buf *body)

@@ -35,6 +35,8 @@ struct dc__call {
 	 * a redirect's empty body): a static string. NULL means JSON. Extra
 	 * response headers (Location, ...) go straight onto c->req. */
 	const char *content_type;
+	void *loop; /* the event loop's context (server.c), for dc__defer */
+	int deferred;
 };
 
 struct dc__route {
@@ -67,6 +69,23 @@ extern const size_t dc__residence_routes_n;
 /* Stay notifications and businesses (api_stay.c). */
 extern const struct dc__route dc__stay_routes[];
 extern const size_t dc__stay_routes_n;
+
+/* Deferred, group-committed work (server.c, committer.c).
+ *
+ * A handler whose answer depends on a durable write (the audit entry of a
+ * read, a high-volume report) hands the write to the committer instead of
+ * writing on the loop: dc__defer queues work(store, arg), to run in one
+ * transaction with other requests' writes, and returns DC__DEFERRED, which
+ * the handler returns at once. When the batch is committed, done(c, body,
+ * rc, arg) runs on the loop with work's result and writes the answer as a
+ * handler would (returning DC_OK or dc__fail(...)); then free_arg(arg)
+ * (may be NULL). If the client has gone, done is skipped, free_arg still
+ * runs. When the queue is full the request is answered 503 with
+ * Retry-After and dc__defer returns that error (free_arg has run). */
+#define DC__DEFERRED 1
+int dc__defer(struct dc__call *c, int (*work)(struct dc_store *s, void *arg),
+              int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg), void *arg,
+              void (*free_arg)(void *arg));
 
 /* Value of query parameter name (NUL-terminated copy in the request pool),
  * or NULL. */

@@ -33,6 +33,7 @@
 #include "dancu/store.h"
 
 #include "core/internal.h"
+#include "http/committer.h"
 #include "http/http.h"
 
 #define MAX_THREADS 256
@@ -55,6 +56,9 @@ struct worker {
 	unsigned id;
 	uint64_t seq; /* request counter for request ids */
 	int rc;
+	h2o_multithread_queue_t *mq; /* replies from the committer */
+	h2o_multithread_receiver_t replies;
+	unsigned outstanding; /* deferred requests not yet answered */
 };
 
 struct route {
@@ -67,6 +71,7 @@ struct server {
 	const struct dc_settings *cfg;
 	const struct dc_units *units;
 	struct dc_calendar *cal;
+	struct dc__committer *committer;
 	h2o_globalconf_t h2o;
 	struct worker *workers;
 	unsigned nworkers;
@@ -208,6 +213,17 @@ static int r_metrics(struct worker *w, h2o_req_t *req, struct dc_buf *body, int 
 	        "# HELP dancu_event_loops Event loops (worker threads).\n# TYPE dancu_event_loops "
 	        "gauge\ndancu_event_loops %u\n",
 	        srv->nworkers);
+	uint64_t batches = 0, jobs = 0;
+	unsigned queued = 0;
+	dc__committer_stats(srv->committer, &batches, &jobs, &queued);
+	dc_buf_addf(body,
+	            "# HELP dancu_commit_batches_total Group commits (one transaction each).\n"
+	            "# TYPE dancu_commit_batches_total counter\ndancu_commit_batches_total %llu\n"
+	            "# HELP dancu_commit_jobs_total Requests' writes committed in groups.\n"
+	            "# TYPE dancu_commit_jobs_total counter\ndancu_commit_jobs_total %llu\n"
+	            "# HELP dancu_commit_queue Writes waiting for the next group commit.\n"
+	            "# TYPE dancu_commit_queue gauge\ndancu_commit_queue %u\n",
+	            (unsigned long long)batches, (unsigned long long)jobs, queued);
 	return dc_buf_error(body);
 }
 
@@ -266,24 +282,155 @@ static void access_log(struct server *srv, h2o_req_t *req, const char *id, int s
 	dc_buf_release(&b);
 }
 
+/* The answer: status, problem document on error, headers, access log,
+ * metrics. body is consumed. */
+static void respond(struct worker *w, h2o_req_t *req, struct dc__call *call, struct dc_buf *body,
+                    size_t ri, int rc, int status, const char *detail)
+{
+	struct server *srv = w->srv;
+	const char *id = call->request_id;
+	if (rc) {
+		if (status == 401)
+			h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE,
+			               NULL, H2O_STRLIT("Bearer realm=\"dancu\""));
+		if (!call->extension) /* a failed handler's partial output is dropped */
+			dc_buf_reset(body);
+		problem(body, rc, status, detail, req, id);
+	}
+	if (dc_buf_error(body)) {
+		status = 500;
+		dc_buf_release(body);
+		dc_buf_adds(body, "{\"status\":500,\"code\":\"out_of_memory\"}");
+	}
+	int cls = status >= 500 ? CLS_5XX : status >= 400 ? CLS_4XX : CLS_2XX;
+	atomic_fetch_add_explicit(&srv->hits[ri][cls], 1, memory_order_relaxed);
+
+	req->res.status = status;
+	req->res.reason = reason_of(status);
+	const char *ctype = ri < nroutes && routes[ri].run == r_metrics && !rc
+	                            ? "text/plain; version=0.0.4"
+	                    : rc                 ? "application/problem+json"
+	                    : call->content_type ? call->content_type
+	                                         : "application/json";
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype,
+	               strlen(ctype));
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+	               H2O_STRLIT("no-store"));
+	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+	                      id, strlen(id));
+	size_t len = body->len;
+	char *copy = h2o_mem_alloc_pool(&req->pool, len + 1);
+	memcpy(copy, dc_buf_str(body), len);
+	dc_buf_release(body);
+	access_log(srv, req, id, status, len);
+	req->res.content_length = len;
+	h2o_send_inline(req, copy, len);
+}
+
+static void api_result(struct dc__call *call, int rc, int *status, const char **detail)
+{
+	*status = rc ? (call->status >= 400 ? call->status : dc_err_http_status(rc)) : call->status;
+	if (rc)
+		*detail = call->detail[0] ? call->detail : dc_strerror(rc);
+}
+
+/* A request waiting for the committer. Lives in the request's pool; when
+ * the client goes away first, the pool's dispose callback detaches it from
+ * its job, which then only frees its argument. */
+struct pending {
+	struct dc__call call;
+	struct dc_buf body;
+	size_t ri;
+	struct worker *w;
+	struct deferred_job *job;
+};
+
+struct deferred_job {
+	struct dc__job job; /* first */
+	struct pending *pending;
+	int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg);
+	void (*free_arg)(void *arg);
+};
+
+static void pending_dispose(void *p)
+{
+	struct pending *pd = p;
+	if (pd->job)
+		pd->job->pending = NULL;
+	dc_buf_release(&pd->body);
+}
+
+int dc__defer(struct dc__call *c, int (*work)(struct dc_store *s, void *arg),
+              int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg), void *arg,
+              void (*free_arg)(void *arg))
+{
+	struct worker *w = c->loop;
+	struct deferred_job *dj = calloc(1, sizeof *dj);
+	int rc = dj ? DC_OK : DC_ERR_NOMEM;
+	if (dj) {
+		dj->job.reply = &w->replies;
+		dj->job.work = work;
+		dj->job.arg = arg;
+		dj->done = done;
+		dj->free_arg = free_arg;
+		rc = dc__committer_submit(w->srv->committer, &dj->job);
+	}
+	if (rc) {
+		if (free_arg)
+			free_arg(arg);
+		free(dj);
+		h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+		               H2O_STRLIT("1"));
+		return dc__fail(c, rc, 503, "the server is saturated with writes; retry shortly");
+	}
+	c->deferred = 1;
+	/* on_req copies the call into a pending record and links it to dj. */
+	c->loop = dj;
+	w->outstanding++;
+	return DC__DEFERRED;
+}
+
+static void on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+	struct worker *w = H2O_STRUCT_FROM_MEMBER(struct worker, replies, receiver);
+	while (!h2o_linklist_is_empty(messages)) {
+		h2o_multithread_message_t *m =
+		        H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+		h2o_linklist_unlink(&m->link);
+		struct deferred_job *dj = (struct deferred_job *)m;
+		struct pending *pd = dj->pending;
+		w->outstanding--;
+		if (pd) {
+			int status = 500;
+			const char *detail = NULL;
+			pd->job = NULL;
+			pd->call.status = 200;
+			int rc = dj->done(&pd->call, &pd->body, dj->job.rc, dj->job.arg);
+			api_result(&pd->call, rc, &status, &detail);
+			respond(w, pd->call.req, &pd->call, &pd->body, pd->ri, rc, status, detail);
+		}
+		if (dj->free_arg)
+			dj->free_arg(dj->job.arg);
+		free(dj);
+	}
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	struct server *srv = ((struct dispatcher *)self)->srv;
 	struct worker *w = (struct worker *)req->conn->ctx;
 	struct dc_buf body = DC_BUF_INIT;
-	char idbuf[72];
-	const char *id = idbuf;
+	char *id = h2o_mem_alloc_pool(&req->pool, 72);
 	int status = 500, rc = DC_OK;
 	size_t ri;
 
 	ssize_t hi = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
 	if (hi >= 0 && valid_request_id(req->headers.entries[hi].value.base,
 	                                req->headers.entries[hi].value.len))
-		snprintf(idbuf, sizeof idbuf, "%.*s", (int)req->headers.entries[hi].value.len,
+		snprintf(id, 72, "%.*s", (int)req->headers.entries[hi].value.len,
 		         req->headers.entries[hi].value.base);
 	else
-		snprintf(idbuf, sizeof idbuf, "%s-%u-%llu", srv->id_prefix, w->id,
-		         (unsigned long long)++w->seq);
+		snprintf(id, 72, "%s-%u-%llu", srv->id_prefix, w->id, (unsigned long long)++w->seq);
 
 	const char *detail = NULL;
 	size_t total = nroutes + dc__api_nroutes();
@@ -295,6 +442,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	call.key = srv->key;
 	call.req = req;
 	call.request_id = id;
+	call.loop = w;
 	ri = total;
 	for (size_t i = 0; i < nroutes && ri == total; i++)
 		if (h2o_memis(req->path_normalized.base, req->path_normalized.len, routes[i].path,
@@ -339,49 +487,22 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	} else {
 		call.status = 200;
 		rc = dc__api_route(ri - nroutes)->run(&call, &body);
-		status = rc ? (call.status >= 400 ? call.status : dc_err_http_status(rc))
-		            : call.status;
-		if (rc)
-			detail = call.detail[0] ? call.detail : dc_strerror(rc);
+		if (rc == DC__DEFERRED && call.deferred) {
+			struct deferred_job *dj = call.loop;
+			struct pending *pd =
+			        h2o_mem_alloc_shared(&req->pool, sizeof *pd, pending_dispose);
+			call.loop = w;
+			pd->call = call;
+			pd->body = body; /* the handler's partial output, if any */
+			pd->ri = ri;
+			pd->w = w;
+			pd->job = dj;
+			dj->pending = pd;
+			return 0; /* answered by on_replies */
+		}
+		api_result(&call, rc, &status, &detail);
 	}
-	if (rc) {
-		if (status == 401)
-			h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE,
-			               NULL, H2O_STRLIT("Bearer realm=\"dancu\""));
-		if (!call.extension) /* a failed handler's partial output is dropped */
-			dc_buf_reset(&body);
-		problem(&body, rc, status, detail, req, id);
-	}
-	if (dc_buf_error(&body)) {
-		status = 500;
-		dc_buf_release(&body);
-		dc_buf_adds(&body, "{\"status\":500,\"code\":\"out_of_memory\"}");
-	}
-	int cls = status >= 500 ? CLS_5XX : status >= 400 ? CLS_4XX : CLS_2XX;
-	atomic_fetch_add_explicit(&srv->hits[ri][cls], 1, memory_order_relaxed);
-
-	req->res.status = status;
-	req->res.reason = reason_of(status);
-	const char *ctype = ri < nroutes && routes[ri].run == r_metrics && !rc
-	                            ? "text/plain; version=0.0.4"
-	                    : rc                ? "application/problem+json"
-	                    : call.content_type ? call.content_type
-	                                        : "application/json";
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype,
-	               strlen(ctype));
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
-	               H2O_STRLIT("no-store"));
-	char *hid = h2o_mem_alloc_pool(&req->pool, strlen(id) + 1);
-	memcpy(hid, id, strlen(id) + 1);
-	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
-	                      hid, strlen(hid));
-	size_t len = body.len;
-	char *copy = h2o_mem_alloc_pool(&req->pool, len + 1);
-	memcpy(copy, dc_buf_str(&body), len);
-	dc_buf_release(&body);
-	access_log(srv, req, id, status, len);
-	req->res.content_length = len;
-	h2o_send_inline(req, copy, len);
+	respond(w, req, &call, &body, ri, rc, status, detail);
 	return 0;
 }
 
@@ -435,6 +556,8 @@ static void *worker_main(void *arg)
 	h2o_context_init(&w->ctx, loop, &srv->h2o);
 	w->accept.ctx = &w->ctx;
 	w->accept.hosts = srv->h2o.hosts;
+	w->mq = h2o_multithread_create_queue(loop);
+	h2o_multithread_register_receiver(w->mq, &w->replies, on_replies);
 	w->listener = h2o_evloop_socket_create(loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
 	w->listener->data = w;
 	h2o_socket_read_start(w->listener, on_accept);
@@ -447,6 +570,12 @@ static void *worker_main(void *arg)
 	uint64_t deadline = h2o_now(loop) + srv->cfg->drain_ms;
 	while (open_conns(w) && h2o_now(loop) < deadline)
 		h2o_evloop_run(loop, 50);
+	/* Replies for deferred requests still come here, even for clients that
+	 * are gone: wait for every one before the queue goes away. */
+	while (w->outstanding)
+		h2o_evloop_run(loop, 10);
+	h2o_multithread_unregister_receiver(w->mq, &w->replies);
+	h2o_multithread_destroy_queue(w->mq);
 	/* h2o arms this even when no HTTP/2 connection is left; disposing
 	 * the context requires every timeout list to be empty. */
 	if (h2o_timeout_is_linked(&w->ctx.http2._graceful_shutdown_timeout))
@@ -534,6 +663,14 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 			fprintf(stderr, "dancu serve: cannot listen on %s:%u: %s\n", cfg->host,
 			        port, strerror(errno));
 	}
+	if (rc == DC_OK) {
+		char err[256] = "";
+		rc = dc__committer_start(target, units, 4096 * nthreads, &srv.committer, err,
+		                         sizeof err);
+		if (rc)
+			fprintf(stderr, "dancu serve: cannot start the committer: %s: %s\n",
+			        dc_strerror(rc), err);
+	}
 	if (rc)
 		goto cleanup;
 
@@ -557,6 +694,7 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 		pthread_join(srv.workers[i].thread, NULL);
 	fprintf(stderr, "dancu: stopped\n");
 cleanup:
+	dc__committer_stop(srv.committer);
 	for (unsigned i = 0; i < nthreads; i++) {
 		dc_store_close(srv.workers[i].store);
 		if (!srv.nworkers && srv.workers[i].fd >= 0)

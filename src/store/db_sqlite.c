@@ -22,6 +22,7 @@
  * BUSY/LOCKED (after busy_timeout) are "busy, retry"; a full disk and I/O
  * errors are DC_ERR_IO.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +35,17 @@
 
 #define MAX_PARAMS 64
 
+/* Prepared statements are kept for reuse: parsing a statement costs more
+ * than running most of ours. A statement finalized by its user goes back
+ * to the cache (reset, bindings cleared); the cache holds the first
+ * STMT_CACHE distinct statements of the connection. */
+#define STMT_CACHE 96
+
 struct dc_db {
 	struct dc_db_base base;
 	sqlite3 *h;
+	struct dc_stmt *cache[STMT_CACHE];
+	int ncache;
 	sqlite3_stmt *copy; /* copy_* in progress */
 	int copy_ncols;
 	char err[512];
@@ -45,6 +54,8 @@ struct dc_db {
 struct dc_stmt {
 	struct dc_stmt_base base;
 	sqlite3_stmt *st;
+	char *sql;  /* when cached */
+	int in_use; /* when cached: handed out */
 	int nparams;
 	int map[MAX_PARAMS + 1]; /* $N → SQLite parameter index */
 };
@@ -95,12 +106,27 @@ static void s_close(struct dc_db *db)
 		return;
 	if (db->copy)
 		sqlite3_finalize(db->copy);
+	for (int i = 0; i < db->ncache; i++) {
+		sqlite3_finalize(db->cache[i]->st);
+		free(db->cache[i]->sql);
+		free(db->cache[i]);
+	}
 	sqlite3_close_v2(db->h);
 	free(db);
 }
 
+/* Process-wide SQLite settings, made once before the first connection:
+ * no memory statistics (they take a global mutex on every allocation,
+ * which serialises every event loop). */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int s_open(const char *target, struct dc_db **out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	struct dc_db *db = calloc(1, sizeof(*db));
 	if (!db)
 		return DC_ERR_NOMEM;
@@ -118,7 +144,7 @@ static int s_open(const char *target, struct dc_db **out)
 	sqlite3_busy_timeout(db->h, 5000);
 	return s_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
 	                  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
-	                  "PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
+	                  "PRAGMA temp_store=MEMORY;");
 }
 
 /* Fills st->map from the names SQLite reports: "$N" (our form) and "?NNN"
@@ -143,6 +169,14 @@ static int map_params(struct dc_stmt *st)
 
 static int s_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out)
 {
+	for (int i = 0; i < db->ncache; i++) {
+		struct dc_stmt *c = db->cache[i];
+		if (!c->in_use && !strcmp(c->sql, sql)) {
+			c->in_use = 1;
+			*out = c;
+			return DC_OK;
+		}
+	}
 	struct dc_stmt *st = calloc(1, sizeof(*st));
 	if (!st)
 		return DC_ERR_NOMEM;
@@ -167,6 +201,10 @@ cleanup:
 		sqlite3_finalize(st->st);
 		free(st);
 		return rc;
+	}
+	if (db->ncache < STMT_CACHE && (st->sql = strdup(sql))) {
+		st->in_use = 1;
+		db->cache[db->ncache++] = st;
 	}
 	*out = st;
 	return DC_OK;
@@ -254,6 +292,12 @@ static void s_finalize(struct dc_stmt *st)
 {
 	if (!st)
 		return;
+	if (st->sql) { /* back to the cache */
+		sqlite3_reset(st->st);
+		sqlite3_clear_bindings(st->st);
+		st->in_use = 0;
+		return;
+	}
 	sqlite3_finalize(st->st);
 	free(st);
 }
