@@ -46,7 +46,7 @@ BENCH_BIN := $(BENCH_SRC:%.c=$(B)/%)
 HEADERS := $(wildcard include/dancu/*.h) $(shell find src -name '*.h')
 
 .SECONDARY:
-.PHONY: all test asan check bench demo fuzz clean help deps format lint symcheck
+.PHONY: all test asan check bench demo fuzz clean help deps format lint symcheck test-crash
 all: $(BIN) $(LIB) $(TEST_BIN)
 
 help:
@@ -54,6 +54,7 @@ help:
 	@echo "make demo       install missing packages, build, generate a population, import it, report"
 	@echo "make test       install missing packages, build, run every test (incl. a real PostgreSQL)"
 	@echo "make asan       the tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make test-crash SIGKILL under mixed write load, 20 iterations, SQLite and PostgreSQL"
 	@echo "make check      tests + clang-format + cppcheck + exported-symbol prefix check"
 	@echo "make bench      benchmarks, side by side with peers (see docs/PERFORMANCE.md)"
 	@echo "make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 30) each"
@@ -93,6 +94,10 @@ $(B)/bench/%: bench/%.c $(LIB) $(HEADERS)
 test: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/test.sh $(B)
+
+test-crash: deps
+	@$(MAKE) --no-print-directory all
+	@DANCU_CRASH_ITER=$${DANCU_CRASH_ITER:-20} DANCU_TEST_ONLY=crash scripts/test.sh $(B)
 
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan SAN=1 OPT="-O1 -g" all

@@ -89,5 +89,7 @@ if conn=$(PG_DURABLE=1 scripts/pg.sh start "$out/pg"); then
 	echo "postgres: dancu ${pg_s}s, psql \\copy ${psql_s}s"
 	echo "| import $N rows into PostgreSQL (rows/s) | $(rate "$N" "$pg_s") | psql \\\\copy: $(rate "$N" "$psql_s") | $(awk "BEGIN{printf \"%.2f\", $psql_s / $pg_s}") |" >>"$res"
 fi
+# HTTP: wrk against nginx (the ceiling), dancu lookups and stay reports.
+scripts/bench_http.sh "$B" "$out/dancu.db" "$res"
 echo
 cat "$res"
