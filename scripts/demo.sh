@@ -41,11 +41,31 @@ echo "Try: $DANCU history --db $out/dancu.db $pin"
 echo "     $DANCU pin decode $pin"
 echo "     $DANCU units commune 'Ba Đình'"
 echo
+# Demo logins: officers at each level (password + TOTP; the secret is
+# printed so that `oathtool` can make codes) and a hotel with an API key.
+rm -f "$out/dancu.key" "$out/logins.txt"
+pw="demo password 2026"
+officer() { # id role jurisdiction name
+	local sec
+	sec=$(echo "$pw" | "$DANCU" officer add --db "$out/dancu.db" --master-key "$out/dancu.key" \
+		--id "$1" --name "$4" --role "$2" --jurisdiction "$3" | grep -o 'app): [A-Z2-7]*' | cut -d' ' -f2)
+	printf '  %-14s %-17s %-6s TOTP secret %s\n' "$1" "$2" "$3" "$sec" >>"$out/logins.txt"
+}
+officer admin national_admin VN "Quản trị quốc gia"
+officer hanoi province_officer 01 "Cán bộ Công an TP Hà Nội"
+officer badinh commune_officer 00004 "Cán bộ Công an phường Ba Đình"
+officer auditor auditor VN "Kiểm toán viên"
+echo "== demo logins (password for all: \"$pw\"; saved in $out/logins.txt) =="
+cat "$out/logins.txt"
+echo "   a TOTP code: oathtool --totp -b SECRET"
+echo
 if [ "${DEMO_SERVE:-1}" = 1 ]; then
 	port=${DEMO_PORT:-8080}
-	echo "== starting the server on http://127.0.0.1:$port (Ctrl-C stops it) =="
-	echo "   curl http://127.0.0.1:$port/healthz   /readyz   /metrics"
-	echo "   (register, residence and login routes — and demo logins — come with officer"
-	echo "    accounts; see the open issues)"
+	url="http://127.0.0.1:$port"
+	echo "== starting the server on $url (Ctrl-C stops it) =="
+	echo "   curl $url/healthz   /readyz   /metrics   /api/openapi.json"
+	echo "   TOKEN=\$(curl -s -X POST $url/api/v1/login -d '{\"officer\":\"badinh\",\"password\":\"$pw\",\"totp\":\"'\$(oathtool --totp -b SECRET)'\"}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')"
+	echo "   curl -s -H \"Authorization: Bearer \$TOKEN\" '$url/api/v1/citizens/$pin?purpose=citizen_request'"
+	echo "   curl -s -H \"Authorization: Bearer \$TOKEN\" '$url/api/v1/residence/dossiers?state=all'"
 	exec "$DANCU" serve --port "$port" --db "$out/dancu.db" --master-key "$out/dancu.key"
 fi
