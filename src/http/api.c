@@ -96,7 +96,12 @@ int dc__authenticate(struct dc__call *c, struct dc_officer *o)
 		return dc__fail(c, DC_ERR_AUTH, 401, "the session token is not valid");
 	memcpy(token, v.base + 7, DC_TOKEN_LEN);
 	token[DC_TOKEN_LEN] = '\0';
-	int rc = dc_officer_session(c->store, token, now_ms(), o);
+	int64_t now = now_ms();
+	if (c->sessions && dc__session_cache_get(c->sessions, token, now, o))
+		return DC_OK;
+	int rc = dc_officer_session(c->store, token, now, o);
+	if (rc == DC_OK && c->sessions)
+		dc__session_cache_put(c->sessions, token, o, now + DC__SESSION_CACHE_MS);
 	if (rc == DC_ERR_AUTH)
 		return dc__fail(c, rc, 401, "the session token is not valid or has expired");
 	return rc ? dc__fail(c, rc, 0, "cannot check the session") : DC_OK;
@@ -170,6 +175,8 @@ static int r_logout(struct dc__call *c, struct dc_buf *body)
 	char token[DC_TOKEN_LEN + 1];
 	memcpy(token, c->req->headers.entries[i].value.base + 7, DC_TOKEN_LEN);
 	token[DC_TOKEN_LEN] = '\0';
+	if (c->sessions)
+		dc__session_cache_drop(c->sessions, token);
 	rc = dc_officer_logout(c->store, token);
 	if (rc)
 		return dc__fail(c, rc, 0, "logout failed");

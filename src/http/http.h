@@ -12,6 +12,7 @@
 #define DANCU_HTTP_H
 
 #include <h2o.h>
+#include <stdint.h>
 
 #include "dancu/buf.h"
 
@@ -35,7 +36,8 @@ struct dc__call {
 	 * a redirect's empty body): a static string. NULL means JSON. Extra
 	 * response headers (Location, ...) go straight onto c->req. */
 	const char *content_type;
-	void *loop; /* the event loop's context (server.c), for dc__defer */
+	void *loop;                         /* the event loop's context (server.c), for dc__defer */
+	struct dc__session_cache *sessions; /* shared by the loops; may be NULL */
 	int deferred;
 };
 
@@ -69,6 +71,18 @@ extern const size_t dc__residence_routes_n;
 /* Stay notifications and businesses (api_stay.c). */
 extern const struct dc__route dc__stay_routes[];
 extern const size_t dc__stay_routes_n;
+
+/* Officers' sessions remembered for DC__SESSION_CACHE_MS (session_cache.c).
+ * get returns 1 and fills out on a hit. Thread-safe. */
+#define DC__SESSION_CACHE_MS 5000
+struct dc_officer;
+struct dc__session_cache *dc__session_cache_new(void);
+void dc__session_cache_free(struct dc__session_cache *sc);
+int dc__session_cache_get(struct dc__session_cache *sc, const char *token, int64_t now_ms,
+                          struct dc_officer *out);
+void dc__session_cache_put(struct dc__session_cache *sc, const char *token,
+                           const struct dc_officer *o, int64_t until_ms);
+void dc__session_cache_drop(struct dc__session_cache *sc, const char *token);
 
 /* Deferred, group-committed work (server.c, committer.c).
  *

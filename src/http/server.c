@@ -72,6 +72,7 @@ struct server {
 	const struct dc_units *units;
 	struct dc_calendar *cal;
 	struct dc__committer *committer;
+	struct dc__session_cache *sessions;
 	h2o_globalconf_t h2o;
 	struct worker *workers;
 	unsigned nworkers;
@@ -443,6 +444,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	call.req = req;
 	call.request_id = id;
 	call.loop = w;
+	call.sessions = srv->sessions;
 	ri = total;
 	for (size_t i = 0; i < nroutes && ri == total; i++)
 		if (h2o_memis(req->path_normalized.base, req->path_normalized.len, routes[i].path,
@@ -663,6 +665,8 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 			fprintf(stderr, "dancu serve: cannot listen on %s:%u: %s\n", cfg->host,
 			        port, strerror(errno));
 	}
+	if (rc == DC_OK && !(srv.sessions = dc__session_cache_new()))
+		rc = DC_ERR_NOMEM;
 	if (rc == DC_OK) {
 		char err[256] = "";
 		rc = dc__committer_start(target, units, 4096 * nthreads, &srv.committer, err,
@@ -695,6 +699,7 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 	fprintf(stderr, "dancu: stopped\n");
 cleanup:
 	dc__committer_stop(srv.committer);
+	dc__session_cache_free(srv.sessions);
 	for (unsigned i = 0; i < nthreads; i++) {
 		dc_store_close(srv.workers[i].store);
 		if (!srv.nworkers && srv.workers[i].fd >= 0)
