@@ -3,6 +3,7 @@
 #   pg.sh start DIR   initdb into DIR (as an unprivileged user when run as
 #                     root), start on a free 127.0.0.1 port, print the conninfo
 #   pg.sh stop DIR    stop it (the caller removes DIR)
+#   pg.sh resume DIR  start a stopped one again on the same port (fault tests)
 # Nothing outside DIR is touched; no system service is used.
 set -eu
 cmd=$1
@@ -48,11 +49,17 @@ start)
 	echo "$port" >"$dir/port"
 	echo "host=127.0.0.1 port=$port user=postgres dbname=postgres"
 	;;
+resume)
+	opts="-c listen_addresses=127.0.0.1 -c max_connections=200"
+	[ "${PG_DURABLE:-0}" = 1 ] || opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+		-o "-p $(cat "$dir/port") -k $dir $opts" start >/dev/null
+	;;
 stop)
 	[ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 	;;
 *)
-	echo "usage: pg.sh start|stop DIR" >&2
+	echo "usage: pg.sh start|stop|resume DIR" >&2
 	exit 2
 	;;
 esac

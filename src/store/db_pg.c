@@ -32,11 +32,17 @@
 
 #define MAX_PARAMS 64
 #define COPY_CHUNK (64 * 1024)
+/* Prepared statements kept for reuse, like the SQLite driver's: a prepare
+ * and a DEALLOCATE are two round trips saved per use. */
+#define STMT_CACHE 96
 
 struct dc_db {
 	struct dc_db_base base;
 	PGconn *c;
 	unsigned next_stmt;
+	unsigned gen; /* connection generation: +1 at every reconnection */
+	struct dc_stmt *cache[STMT_CACHE];
+	int ncache;
 	struct dc_buf copybuf;
 	int copy_ncols;
 	int copying;
@@ -46,6 +52,9 @@ struct dc_db {
 struct dc_stmt {
 	struct dc_stmt_base base;
 	char name[24];
+	char *sql;    /* when cached */
+	int in_use;   /* when cached: handed out */
+	unsigned gen; /* the connection generation it was prepared on */
 	int nparams;
 	char *vals[MAX_PARAMS];
 	PGresult *res;
@@ -89,14 +98,45 @@ static int res_err(struct dc_db *db, const PGresult *r)
 	if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
 		return DC_ERR_BUSY;
 	if (!strcmp(state, "53100"))
-		return DC_ERR_IO;
+		return DC_ERR_NOSPACE; /* disk full */
 	if (!strncmp(state, "53", 2) || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
 		return DC_ERR_UNAVAILABLE;
 	return DC_ERR_DB;
 }
 
+static void stmt_free(struct dc_stmt *st);
+
+/* A lost connection (the server restarted, the network broke) is made
+ * again at the next statement, so the service recovers by itself when
+ * PostgreSQL is back. Statements prepared on the old connection are gone
+ * with it: the cache is emptied and a statement of an old generation is
+ * freed instead of returned to the cache. */
+static int alive(struct dc_db *db)
+{
+	if (PQstatus(db->c) == CONNECTION_OK)
+		return DC_OK;
+	PQreset(db->c);
+	if (PQstatus(db->c) != CONNECTION_OK)
+		return conn_err(db);
+	PQsetNoticeProcessor(db->c, quiet, NULL);
+	PQsetClientEncoding(db->c, "UTF8");
+	db->gen++;
+	int keep = 0;
+	for (int i = 0; i < db->ncache; i++) {
+		if (db->cache[i]->in_use)
+			db->cache[keep++] = db->cache[i]; /* freed by its finalize */
+		else
+			stmt_free(db->cache[i]);
+	}
+	db->ncache = keep;
+	return DC_OK;
+}
+
 static int p_exec(struct dc_db *db, const char *sql)
 {
+	int arc = alive(db);
+	if (arc)
+		return arc;
 	PGresult *r = PQexec(db->c, sql);
 	ExecStatusType s = PQresultStatus(r);
 	int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? DC_OK : res_err(db, r);
@@ -122,6 +162,8 @@ static void p_close(struct dc_db *db)
 {
 	if (!db)
 		return;
+	for (int i = 0; i < db->ncache; i++)
+		stmt_free(db->cache[i]);
 	PQfinish(db->c);
 	dc_buf_release(&db->copybuf);
 	free(db);
@@ -177,9 +219,21 @@ static int count_params(const char *sql)
 
 static int p_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out)
 {
+	int arc = alive(db);
+	if (arc)
+		return arc;
+	for (int i = 0; i < db->ncache; i++) {
+		struct dc_stmt *c = db->cache[i];
+		if (!c->in_use && c->gen == db->gen && !strcmp(c->sql, sql)) {
+			c->in_use = 1;
+			*out = c;
+			return DC_OK;
+		}
+	}
 	struct dc_stmt *st = calloc(1, sizeof(*st));
 	if (!st)
 		return DC_ERR_NOMEM;
+	st->gen = db->gen;
 	st->base.db = db;
 	st->nparams = count_params(sql);
 	if (st->nparams > MAX_PARAMS)
@@ -193,6 +247,10 @@ static int p_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out)
 		return rc;
 	}
 	st->cur = -1;
+	if (db->ncache < STMT_CACHE && (st->sql = strdup(sql))) {
+		st->in_use = 1;
+		db->cache[db->ncache++] = st;
+	}
 	*out = st;
 	return DC_OK;
 }
@@ -311,18 +369,36 @@ static int p_reset(struct dc_stmt *st)
 	return DC_OK;
 }
 
-static void p_finalize(struct dc_stmt *st)
+static void stmt_free(struct dc_stmt *st)
 {
-	if (!st)
-		return;
 	p_reset(st);
 	struct dc_db *db = st->base.db;
-	if (PQstatus(db->c) == CONNECTION_OK && PQtransactionStatus(db->c) != PQTRANS_INERROR) {
+	if (st->gen == db->gen && PQstatus(db->c) == CONNECTION_OK &&
+	    PQtransactionStatus(db->c) != PQTRANS_INERROR) {
 		char sql[48];
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
 		PQclear(PQexec(db->c, sql));
 	}
+	free(st->sql);
 	free(st);
+}
+
+static void p_finalize(struct dc_stmt *st)
+{
+	if (!st)
+		return;
+	struct dc_db *db = st->base.db;
+	if (st->sql && st->gen == db->gen) { /* back to the cache */
+		p_reset(st);
+		st->in_use = 0;
+		return;
+	}
+	if (st->sql) { /* an old generation's: out of the cache */
+		for (int i = 0; i < db->ncache; i++)
+			if (db->cache[i] == st)
+				db->cache[i] = db->cache[--db->ncache];
+	}
+	stmt_free(st);
 }
 
 static int64_t p_changes(struct dc_stmt *st)

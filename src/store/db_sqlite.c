@@ -75,6 +75,7 @@ static int set_err(struct dc_db *db, int src)
 	case SQLITE_LOCKED:
 		return DC_ERR_BUSY;
 	case SQLITE_FULL:
+		return DC_ERR_NOSPACE; /* the disk (or the file's limit) is full */
 	case SQLITE_IOERR:
 		return DC_ERR_IO;
 	case SQLITE_NOMEM:

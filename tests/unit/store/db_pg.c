@@ -61,7 +61,7 @@ static void test_sqlstate_mapping(void **state)
 	assert_int_equal(raise_state(db, "40P01"), DC_ERR_BUSY);
 	assert_int_equal(raise_state(db, "23502"), DC_ERR_INVALID); /* not null */
 	assert_int_equal(raise_state(db, "22001"), DC_ERR_INVALID); /* too long */
-	assert_int_equal(raise_state(db, "53100"), DC_ERR_IO);      /* disk full */
+	assert_int_equal(raise_state(db, "53100"), DC_ERR_NOSPACE); /* disk full */
 	assert_int_equal(raise_state(db, "53300"), DC_ERR_UNAVAILABLE);
 	assert_int_equal(raise_state(db, "57P01"), DC_ERR_UNAVAILABLE);
 	assert_int_equal(raise_state(db, "XX000"), DC_ERR_DB);
@@ -123,12 +123,62 @@ static void test_prepared_reuse(void **state)
 	assert_int_equal(dc_stmt_step(st), DC_ROW);
 	assert_true(dc_stmt_is_null(st, 0));
 	assert_true(dc_stmt_is_null(st, 2));
+	struct dc_stmt *first = st;
 	dc_stmt_finalize(st);
 	dc_stmt_finalize(two);
-	/* Finalize deallocated them on the server. */
-	assert_int_equal(dc_db_prepare(db, "SELECT count(*) FROM pg_prepared_statements", &st), 0);
+	/* Finalized statements stay prepared on the server, for reuse: the same
+	 * SQL gets the same handle back, reset, with nothing bound. */
+	const char *count = "SELECT count(*) FROM pg_prepared_statements";
+	int64_t n[2];
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(dc_db_prepare(db, "SELECT 1 WHERE false", &two), 0);
+		assert_int_equal(dc_stmt_step(two), DC_DONE);
+		dc_stmt_finalize(two);
+		assert_int_equal(dc_db_prepare(db, count, &st), 0);
+		assert_int_equal(dc_stmt_step(st), DC_ROW);
+		n[k] = dc_stmt_int64(st, 0);
+		dc_stmt_finalize(st);
+	}
+	assert_true(n[0] >= 3);       /* the two above and the count */
+	assert_int_equal(n[1], n[0]); /* reused, not prepared again */
+	/* A statement in use is not handed out twice. */
+	struct dc_stmt *a = NULL, *b = NULL;
+	assert_int_equal(dc_db_prepare(db, count, &a), 0);
+	assert_int_equal(dc_db_prepare(db, count, &b), 0);
+	assert_ptr_not_equal(a, b);
+	assert_ptr_not_equal(a, first);
+	dc_stmt_finalize(a);
+	dc_stmt_finalize(b);
+}
+
+/* A connection the server dropped is made again at the next statement. */
+static void test_reconnect(void **state)
+{
+	struct dc_db *db = db_of(state);
+	struct dc_stmt *st = NULL;
+	assert_int_equal(dc_db_prepare(db, "SELECT pg_backend_pid()", &st), 0);
 	assert_int_equal(dc_stmt_step(st), DC_ROW);
-	assert_int_equal(dc_stmt_int64(st, 0), 1); /* this one */
+	int64_t pid = dc_stmt_int64(st, 0);
+	dc_stmt_finalize(st);
+	/* Another connection terminates ours. */
+	char conninfo[512], err[256];
+	struct dc_db *killer = NULL;
+	assert_int_equal(dc_test_pg_fresh(conninfo, sizeof conninfo), 0);
+	assert_int_equal(dc_db_open(conninfo, &killer, err, sizeof err), 0);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+	assert_int_equal(dc_db_exec(killer, sql), 0);
+	dc_db_close(killer);
+	/* The first statement after the loss may fail; the next works. */
+	if (dc_db_prepare(db, "SELECT pg_backend_pid()", &st) == 0) {
+		int rc = dc_stmt_step(st);
+		dc_stmt_finalize(st);
+		if (rc == DC_ROW)
+			return;
+	}
+	assert_int_equal(dc_db_prepare(db, "SELECT pg_backend_pid()", &st), 0);
+	assert_int_equal(dc_stmt_step(st), DC_ROW);
+	assert_true(dc_stmt_int64(st, 0) != pid);
 	dc_stmt_finalize(st);
 }
 
@@ -178,6 +228,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sqlstate_mapping, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_aborted_commit, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_prepared_reuse, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_copy_shape, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
 	};
