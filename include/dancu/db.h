@@ -35,7 +35,7 @@ struct dc_stmt;
 #define DC_ROW 1
 #define DC_DONE 0
 
-#define DC_DB_OPS_VERSION 1
+#define DC_DB_OPS_VERSION 2
 
 struct dc_db_ops {
 	int version;      /* DC_DB_OPS_VERSION */
@@ -78,6 +78,11 @@ struct dc_db_ops {
 	/* Schema: apply every migration the database does not have yet, in one
 	 * transaction each. Returns DC_ERR_SCHEMA when the database is newer. */
 	int (*migrate)(struct dc_db *db);
+	/* Version 2. An online, consistent copy of the whole database into a new
+	 * file at path (SQLite's backup API: writers go on while it runs). NULL
+	 * when the back end has its own tools (PostgreSQL: pg_dump,
+	 * pg_basebackup; see docs/OPERATIONS.md). */
+	int (*backup)(struct dc_db *db, const char *path);
 };
 
 /* The two drivers. */
@@ -98,6 +103,10 @@ struct dc_stmt_base {
  * returns an error and, when errbuf is not NULL, writes the reason there. */
 int dc_db_open(const char *target, struct dc_db **out, char *errbuf, size_t errlen);
 void dc_db_close(struct dc_db *db);
+
+/* An online backup of db into a new file at path (must not exist).
+ * DC_ERR_UNSUPPORTED on PostgreSQL; DC_ERR_CONFLICT when path exists. */
+int dc_db_backup(struct dc_db *db, const char *path);
 
 /* The driver of an open handle. */
 const struct dc_db_ops *dc_db_driver(const struct dc_db *db);

@@ -30,6 +30,8 @@ static const struct command commands[] = {
         {"serve", dc__cmd_serve, "run the HTTP API server"},
         {"officer", dc__cmd_officer, "add, list, disable or enable officer accounts"},
         {"audit", dc__cmd_audit, "verify the audit log's hash chain"},
+        {"backup", dc__cmd_backup, "online backup of a SQLite register to a new file"},
+        {"restore", dc__cmd_restore, "check a backup and install it as a new register"},
         {"gen", dc__cmd_gen, "generate a synthetic population (CSV or JSON Lines)"},
         {"import", dc__cmd_import,
          "import citizens from CSV or JSON Lines through the quality gate"},

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dancu/db.h"
 
@@ -169,4 +170,14 @@ void dc_stmt_finalize(struct dc_stmt *st)
 int64_t dc_stmt_changes(struct dc_stmt *st)
 {
 	return st_ops(st)->changes(st);
+}
+
+int dc_db_backup(struct dc_db *db, const char *path)
+{
+	const struct dc_db_ops *ops = dc_db_driver(db);
+	if (!ops->backup)
+		return DC_ERR_UNSUPPORTED;
+	if (access(path, F_OK) == 0)
+		return DC_ERR_CONFLICT;
+	return ops->backup(db, path);
 }

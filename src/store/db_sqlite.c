@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dancu/db.h"
 
@@ -380,6 +381,39 @@ static int s_copy_end(struct dc_db *db, int commit)
 	return DC_OK;
 }
 
+static int s_backup(struct dc_db *db, const char *path)
+{
+	sqlite3 *dst = NULL;
+	int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_backup *b = sqlite3_backup_init(dst, "main", db->h, "main");
+		if (!b) {
+			rc = sqlite3_errcode(dst);
+		} else {
+			/* Steps of 1024 pages; writers on other connections go on between
+			 * them (a write restarts the copy of what changed). */
+			do {
+				rc = sqlite3_backup_step(b, 1024);
+				if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+					sqlite3_sleep(5);
+			} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+			sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(db->err, sizeof db->err, "backup to %s failed: %s", path,
+		         dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+		sqlite3_close(dst);
+		unlink(path);
+		return (rc & 0xff) == SQLITE_FULL ? DC_ERR_NOSPACE : DC_ERR_IO;
+	}
+	/* The copy is a plain database file: no WAL to carry along. */
+	rc = sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	sqlite3_close(dst);
+	return rc == SQLITE_OK ? DC_OK : DC_ERR_IO;
+}
+
 static const char *s_errmsg(struct dc_db *db)
 {
 	return db->err;
@@ -408,5 +442,6 @@ const struct dc_db_ops dc_db_sqlite = {
         .copy_row = s_copy_row,
         .copy_end = s_copy_end,
         .errmsg = s_errmsg,
+        .backup = s_backup,
         .migrate = s_migrate,
 };
