@@ -48,6 +48,16 @@ else
 	notok "pg: could not start a PostgreSQL server for the fault test"
 fi
 
+# --- slow clients and a connection flood ----------------------------------------
+rm -f "$T/k.key"
+serve_start --db "$T/flood.db" || notok "flood: server up"
+ulimit -n 8192 2>/dev/null || true
+node "$root/tests/node/flood.mjs" "$URL" 1500 >"$T/flood.out" 2>&1
+sed 's/^/flood: /; s/^flood: ok /ok flood: /; s/^flood: not ok /not ok flood: /' "$T/flood.out"
+grep -q '^ok promptly' "$T/flood.out" || notok "flood: the node script finished"
+check "flood: the server is still up" test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" = 200
+serve_stop
+
 # --- a full disk ---------------------------------------------------------------
 mkdir -p "$T/small"
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=6m tmpfs "$T/small" 2>/dev/null; then
