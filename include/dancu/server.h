@@ -42,7 +42,11 @@ struct dc_units;
 	X(master_key, S, "dancu.key", 0, 0, "DANCU_MASTER_KEY",                      \
 	  "master key file (created with mode 0600 if missing)")                     \
 	X(holidays, S, "", 0, 0, "DANCU_HOLIDAYS",                                   \
-	  "holiday file overriding the built-in working-day calendar")
+	  "holiday file overriding the built-in working-day calendar")               \
+	X(pg_replica, S, "", 0, 0, "DANCU_PG_REPLICA",                               \
+	  "PostgreSQL hot standby for record reads (with --pg)")                     \
+	X(replica_lag_ms, U, "2000", 0, 600000, "DANCU_REPLICA_LAG_MS",              \
+	  "reads go to the primary while the replica is further behind")
 
 struct dc_settings {
 	const char *host;
@@ -55,6 +59,8 @@ struct dc_settings {
 	const char *access_log;
 	const char *master_key;
 	const char *holidays;
+	const char *pg_replica;
+	uint64_t replica_lag_ms;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

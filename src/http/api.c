@@ -285,7 +285,18 @@ static int r_citizen(struct dc__call *c, struct dc_buf *body)
 	if (!ra)
 		return DC_ERR_NOMEM;
 	dc_pool_init(&pool, 0);
-	ra->get_rc = dc_store_citizen_get(c->store, &pin, &rec, &pool);
+	/* From the replica when one is fresh enough; a record it does not have
+	 * yet (registered a moment ago) or a replica error falls back to the
+	 * primary, so a new citizen is readable at once. */
+	struct dc_store *from = c->replica ? c->replica : c->store;
+	ra->get_rc = dc_store_citizen_get(from, &pin, &rec, &pool);
+	if (from != c->store && ra->get_rc != DC_OK) {
+		from = c->store;
+		ra->get_rc = dc_store_citizen_get(from, &pin, &rec, &pool);
+	}
+	if (from != c->store)
+		h2o_add_header_by_str(&c->req->pool, &c->req->res.headers,
+		                      H2O_STRLIT("x-dancu-read"), 0, NULL, H2O_STRLIT("replica"));
 	if (ra->get_rc == DC_OK)
 		ra->get_rc = dc_citizen_json(&rec, &ra->json);
 	dc_pool_release(&pool);

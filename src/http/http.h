@@ -38,6 +38,9 @@ struct dc__call {
 	const char *content_type;
 	void *loop;                         /* the event loop's context (server.c), for dc__defer */
 	struct dc__session_cache *sessions; /* shared by the loops; may be NULL */
+	/* A read-only replica within the staleness bound, or NULL: for reads
+	 * that may be that stale (not for reads followed by writes). */
+	struct dc_store *replica;
 	int deferred;
 };
 

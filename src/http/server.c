@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "dancu/officer.h"
+#include "dancu/db.h"
 #include "dancu/residence.h"
 #include "dancu/server.h"
 #include "dancu/store.h"
@@ -56,6 +57,9 @@ struct worker {
 	unsigned id;
 	uint64_t seq; /* request counter for request ids */
 	int rc;
+	struct dc_store *replica;    /* --pg-replica, or NULL */
+	int64_t replica_checked;     /* when its lag was last measured (ms) */
+	int replica_fresh;           /* within replica_lag_ms at that time */
 	h2o_multithread_queue_t *mq; /* replies from the committer */
 	h2o_multithread_receiver_t replies;
 	unsigned outstanding; /* deferred requests not yet answered */
@@ -416,6 +420,35 @@ static void on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
 	}
 }
 
+/* The worker's replica when it is within the staleness bound. The lag is
+ * measured at most every 250 ms: 0 while the replica streams and has
+ * replayed all it received, else the age of the last replayed commit; a
+ * replica that does not stream (or cannot be asked) is not used. */
+static struct dc_store *fresh_replica(struct worker *w)
+{
+	if (!w->replica)
+		return NULL;
+	int64_t now = dc_now_ms();
+	if (now - w->replica_checked >= 250) {
+		struct dc_stmt *st = NULL;
+		int64_t lag = -1;
+		if (dc_db_prepare(
+		            dc_store_db(w->replica),
+		            "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 WHEN NOT EXISTS "
+		            "(SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') "
+		            "THEN -1 WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
+		            "THEN 0 ELSE (extract(epoch FROM now() - "
+		            "pg_last_xact_replay_timestamp()) * 1000)::bigint END",
+		            &st) == DC_OK &&
+		    dc_stmt_step(st) == DC_ROW)
+			lag = dc_stmt_int64(st, 0);
+		dc_stmt_finalize(st);
+		w->replica_fresh = lag >= 0 && (uint64_t)lag <= w->srv->cfg->replica_lag_ms;
+		w->replica_checked = now;
+	}
+	return w->replica_fresh ? w->replica : NULL;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	struct server *srv = ((struct dispatcher *)self)->srv;
@@ -445,6 +478,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	call.request_id = id;
 	call.loop = w;
 	call.sessions = srv->sessions;
+	call.replica = fresh_replica(w);
 	ri = total;
 	for (size_t i = 0; i < nroutes && ri == total; i++)
 		if (h2o_memis(req->path_normalized.base, req->path_normalized.len, routes[i].path,
@@ -660,6 +694,17 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 			        dc_strerror(rc), err);
 			break;
 		}
+		if (cfg->pg_replica && *cfg->pg_replica) {
+			if (!cfg->pg || !*cfg->pg) {
+				fprintf(stderr, "dancu serve: --pg-replica needs --pg\n");
+				rc = DC_ERR_INVALID;
+				break;
+			}
+			/* A replica that is down at start is not fatal: reads go to
+			 * the primary until the server restarts. */
+			if (dc_store_open(cfg->pg_replica, units, &w->replica, err, sizeof err))
+				fprintf(stderr, "dancu serve: replica not used: %s\n", err);
+		}
 		rc = listen_on(cfg->host, port, &w->fd, &port);
 		if (rc)
 			fprintf(stderr, "dancu serve: cannot listen on %s:%u: %s\n", cfg->host,
@@ -702,6 +747,7 @@ cleanup:
 	dc__session_cache_free(srv.sessions);
 	for (unsigned i = 0; i < nthreads; i++) {
 		dc_store_close(srv.workers[i].store);
+		dc_store_close(srv.workers[i].replica);
 		if (!srv.nworkers && srv.workers[i].fd >= 0)
 			close(srv.workers[i].fd);
 	}

@@ -120,13 +120,35 @@ int dc__schema_migration(enum dc__dialect d, int v, struct dc_buf *out)
 	return DC_ERR_INVALID; /* not reached */
 }
 
+/* The version a database has, or -1 when it has no schema_version table
+ * (or cannot be read). Writes nothing: a read-only replica can answer. */
+static int current_version(struct dc_db *db)
+{
+	struct dc_stmt *st = NULL;
+	int v = -1;
+	if (dc_db_prepare(db, "SELECT coalesce(max(version), 0) FROM schema_version", &st) ==
+	            DC_OK &&
+	    dc_stmt_step(st) == DC_ROW)
+		v = (int)dc_stmt_int64(st, 0);
+	dc_stmt_finalize(st);
+	return v;
+}
+
 int dc__schema_migrate(struct dc_db *db, enum dc__dialect d)
 {
 	struct dc_stmt *st = NULL;
 	struct dc_buf sql = DC_BUF_INIT;
-	int rc = dc_db_exec(db,
-	                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-	int in_tx = 0;
+	int rc, in_tx = 0;
+	/* Up to date: nothing to write (this is how a PostgreSQL hot standby,
+	 * which refuses every write, opens). */
+	int have0 = current_version(db);
+	if (have0 == dc__schema_version())
+		return DC_OK;
+	if (have0 > dc__schema_version())
+		return DC_ERR_SCHEMA;
+	if (d == DC__PG && have0 < 0)
+		dc_db_exec(db, "ROLLBACK"); /* no-op unless the failed read left one open */
+	rc = dc_db_exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
 	if (rc)
 		goto cleanup;
 	for (;;) {
