@@ -15,6 +15,7 @@
 #ifndef DANCU_AUDIT_H
 #define DANCU_AUDIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct dc_store;
@@ -46,5 +47,41 @@ int dc_audit_for_subject(struct dc_store *s, const char *pin,
                          int (*cb)(void *arg, int64_t seq, int64_t at_ms,
                                    const struct dc_audit_entry *e),
                          void *arg);
+
+/* --- signed checkpoints ---------------------------------------------------------
+ *
+ * A hash chain shows that entries were changed, inserted or deleted, but not
+ * that the whole chain was rewritten with fresh hashes, nor that its tail
+ * was cut off. A checkpoint seals the chain as it stands: (the last entry's
+ * number and hash, the time, the previous checkpoint's signature) signed
+ * with an Ed25519 key (libsodium) that the database never holds. Servers
+ * write one periodically; `dancu audit checkpoint` writes one on demand.
+ * Checkpoints are chained too, so deleting one is seen at the next.
+ *
+ * The key file holds a 32-byte seed, mode 0600 (the same rules as the
+ * master key: dc_master_key_load). The public key (32 bytes) is what an
+ * outside auditor needs to verify. */
+
+/* The key pair from the seed file at path (created when create is set and
+ * the file is missing). */
+int dc_audit_key_load(const char *path, int create, unsigned char sk[64], unsigned char pk[32],
+                      char *err, size_t errlen);
+
+/* Seals the chain up to its newest entry. *seq_out (may be NULL) gets the
+ * sealed entry's number, or 0 when there is nothing new since the last
+ * checkpoint (then nothing is written). Joins the caller's transaction or
+ * runs its own. */
+int dc_audit_checkpoint(struct dc_store *s, const unsigned char sk[64], int64_t now_ms,
+                        int64_t *seq_out);
+
+/* Checks every checkpoint against pk and against the chain: each signature,
+ * each link to the previous checkpoint, and that the entry each one sealed
+ * is still there with the same hash. Calls problem for each failure (text
+ * names the checkpoint and the entry). *checked gets the number of
+ * checkpoints. DC_OK, DC_ERR_CONFLICT when a problem was found, or a
+ * storage error. */
+int dc_audit_verify_checkpoints(struct dc_store *s, const unsigned char pk[32],
+                                void (*problem)(void *arg, int64_t seq, const char *what),
+                                void *arg, int64_t *checked);
 
 #endif

@@ -26,27 +26,32 @@
 struct dc_units;
 
 /* X(name, type, default, min, max, env, help); type: S string, U unsigned */
-#define DC_SETTINGS(X)                                                               \
-	X(host, S, "127.0.0.1", 0, 0, "DANCU_HOST", "address to listen on")          \
-	X(port, U, "8080", 0, 65535, "DANCU_PORT",                                   \
-	  "TCP port (0: any free port, printed at start)")                           \
-	X(threads, U, "0", 0, 256, "DANCU_THREADS", "event loops (0: one per core)") \
-	X(db, S, "dancu.db", 0, 0, "DANCU_DB", "SQLite database file")               \
-	X(pg, S, "", 0, 0, "DANCU_PG", "PostgreSQL conninfo (instead of SQLite)")    \
-	X(max_body, U, "1048576", 1024, 1073741824, "DANCU_MAX_BODY",                \
-	  "largest request body, bytes")                                             \
-	X(drain_ms, U, "10000", 0, 600000, "DANCU_DRAIN_MS",                         \
-	  "time given to requests in flight at shutdown")                            \
-	X(access_log, S, "-", 0, 0, "DANCU_ACCESS_LOG",                              \
-	  "access log file ('-': standard error, '': off)")                          \
-	X(master_key, S, "dancu.key", 0, 0, "DANCU_MASTER_KEY",                      \
-	  "master key file (created with mode 0600 if missing)")                     \
-	X(holidays, S, "", 0, 0, "DANCU_HOLIDAYS",                                   \
-	  "holiday file overriding the built-in working-day calendar")               \
-	X(pg_replica, S, "", 0, 0, "DANCU_PG_REPLICA",                               \
-	  "PostgreSQL hot standby for record reads (with --pg)")                     \
-	X(replica_lag_ms, U, "2000", 0, 600000, "DANCU_REPLICA_LAG_MS",              \
-	  "reads go to the primary while the replica is further behind")
+#define DC_SETTINGS(X)                                                                           \
+	X(host, S, "127.0.0.1", 0, 0, "DANCU_HOST", "address to listen on")                      \
+	X(port, U, "8080", 0, 65535, "DANCU_PORT",                                               \
+	  "TCP port (0: any free port, printed at start)")                                       \
+	X(threads, U, "0", 0, 256, "DANCU_THREADS", "event loops (0: one per core)")             \
+	X(db, S, "dancu.db", 0, 0, "DANCU_DB", "SQLite database file")                           \
+	X(pg, S, "", 0, 0, "DANCU_PG", "PostgreSQL conninfo (instead of SQLite)")                \
+	X(max_body, U, "1048576", 1024, 1073741824, "DANCU_MAX_BODY",                            \
+	  "largest request body, bytes")                                                         \
+	X(drain_ms, U, "10000", 0, 600000, "DANCU_DRAIN_MS",                                     \
+	  "time given to requests in flight at shutdown")                                        \
+	X(access_log, S, "-", 0, 0, "DANCU_ACCESS_LOG",                                          \
+	  "access log file ('-': standard error, '': off)")                                      \
+	X(master_key, S, "dancu.key", 0, 0, "DANCU_MASTER_KEY",                                  \
+	  "master key file (created with mode 0600 if missing)")                                 \
+	X(holidays, S, "", 0, 0, "DANCU_HOLIDAYS",                                               \
+	  "holiday file overriding the built-in working-day calendar")                           \
+	X(pg_replica, S, "", 0, 0, "DANCU_PG_REPLICA",                                           \
+	  "PostgreSQL hot standby for record reads (with --pg)")                                 \
+	X(replica_lag_ms, U, "2000", 0, 600000, "DANCU_REPLICA_LAG_MS",                          \
+	  "reads go to the primary while the replica is further behind")                         \
+	X(audit_key, S, "", 0, 0, "DANCU_AUDIT_KEY",                                             \
+	  "audit checkpoint signing key, mode 0600 (default: dancu-audit.key beside the master " \
+	  "key)")                                                                                \
+	X(audit_checkpoint_s, U, "60", 0, 86400, "DANCU_AUDIT_CHECKPOINT_S",                     \
+	  "seconds between signed audit checkpoints (0: none)")
 
 struct dc_settings {
 	const char *host;
@@ -61,6 +66,8 @@ struct dc_settings {
 	const char *holidays;
 	const char *pg_replica;
 	uint64_t replica_lag_ms;
+	const char *audit_key;
+	uint64_t audit_checkpoint_s;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

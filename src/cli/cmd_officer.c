@@ -5,6 +5,8 @@
  * Passwords are read from standard input (first line), never from the
  * command line, where other users could see them in the process list.
  */
+#include <sodium.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,41 +157,99 @@ static void print_problem(void *arg, int64_t seq, const char *what)
 
 int dc__cmd_audit(int argc, char **argv)
 {
-	const char *db = NULL, *pg = NULL;
+	const char *db = NULL, *pg = NULL, *keyfile = NULL, *pubhex = NULL;
 	const struct cli_opt opts[] = {
 	        {"db", OPT_STR, &db, 0, 0, "SQLite database file"},
 	        {"pg", OPT_STR, &pg, 0, 0, "PostgreSQL conninfo"},
+	        {"audit-key", OPT_STR, &keyfile, 0, 0,
+	         "checkpoint signing key file (default dancu-audit.key)"},
+	        {"pubkey", OPT_STR, &pubhex, 0, 0, "public key (hex) to verify checkpoints with"},
 	};
 	char *pos[1];
 	size_t npos;
-	int rc = dc__cli_parse("audit", "verify [OPTIONS]", opts, DC_ARRAY_LEN(opts), argc, argv,
-	                       pos, 1, &npos);
+	int rc = dc__cli_parse("audit", "verify|checkpoint|pubkey [OPTIONS]", opts,
+	                       DC_ARRAY_LEN(opts), argc, argv, pos, 1, &npos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (npos != 1 || strcmp(pos[0], "verify")) {
-		fprintf(stderr, "usage: dancu audit verify [--db FILE | --pg CONNINFO]\n");
+	int verify = npos == 1 && !strcmp(pos[0], "verify"),
+	    checkpoint = npos == 1 && !strcmp(pos[0], "checkpoint"),
+	    pubkey = npos == 1 && !strcmp(pos[0], "pubkey");
+	if (!verify && !checkpoint && !pubkey) {
+		fprintf(stderr,
+		        "usage: dancu audit verify|checkpoint|pubkey [--db FILE | --pg CONNINFO] "
+		        "[--audit-key FILE] [--pubkey HEX]\n");
 		return 2;
+	}
+	unsigned char sk[64], pk[32];
+	char err[256];
+	int have_key = 0;
+	const char *kf = keyfile ? keyfile : "dancu-audit.key";
+	if (pubhex && verify) {
+		size_t len = 0;
+		if (sodium_hex2bin(pk, sizeof pk, pubhex, strlen(pubhex), NULL, &len, NULL) ||
+		    len != sizeof pk) {
+			fprintf(stderr, "dancu audit: --pubkey must be 64 hex digits\n");
+			return 2;
+		}
+		have_key = 1;
+	} else if (checkpoint || pubkey || keyfile || access(kf, F_OK) == 0) {
+		if (dc_audit_key_load(kf, checkpoint, sk, pk, err, sizeof err)) {
+			fprintf(stderr, "dancu audit: %s\n", err);
+			return 1;
+		}
+		have_key = 1;
+	}
+	if (pubkey) {
+		char hex[65];
+		sodium_bin2hex(hex, sizeof hex, pk, sizeof pk);
+		printf("%s\n", hex);
+		sodium_memzero(sk, sizeof sk);
+		return 0;
 	}
 	struct dc_units *u = NULL;
 	struct dc_store *s = NULL;
 	int exit_code = 1, problems = 0;
-	int64_t n = 0;
+	int64_t n = 0, nck = 0;
 	if ((exit_code = dc__cli_open(db, pg, &u, &s)))
 		goto cleanup;
+	exit_code = 1;
+	if (checkpoint) {
+		int64_t seq = 0;
+		rc = dc_audit_checkpoint(s, sk, dc_now_ms(), &seq);
+		if (rc)
+			fprintf(stderr, "dancu audit checkpoint: %s: %s\n", dc_strerror(rc),
+			        dc_store_errmsg(s));
+		else if (seq)
+			printf("checkpoint signed at entry %lld\n", (long long)seq);
+		else
+			printf("nothing new since the last checkpoint\n");
+		exit_code = rc ? 1 : 0;
+		goto cleanup;
+	}
 	rc = dc_audit_verify(s, print_problem, &problems, &n);
-	if (rc == DC_OK) {
-		printf("audit chain intact: %lld entries\n", (long long)n);
+	int rc2 = DC_OK;
+	if (rc == DC_OK || rc == DC_ERR_CONFLICT) {
+		if (have_key)
+			rc2 = dc_audit_verify_checkpoints(s, pk, print_problem, &problems, &nck);
+	}
+	if (rc == DC_OK && rc2 == DC_OK) {
+		printf("audit chain intact: %lld entries", (long long)n);
+		if (have_key)
+			printf(", %lld signed checkpoints verified\n", (long long)nck);
+		else
+			printf(" (checkpoints not checked: no key; give --pubkey or "
+			       "--audit-key)\n");
 		exit_code = 0;
-	} else if (rc == DC_ERR_CONFLICT) {
-		printf("audit chain BROKEN: %d problem(s) in %lld entries\n", problems,
-		       (long long)n);
-		exit_code = 1;
+	} else if ((rc == DC_OK || rc == DC_ERR_CONFLICT) &&
+	           (rc2 == DC_OK || rc2 == DC_ERR_CONFLICT)) {
+		printf("audit chain BROKEN: %d problem(s) in %lld entries and %lld checkpoints\n",
+		       problems, (long long)n, (long long)nck);
 	} else {
-		fprintf(stderr, "dancu audit verify: %s: %s\n", dc_strerror(rc),
+		fprintf(stderr, "dancu audit verify: %s: %s\n", dc_strerror(rc ? rc : rc2),
 		        dc_store_errmsg(s));
-		exit_code = 1;
 	}
 cleanup:
+	sodium_memzero(sk, sizeof sk);
 	dc_store_close(s);
 	dc_units_free(u);
 	return exit_code;

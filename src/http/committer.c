@@ -14,9 +14,11 @@
  * request is answered 503 with Retry-After at once rather than waiting
  * without limit.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dancu/store.h"
 
@@ -34,7 +36,21 @@ struct dc__committer {
 	unsigned queued, max_queue;
 	int stop;
 	uint64_t batches, jobs; /* for /metrics */
+	void (*periodic)(struct dc_store *s, void *arg);
+	void *periodic_arg;
+	unsigned period_ms;
 };
+
+static void deadline_in(struct timespec *ts, unsigned ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
 
 static void run_batch(struct dc__committer *k, struct dc__job *batch)
 {
@@ -72,12 +88,30 @@ static void run_batch(struct dc__committer *k, struct dc__job *batch)
 static void *committer_main(void *arg)
 {
 	struct dc__committer *k = arg;
+	struct timespec next;
+	deadline_in(&next, k->period_ms);
 	pthread_mutex_lock(&k->mu);
 	for (;;) {
-		while (!k->head && !k->stop)
-			pthread_cond_wait(&k->cv, &k->mu);
-		if (!k->head && k->stop)
+		while (!k->head && !k->stop) {
+			if (!k->periodic) {
+				pthread_cond_wait(&k->cv, &k->mu);
+				continue;
+			}
+			if (pthread_cond_timedwait(&k->cv, &k->mu, &next) == ETIMEDOUT) {
+				pthread_mutex_unlock(&k->mu);
+				k->periodic(k->store, k->periodic_arg);
+				deadline_in(&next, k->period_ms);
+				pthread_mutex_lock(&k->mu);
+			}
+		}
+		if (!k->head && k->stop) {
+			if (k->periodic) { /* seal the tail at a clean stop */
+				pthread_mutex_unlock(&k->mu);
+				k->periodic(k->store, k->periodic_arg);
+				pthread_mutex_lock(&k->mu);
+			}
 			break;
+		}
 		struct dc__job *batch = k->head, *last = batch;
 		unsigned n = 1;
 		while (last->next && n < BATCH_MAX) {
@@ -93,6 +127,15 @@ static void *committer_main(void *arg)
 		k->jobs += n;
 		pthread_mutex_unlock(&k->mu);
 		run_batch(k, batch);
+		if (k->periodic) { /* under steady load too, not only when idle */
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			if (now.tv_sec > next.tv_sec ||
+			    (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) {
+				k->periodic(k->store, k->periodic_arg);
+				deadline_in(&next, k->period_ms);
+			}
+		}
 		pthread_mutex_lock(&k->mu);
 	}
 	pthread_mutex_unlock(&k->mu);
@@ -100,13 +143,17 @@ static void *committer_main(void *arg)
 }
 
 int dc__committer_start(const char *target, const struct dc_units *u, unsigned max_queue,
-                        struct dc__committer **out, char *err, size_t errlen)
+                        void (*periodic)(struct dc_store *s, void *arg), void *periodic_arg,
+                        unsigned period_ms, struct dc__committer **out, char *err, size_t errlen)
 {
 	struct dc__committer *k = calloc(1, sizeof *k);
 	int rc;
 	*out = NULL;
 	if (!k)
 		return DC_ERR_NOMEM;
+	k->periodic = periodic;
+	k->periodic_arg = periodic_arg;
+	k->period_ms = period_ms ? period_ms : 60000;
 	k->max_queue = max_queue ? max_queue : 1;
 	rc = dc_store_open(target, u, &k->store, err, errlen);
 	if (rc) {

@@ -29,9 +29,12 @@ struct dc__job {
 };
 
 /* Opens the committer's own connection to target and starts its thread.
- * max_queue bounds the jobs waiting. */
+ * max_queue bounds the jobs waiting. When periodic is not NULL, the thread
+ * also calls periodic(store, arg) every period_ms (between batches; the
+ * audit checkpoints). */
 int dc__committer_start(const char *target, const struct dc_units *u, unsigned max_queue,
-                        struct dc__committer **out, char *err, size_t errlen);
+                        void (*periodic)(struct dc_store *s, void *arg), void *periodic_arg,
+                        unsigned period_ms, struct dc__committer **out, char *err, size_t errlen);
 
 /* Runs the jobs still queued, then stops the thread and closes the store.
  * Every loop that may receive replies must still be running. NULL-safe. */

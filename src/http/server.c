@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "dancu/officer.h"
+#include "dancu/audit.h"
 #include "dancu/db.h"
 #include "dancu/residence.h"
 #include "dancu/server.h"
@@ -77,6 +78,7 @@ struct server {
 	struct dc_calendar *cal;
 	struct dc__committer *committer;
 	struct dc__session_cache *sessions;
+	unsigned char audit_sk[64]; /* checkpoint signing key */
 	h2o_globalconf_t h2o;
 	struct worker *workers;
 	unsigned nworkers;
@@ -621,6 +623,17 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* The committer's periodic work: a signed checkpoint of the audit chain. A
+ * failure is reported and retried at the next period. */
+static void checkpoint_now(struct dc_store *s, void *arg)
+{
+	struct server *srv = arg;
+	int rc = dc_audit_checkpoint(s, srv->audit_sk, dc_now_ms(), NULL);
+	if (rc)
+		fprintf(stderr, "dancu: audit checkpoint failed: %s: %s\n", dc_strerror(rc),
+		        dc_store_errmsg(s));
+}
+
 int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 {
 	struct server srv;
@@ -712,10 +725,26 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 	}
 	if (rc == DC_OK && !(srv.sessions = dc__session_cache_new()))
 		rc = DC_ERR_NOMEM;
+	if (rc == DC_OK && cfg->audit_checkpoint_s) {
+		unsigned char pk[32];
+		char err[256] = "";
+		char kpath[4096];
+		const char *slash = strrchr(cfg->master_key, '/');
+		if (cfg->audit_key && *cfg->audit_key)
+			snprintf(kpath, sizeof kpath, "%s", cfg->audit_key);
+		else
+			snprintf(kpath, sizeof kpath, "%.*sdancu-audit.key",
+			         slash ? (int)(slash - cfg->master_key + 1) : 0, cfg->master_key);
+		rc = dc_audit_key_load(kpath, 1, srv.audit_sk, pk, err, sizeof err);
+		if (rc)
+			fprintf(stderr, "dancu serve: audit key: %s\n", err);
+	}
 	if (rc == DC_OK) {
 		char err[256] = "";
-		rc = dc__committer_start(target, units, 4096 * nthreads, &srv.committer, err,
-		                         sizeof err);
+		rc = dc__committer_start(target, units, 4096 * nthreads,
+		                         cfg->audit_checkpoint_s ? checkpoint_now : NULL, &srv,
+		                         (unsigned)cfg->audit_checkpoint_s * 1000, &srv.committer,
+		                         err, sizeof err);
 		if (rc)
 			fprintf(stderr, "dancu serve: cannot start the committer: %s: %s\n",
 			        dc_strerror(rc), err);
@@ -755,6 +784,7 @@ cleanup:
 	dc_calendar_free(srv.cal);
 	free(srv.workers);
 	sodium_memzero(srv.key, sizeof srv.key);
+	sodium_memzero(srv.audit_sk, sizeof srv.audit_sk);
 	if (srv.log && srv.log != stderr)
 		fclose(srv.log);
 	return rc;

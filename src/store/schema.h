@@ -18,6 +18,7 @@ int dc__schema_migration(enum dc__dialect d, int v, struct dc_buf *out);
 /* Migrations owned by modules, each in its module's directory. */
 int dc__schema_residence(enum dc__dialect d, struct dc_buf *o);
 int dc__schema_stay(enum dc__dialect d, struct dc_buf *o);
+int dc__schema_audit_ckpt(enum dc__dialect d, struct dc_buf *o);
 
 struct dc_db;
 
