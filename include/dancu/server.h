@@ -51,7 +51,10 @@ struct dc_units;
 	  "audit checkpoint signing key, mode 0600 (default: dancu-audit.key beside the master " \
 	  "key)")                                                                                \
 	X(audit_checkpoint_s, U, "60", 0, 86400, "DANCU_AUDIT_CHECKPOINT_S",                     \
-	  "seconds between signed audit checkpoints (0: none)")
+	  "seconds between signed audit checkpoints (0: none)")                                  \
+	X(tls_cert, S, "", 0, 0, "DANCU_TLS_CERT",                                               \
+	  "TLS certificate chain (PEM); with tls_key, serve HTTPS")                              \
+	X(tls_key, S, "", 0, 0, "DANCU_TLS_KEY", "TLS private key (PEM, mode 0600)")
 
 struct dc_settings {
 	const char *host;
@@ -68,6 +71,8 @@ struct dc_settings {
 	uint64_t replica_lag_ms;
 	const char *audit_key;
 	uint64_t audit_checkpoint_s;
+	const char *tls_cert;
+	const char *tls_key;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

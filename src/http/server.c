@@ -15,6 +15,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <h2o.h>
+#include <sys/stat.h>
+#include <openssl/ssl.h>
+#include <openssl/err.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -79,6 +82,7 @@ struct server {
 	struct dc__committer *committer;
 	struct dc__session_cache *sessions;
 	unsigned char audit_sk[64]; /* checkpoint signing key */
+	SSL_CTX *tls;               /* NULL: plain HTTP */
 	h2o_globalconf_t h2o;
 	struct worker *workers;
 	unsigned nworkers;
@@ -594,6 +598,7 @@ static void *worker_main(void *arg)
 	h2o_context_init(&w->ctx, loop, &srv->h2o);
 	w->accept.ctx = &w->ctx;
 	w->accept.hosts = srv->h2o.hosts;
+	w->accept.ssl_ctx = srv->tls;
 	w->mq = h2o_multithread_create_queue(loop);
 	h2o_multithread_register_receiver(w->mq, &w->replies, on_replies);
 	w->listener = h2o_evloop_socket_create(loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -621,6 +626,45 @@ static void *worker_main(void *arg)
 	h2o_context_dispose(&w->ctx);
 	h2o_evloop_destroy(loop);
 	return NULL;
+}
+
+/* TLS 1.2 and later, forward-secret AEAD suites only for 1.2 (1.3's are
+ * all such), HTTP/2 by ALPN. The key file must not be readable by group or
+ * others. */
+static int tls_setup(struct server *srv, const char *cert, const char *key)
+{
+	struct stat st;
+	if (stat(key, &st)) {
+		fprintf(stderr, "dancu serve: cannot read the TLS key %s: %s\n", key,
+		        strerror(errno));
+		return DC_ERR_INVALID;
+	}
+	if (st.st_mode & 077) {
+		fprintf(stderr,
+		        "dancu serve: the TLS key %s is readable by others (mode %o): chmod 600 "
+		        "it\n",
+		        key, (unsigned)(st.st_mode & 0777));
+		return DC_ERR_FORBIDDEN;
+	}
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (!ctx)
+		return DC_ERR_NOMEM;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+	                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (!SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") ||
+	    SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		char e[256];
+		ERR_error_string_n(ERR_get_error(), e, sizeof e);
+		fprintf(stderr, "dancu serve: TLS certificate %s / key %s: %s\n", cert, key, e);
+		SSL_CTX_free(ctx);
+		return DC_ERR_INVALID;
+	}
+	h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+	srv->tls = ctx;
+	return DC_OK;
 }
 
 /* The committer's periodic work: a signed checkpoint of the audit chain. A
@@ -725,6 +769,15 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 	}
 	if (rc == DC_OK && !(srv.sessions = dc__session_cache_new()))
 		rc = DC_ERR_NOMEM;
+	int want_tls = (cfg->tls_cert && *cfg->tls_cert) || (cfg->tls_key && *cfg->tls_key);
+	if (rc == DC_OK && want_tls) {
+		if (!cfg->tls_cert || !*cfg->tls_cert || !cfg->tls_key || !*cfg->tls_key) {
+			fprintf(stderr, "dancu serve: TLS needs both --tls-cert and --tls-key\n");
+			rc = DC_ERR_INVALID;
+		} else {
+			rc = tls_setup(&srv, cfg->tls_cert, cfg->tls_key);
+		}
+	}
 	if (rc == DC_OK && cfg->audit_checkpoint_s) {
 		unsigned char pk[32];
 		char err[256] = "";
@@ -761,8 +814,9 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 	for (unsigned i = 0; i < nthreads; i++)
 		pthread_create(&srv.workers[i].thread, NULL, worker_main, &srv.workers[i]);
 	srv.nworkers = nthreads;
-	fprintf(stderr, "dancu: listening on http://%s:%u (%u event loops, %s store)\n", cfg->host,
-	        port, nthreads, dc_store_backend(srv.workers[0].store));
+	fprintf(stderr, "dancu: listening on %s://%s:%u (%u event loops, %s store)\n",
+	        srv.tls ? "https" : "http", cfg->host, port, nthreads,
+	        dc_store_backend(srv.workers[0].store));
 	fflush(stderr);
 	int sig = 0;
 	sigwait(&sigs, &sig);
@@ -774,6 +828,8 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 cleanup:
 	dc__committer_stop(srv.committer);
 	dc__session_cache_free(srv.sessions);
+	if (srv.tls)
+		SSL_CTX_free(srv.tls);
 	for (unsigned i = 0; i < nthreads; i++) {
 		dc_store_close(srv.workers[i].store);
 		dc_store_close(srv.workers[i].replica);
