@@ -62,6 +62,14 @@ int dc__fail(struct dc__call *c, int rc, int status, const char *detail)
 	return rc;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
 const char *dc__query_param(h2o_req_t *req, const char *name)
 {
 	if (req->query_at == SIZE_MAX)
@@ -73,10 +81,25 @@ const char *dc__query_param(h2o_req_t *req, const char *name)
 		const char *amp = memchr(q, '&', (size_t)(end - q));
 		const char *e = amp ? amp : end;
 		if ((size_t)(e - q) > nl && !memcmp(q, name, nl) && q[nl] == '=') {
-			size_t vl = (size_t)(e - q) - nl - 1;
+			/* Percent-decoded, '+' as a space (form encoding); a bad
+			 * escape or an encoded NUL makes the parameter absent. */
+			size_t vl = (size_t)(e - q) - nl - 1, o = 0;
+			const char *src = q + nl + 1;
 			char *v = h2o_mem_alloc_pool(&req->pool, vl + 1);
-			memcpy(v, q + nl + 1, vl);
-			v[vl] = '\0';
+			for (size_t i = 0; i < vl; i++) {
+				if (src[i] == '%') {
+					if (i + 2 >= vl)
+						return NULL; /* "%" or "%x" at the end */
+					int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
+					if (hi < 0 || lo < 0 || (hi | lo) == 0)
+						return NULL;
+					v[o++] = (char)(hi * 16 + lo);
+					i += 2;
+				} else {
+					v[o++] = src[i] == '+' ? ' ' : src[i];
+				}
+			}
+			v[o] = '\0';
 			return v;
 		}
 		q = e + 1;

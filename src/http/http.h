@@ -74,6 +74,9 @@ extern const size_t dc__residence_routes_n;
 /* Stay notifications and businesses (api_stay.c). */
 extern const struct dc__route dc__stay_routes[];
 extern const size_t dc__stay_routes_n;
+/* Search by name, date of birth, commune (api_search.c). */
+extern const struct dc__route dc__search_routes[];
+extern const size_t dc__search_routes_n;
 
 /* Officers' sessions remembered for DC__SESSION_CACHE_MS (session_cache.c).
  * get returns 1 and fills out on a hit. Thread-safe. */

@@ -104,7 +104,13 @@ static int v2(enum dc__dialect d, struct dc_buf *o)
 }
 
 static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {
-        v1, v2, dc__schema_residence, dc__schema_stay, dc__schema_apikey, dc__schema_audit_ckpt,
+        v1,
+        v2,
+        dc__schema_residence,
+        dc__schema_stay,
+        dc__schema_apikey,
+        dc__schema_audit_ckpt,
+        dc__schema_search,
 };
 
 int dc__schema_version(void)

@@ -19,6 +19,7 @@ int dc__schema_migration(enum dc__dialect d, int v, struct dc_buf *out);
 int dc__schema_residence(enum dc__dialect d, struct dc_buf *o);
 int dc__schema_stay(enum dc__dialect d, struct dc_buf *o);
 int dc__schema_audit_ckpt(enum dc__dialect d, struct dc_buf *o);
+int dc__schema_search(enum dc__dialect d, struct dc_buf *o);
 
 struct dc_db;
 
