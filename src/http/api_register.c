@@ -158,19 +158,15 @@ static int need_reason(struct dc__call *c, json_t *j, const char **reason, const
 	return DC_OK;
 }
 
-int dc__birth_register(struct dc__call *c, struct dc_buf *body)
+int dc__birth(struct dc__call *c, const struct dc_officer *op, json_t *j, int check_duplicates,
+              struct dc_buf *body)
 {
-	struct dc_officer o;
+	struct dc_officer o = *op;
 	struct dc_citizen x;
 	struct dc_pool pool;
-	json_t *j = NULL;
 	const char *reason, *evidence;
 	int64_t seq = 0;
-	int rc = dc__authenticate(c, &o);
-	if (rc)
-		return rc;
-	if ((rc = dc__parse_body(c, &j)))
-		return rc;
+	int rc;
 	dc_pool_init(&pool, 0);
 	memset(&x, 0, sizeof x);
 	x.nationality = "VN";
@@ -194,6 +190,14 @@ int dc__birth_register(struct dc__call *c, struct dc_buf *body)
 		         (x.sex != DC_SEX_MALE && x.sex != DC_SEX_FEMALE))
 			rc = dc__fail(c, DC_ERR_INVALID, 400,
 			              "dob (a date) and sex (M or F) are required");
+	}
+	/* A likely duplicate goes to the review queue instead (review.c). */
+	if (rc == DC_OK && check_duplicates) {
+		int d = dc__duplicate_check(c, &o, &x, j, body);
+		if (d != DC_OK) {
+			dc_pool_release(&pool);
+			return d == DC__QUEUED ? DC_OK : d;
+		}
 	}
 	/* The number: the registering province's code as prefix (the 2025 codes
 	 * are a subset of the historic prefixes), then the store's allocator. */
@@ -241,8 +245,21 @@ int dc__birth_register(struct dc__call *c, struct dc_buf *body)
 		}
 		break;
 	}
-	json_decref(j);
 	dc_pool_release(&pool);
+	return rc;
+}
+
+int dc__birth_register(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc_officer o;
+	json_t *j = NULL;
+	int rc = dc__authenticate(c, &o);
+	if (rc)
+		return rc;
+	if ((rc = dc__parse_body(c, &j)))
+		return rc;
+	rc = dc__birth(c, &o, j, 1, body);
+	json_decref(j);
 	return rc;
 }
 

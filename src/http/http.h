@@ -129,6 +129,19 @@ extern const char *const dc__purposes[]; /* NULL-terminated */
 
 /* Register writes and history (api_register.c). */
 int dc__birth_register(struct dc__call *c, struct dc_buf *body);
+/* Registers the birth described by j (borrowed) for officer o; with
+ * check_duplicates, a likely duplicate is queued for review instead (202). */
+struct dc_citizen;
+int dc__birth(struct dc__call *c, const struct dc_officer *o, json_t *j, int check_duplicates,
+              struct dc_buf *body);
+/* Duplicate check and review queue (review.c). dc__duplicate_check returns
+ * DC_OK (no likely duplicate: go on), DC__QUEUED (queued: body holds the
+ * 202 answer), or an error already answered. */
+#define DC__QUEUED 2
+int dc__duplicate_check(struct dc__call *c, const struct dc_officer *o, const struct dc_citizen *x,
+                        json_t *submission, struct dc_buf *body);
+extern const struct dc__route dc__review_routes[];
+extern const size_t dc__review_routes_n;
 int dc__citizen_history(struct dc__call *c, const struct dc_officer *o, const struct dc_pin *pin,
                         struct dc_buf *body);
 int dc__citizen_death(struct dc__call *c, const struct dc_officer *o, const struct dc_pin *pin,

@@ -111,6 +111,7 @@ static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {
         dc__schema_apikey,
         dc__schema_audit_ckpt,
         dc__schema_search,
+        dc__schema_review,
 };
 
 int dc__schema_version(void)
