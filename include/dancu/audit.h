@@ -33,6 +33,14 @@ struct dc_audit_entry {
  * *seq_out (may be NULL) gets its sequence number. */
 int dc_audit_append(struct dc_store *s, const struct dc_audit_entry *e, int64_t *seq_out);
 
+/* Appends n entries in order, chained, in one transaction (joins the
+ * caller's): one read of the newest entry, then one prepared insert reused
+ * for every entry — for batch jobs that audit each row. The entries are
+ * borrowed for the call. *first_seq_out (may be NULL) gets the first
+ * sequence number. n = 0 does nothing. */
+int dc_audit_append_many(struct dc_store *s, const struct dc_audit_entry *e, size_t n,
+                         int64_t *first_seq_out);
+
 /* Walks the whole chain. For each broken entry calls problem(arg, seq,
  * text) (text like "entry 42 was changed"). *checked gets the number of
  * entries read. Returns DC_OK when the chain is intact, DC_ERR_CONFLICT when

@@ -40,7 +40,9 @@ struct dc_units;
 	X(access_log, S, "-", 0, 0, "DANCU_ACCESS_LOG",                              \
 	  "access log file ('-': standard error, '': off)")                          \
 	X(master_key, S, "dancu.key", 0, 0, "DANCU_MASTER_KEY",                      \
-	  "master key file (created with mode 0600 if missing)")
+	  "master key file (created with mode 0600 if missing)")                     \
+	X(job_dir, S, "dancu-jobs", 0, 0, "DANCU_JOB_DIR",                           \
+	  "directory for batch verification uploads and results (created if missing)")
 
 struct dc_settings {
 	const char *host;
@@ -52,6 +54,7 @@ struct dc_settings {
 	uint64_t drain_ms;
 	const char *access_log;
 	const char *master_key;
+	const char *job_dir;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

@@ -246,4 +246,79 @@ int dc_verify_one(struct dc_store *s, const struct dc_units *units, const struct
                   const struct dc_verify_request *rq, int64_t now_ms,
                   struct dc_verify_scratch *scratch, struct dc_verify_result *out, char *detail);
 
+/* --- batch verification ------------------------------------------------
+ *
+ * Input: CSV with a header naming its columns — "id_number" (12 digits) or
+ * "old_id_number", optionally "ref" (the caller's own reference, echoed),
+ * and one column per claimed field (codes of DC_VERIFY_FIELDS; an empty cell
+ * claims nothing). Output: CSV "line,ref,id_number,status,card_status,match,
+ * <claimed fields>,error", one row per input row in input order; a bad row
+ * (malformed CSV, wrong number of fields, a bad ID number) gets status
+ * "bad_row" and the reason in "error" and never stops the job.
+ *
+ * Rows are processed in chunks: read and parse a chunk, look its numbers up
+ * in number order inside one read snapshot (PostgreSQL: one query per
+ * chunk), match, write the result rows, then one transaction with an audit
+ * entry per row (action "verify.batch"), the usage count and the caller's
+ * checkpoint. Memory is bounded by the chunk, whatever the file size. */
+
+struct dc_verify_summary {
+	uint64_t rows;     /* valid rows verified */
+	uint64_t bad_rows; /* rows reported as bad */
+	uint64_t status[DC_VS__COUNT];
+	uint64_t full_match;
+	uint64_t claimed[DC_VF__COUNT]; /* rows with a record (any status) claiming f */
+	uint64_t reasons[DC_VF__COUNT][DC_VR__COUNT];
+	uint64_t bad_lines[20]; /* the first bad rows' lines */
+	size_t nbad_lines;
+};
+
+/* "83.28%": num/den in percent, rounded half up to two decimals ("0.00%"
+ * when den is 0). out holds 16 bytes. */
+void dc_verify_rate(uint64_t num, uint64_t den, char out[16]);
+
+/* Appends the summary as JSON: rows, bad_rows, full_match, full_match_rate,
+ * status counts, per field claimed / matched / match_rate / reasons, and the
+ * first bad lines. */
+int dc_verify_summary_json(const struct dc_verify_summary *s, struct dc_buf *out);
+
+/* Reads back what dc_verify_summary_json wrote (to resume a job).
+ * DC_ERR_INVALID. */
+int dc_verify_summary_parse(const char *json, size_t n, struct dc_verify_summary *out);
+
+struct dc_verify_progress {
+	uint64_t in_offset;  /* input bytes done: a resumed run starts here */
+	uint64_t next_line;  /* physical line there */
+	uint64_t out_offset; /* result bytes written so far */
+	const struct dc_verify_summary *sum;
+};
+
+struct dc_verify_batch {
+	const struct dc_org *org;
+	const char *purpose;                 /* allowed by the policy */
+	const char *actor;                   /* audit actor: the key id or "cli:<user>" */
+	const char *job;                     /* audit request id (the job id), may be NULL */
+	int in_fd;                           /* the input; read from offset 0 for the header */
+	int out_fd;                          /* results are written at its current position */
+	uint64_t resume_offset, resume_line; /* 0, 0 for a new run */
+	uint64_t out_offset;                 /* result bytes already written (resume) */
+	/* Called inside each chunk's transaction after its audit entries: record
+	 * progress; a non-zero return (DC_ERR_CANCELLED) stops the run after that
+	 * chunk commits, and is returned. May be NULL. */
+	int (*checkpoint)(void *arg, struct dc_store *s, const struct dc_verify_progress *p);
+	void *arg;
+	size_t chunk; /* rows per chunk, 0 = 16384 */
+};
+
+/* Runs a batch. sum holds the totals so far (zero for a new run, the last
+ * checkpoint's for a resumed one) and is updated. Returns DC_OK at the end
+ * of input; DC_ERR_INVALID / DC_ERR_FORBIDDEN for a header that is not
+ * usable or names a field outside the policy, or a purpose outside it
+ * (detail says which; nothing processed); DC_ERR_RATE when the daily quota
+ * runs out (the run stops at a chunk boundary: resumable); the checkpoint's
+ * code; or an I/O or storage error (the chunk in progress is not counted). */
+int dc_verify_batch_run(struct dc_store *s, const struct dc_units *units,
+                        const struct dc_verify_batch *b, struct dc_verify_summary *sum,
+                        char *detail, size_t dlen);
+
 #endif

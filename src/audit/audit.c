@@ -119,6 +119,79 @@ int dc_audit_append(struct dc_store *s, const struct dc_audit_entry *e, int64_t 
 	return rc;
 }
 
+int dc_audit_append_many(struct dc_store *s, const struct dc_audit_entry *e, size_t n,
+                         int64_t *first_seq_out)
+{
+	struct dc_db *db = dc_store_db(s);
+	struct dc_stmt *st = NULL;
+	char prev[65], hash[65];
+	int64_t seq = 1;
+	struct timespec ts;
+	if (n == 0)
+		return DC_OK;
+	for (size_t i = 0; i < n; i++)
+		if (!e[i].actor || !*e[i].actor || !e[i].action || !*e[i].action)
+			return DC_ERR_INVALID;
+	int rc = dc_store_begin(s);
+	if (rc)
+		return rc;
+	if (!strcmp(dc_store_backend(s), "postgresql"))
+		rc = dc_db_exec(db, "SELECT pg_advisory_xact_lock(602007)");
+	if (rc == DC_OK)
+		rc = dc_db_prepare(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+		                   &st);
+	memcpy(prev, genesis, sizeof prev);
+	if (rc == DC_OK) {
+		rc = dc_stmt_step(st);
+		if (rc == DC_ROW) {
+			size_t hn;
+			const char *h = dc_stmt_text(st, 1, &hn);
+			seq = dc_stmt_int64(st, 0) + 1;
+			if (h && hn == 64)
+				memcpy(prev, h, 65);
+		}
+		rc = rc < 0 ? rc : DC_OK;
+	}
+	dc_stmt_finalize(st);
+	st = NULL;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t at = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (rc == DC_OK)
+		rc = dc_db_prepare(
+		        db,
+		        "INSERT INTO audit (seq, at_ms, actor, org, action, subject_pin, "
+		        "purpose, fields, request_id, prev_hash, hash) VALUES ($1, $2, $3, "
+		        "$4, $5, $6, $7, $8, $9, $10, $11)",
+		        &st);
+	if (rc == DC_OK && first_seq_out)
+		*first_seq_out = seq;
+	for (size_t i = 0; rc == DC_OK && i < n; i++, seq++) {
+		entry_hash(seq, at, &e[i], prev, hash);
+		if (i)
+			dc_stmt_reset(st);
+		dc_stmt_bind_int64(st, 1, seq);
+		dc_stmt_bind_int64(st, 2, at);
+		dc_stmt_bind_str(st, 3, e[i].actor);
+		dc_stmt_bind_str(st, 4, e[i].org);
+		dc_stmt_bind_str(st, 5, e[i].action);
+		dc_stmt_bind_str(st, 6, e[i].subject_pin);
+		dc_stmt_bind_str(st, 7, e[i].purpose);
+		dc_stmt_bind_str(st, 8, e[i].fields);
+		dc_stmt_bind_str(st, 9, e[i].request_id);
+		dc_stmt_bind_text(st, 10, prev, 64);
+		dc_stmt_bind_text(st, 11, hash, 64);
+		rc = dc_stmt_step(st);
+		rc = rc == DC_DONE ? DC_OK : rc;
+		memcpy(prev, hash, sizeof prev);
+	}
+	dc_stmt_finalize(st);
+	if (rc) {
+		dc_store_rollback(s);
+		return rc;
+	}
+	return dc_store_commit(s);
+}
+
 static const char *col(struct dc_stmt *st, int i)
 {
 	return dc_stmt_is_null(st, i) ? NULL : dc_stmt_text(st, i, NULL);

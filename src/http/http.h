@@ -15,13 +15,15 @@
 
 #include "dancu/buf.h"
 
+struct dc_settings;
 struct dc_store;
 struct dc_units;
 
 struct dc__call {
 	struct dc_store *store;
 	const struct dc_units *units;
-	const unsigned char *key; /* master key, 32 bytes */
+	const unsigned char *key;      /* master key, 32 bytes */
+	const struct dc_settings *cfg; /* the server's settings (read-only) */
 	h2o_req_t *req;
 	const char *request_id;
 	const char *tail; /* path after a prefix route's path */

@@ -278,6 +278,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	call.store = w->store;
 	call.units = w->units;
 	call.key = srv->key;
+	call.cfg = srv->cfg;
 	call.req = req;
 	call.request_id = id;
 	ri = total;
