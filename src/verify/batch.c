@@ -57,6 +57,7 @@ struct run {
 	char fields[256];           /* claimed field codes, for the audit log */
 	struct row *rows;
 	size_t *order;
+	size_t norder; /* rows with a number to look up, sorted by it */
 	struct dc_pool pool;
 	struct dc_buf out, tmp;
 	struct dc_verify_scratch scratch;
@@ -291,6 +292,7 @@ static int lookup(struct run *r, size_t n)
 {
 	size_t k = 0;
 	int rc = DC_OK;
+	r->norder = 0;
 	/* Old numbers first (few): resolve to the current pin. */
 	for (size_t i = 0; i < n; i++) {
 		struct row *w = &r->rows[i];
@@ -309,6 +311,7 @@ static int lookup(struct run *r, size_t n)
 			r->order[k++] = i;
 	}
 	qsort_r(r->order, k, sizeof *r->order, by_pin, r->rows);
+	r->norder = k;
 	if (!r->pg) {
 		for (size_t j = 0; j < k && rc == DC_OK; j++) {
 			struct row *w = &r->rows[r->order[j]];
@@ -438,16 +441,18 @@ static int process(struct run *r, size_t n, size_t *naudit, int64_t *nfull, int6
 			s->reasons[f][w->res.reason[f]]++;
 		}
 		dc_buf_adds(b, ",\n");
-		if (w->have_pin) {
-			struct dc_audit_entry *a = &r->audit[na++];
-			a->actor = r->b->actor;
-			a->org = r->b->org->id;
-			a->action = "verify.batch";
-			a->subject_pin = w->pin.d;
-			a->purpose = r->b->purpose;
-			a->fields = r->fields;
-			a->request_id = r->b->job;
-		}
+	}
+	/* One audit entry per looked-up row, in number order: the inserts into
+	 * the audit log's subject index then walk it in order too. */
+	for (size_t j = 0; j < r->norder; j++) {
+		struct dc_audit_entry *a = &r->audit[na++];
+		a->actor = r->b->actor;
+		a->org = r->b->org->id;
+		a->action = "verify.batch";
+		a->subject_pin = r->rows[r->order[j]].pin.d;
+		a->purpose = r->b->purpose;
+		a->fields = r->fields;
+		a->request_id = r->b->job;
 	}
 	*naudit = na;
 	return dc_buf_error(&r->out);
