@@ -20,6 +20,7 @@
 #include "dancu/apikey.h"
 #include "dancu/audit.h"
 #include "dancu/officer.h"
+#include "dancu/server.h"
 #include "dancu/store.h"
 #include "dancu/verify.h"
 
@@ -441,10 +442,168 @@ static int r_org(struct dc__call *c, struct dc_buf *body)
 	return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no such resource");
 }
 
+/* --- batch jobs ------------------------------------------------------------ */
+
+static void job_json(struct dc_buf *b, const struct dc__job *j)
+{
+	char pct[16];
+	dc_verify_rate(j->bytes_done, j->bytes_total, pct);
+	if (!strcmp(j->state, "done"))
+		snprintf(pct, sizeof pct, "100.00%%");
+	dc_buf_addf(b,
+	            "{\"id\":\"%s\",\"org\":\"%s\",\"purpose\":\"%s\",\"state\":\"%s\","
+	            "\"created_ms\":%lld,\"updated_ms\":%lld,\"bytes_total\":%llu,\"bytes_done\":"
+	            "%llu,\"progress\":\"%s\",\"rows_done\":%llu",
+	            j->id, j->org, j->purpose, j->state, (long long)j->created_ms,
+	            (long long)j->updated_ms, (unsigned long long)j->bytes_total,
+	            (unsigned long long)j->bytes_done, pct, (unsigned long long)j->rows_done);
+	if (j->error[0]) {
+		dc_buf_adds(b, ",\"error\":\"");
+		dc_buf_add_json_str(b, j->error, strlen(j->error));
+		dc_buf_addc(b, '"');
+	}
+	if (j->summary[0])
+		dc_buf_addf(b, ",\"summary\":%s", j->summary);
+	dc_buf_addc(b, '}');
+}
+
+static const char *store_target(const struct dc__call *c)
+{
+	return c->cfg->pg && *c->cfg->pg ? c->cfg->pg : c->cfg->db;
+}
+
+static int r_jobs(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc_apikey k;
+	struct dc_org org;
+	struct dc__job j;
+	int rc = dc__verify_org_of_key(c, &k, &org);
+	if (rc)
+		return rc;
+	if (!h2o_memis(c->req->method.base, c->req->method.len, H2O_STRLIT("POST")))
+		return dc__not_allowed(c, "POST");
+	const char *purpose = dc__query_param(c->req, "purpose");
+	int p = purpose ? dc_vpurpose_parse(purpose, strlen(purpose)) : -1;
+	if (p < 0)
+		return dc__fail(c, DC_ERR_INVALID, 400,
+		                "?purpose= with a purpose code is required");
+	if (!(org.purposes & (1u << p)))
+		return dc__fail(c, DC_ERR_FORBIDDEN, 403,
+		                "the purpose is not in the organisation's policy");
+	h2o_iovec_t b = c->req->entity;
+	if (!b.base || !b.len)
+		return dc__fail(c, DC_ERR_INVALID, 400,
+		                "the request body must be the CSV to verify");
+	rc = dc__job_create(c->store, c->cfg->job_dir, org.id, purpose, b.base, b.len, &j);
+	if (rc == DC_OK)
+		rc = dc__job_start(store_target(c), c->units, j.id);
+	if (rc)
+		return dc__fail(c, rc, 0, "cannot start the job");
+	c->status = 202;
+	char loc[64];
+	int n = snprintf(loc, sizeof loc, "/api/v1/verify/jobs/%s", j.id);
+	h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_LOCATION, NULL,
+	               h2o_strdup(&c->req->pool, loc, (size_t)n).base, (size_t)n);
+	job_json(body, &j);
+	return dc_buf_error(body);
+}
+
+/* Reads a whole file into body (result downloads). */
+static int file_into(const char *path, uint64_t len, struct dc_buf *body)
+{
+	FILE *f = fopen(path, "rb");
+	int rc = f ? dc_buf_grow(body, (size_t)len + 1) : DC_ERR_IO;
+	if (rc == DC_OK && len && fread(body->ptr + body->len, 1, (size_t)len, f) != len)
+		rc = DC_ERR_IO;
+	if (rc == DC_OK) {
+		body->len += (size_t)len;
+		body->ptr[body->len] = '\0';
+	}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+static int r_job(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc_apikey k;
+	struct dc_org org;
+	struct dc__job j;
+	char id[DC__JOB_ID_LEN + 1];
+	int rc = dc__verify_org_of_key(c, &k, &org);
+	if (rc)
+		return rc;
+	if (c->tail_len < DC__JOB_ID_LEN)
+		return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no such job");
+	memcpy(id, c->tail, DC__JOB_ID_LEN);
+	id[DC__JOB_ID_LEN] = '\0';
+	const char *sub = c->tail + DC__JOB_ID_LEN;
+	size_t subn = c->tail_len - DC__JOB_ID_LEN;
+	rc = dc__job_get(c->store, id, &j);
+	/* Another organisation's job does not exist, as far as this key knows. */
+	if (rc == DC_ERR_NOT_FOUND || (rc == DC_OK && strcmp(j.org, org.id)))
+		return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no such job");
+	if (rc)
+		return dc__fail(c, rc, 0, "cannot read the job");
+	const char *m = c->req->method.base;
+	size_t ml = c->req->method.len;
+	int get = h2o_memis(m, ml, H2O_STRLIT("GET")), post = h2o_memis(m, ml, H2O_STRLIT("POST"));
+	if (subn == 0) {
+		if (!get)
+			return dc__not_allowed(c, "GET");
+		job_json(body, &j);
+		return dc_buf_error(body);
+	}
+	if (h2o_memis(sub, subn, H2O_STRLIT("/cancel"))) {
+		if (!post)
+			return dc__not_allowed(c, "POST");
+		rc = dc__job_set_state(c->store, id, "running", "cancelling", NULL);
+		if (rc == DC_ERR_CONFLICT)
+			return dc__fail(c, rc, 409, "only a running job can be cancelled");
+		if (rc)
+			return dc__fail(c, rc, 0, "cannot cancel the job");
+		snprintf(j.state, sizeof j.state, "cancelling");
+		c->status = 202;
+		job_json(body, &j);
+		return dc_buf_error(body);
+	}
+	if (h2o_memis(sub, subn, H2O_STRLIT("/resume"))) {
+		if (!post)
+			return dc__not_allowed(c, "POST");
+		if (!dc__job_resumable(&j, dc__now_ms()))
+			return dc__fail(c, DC_ERR_CONFLICT, 409,
+			                "the job is running or done; only a cancelled, failed or "
+			                "paused job is resumed");
+		rc = dc__job_set_state(c->store, id, j.state, "running", NULL);
+		if (rc == DC_OK)
+			rc = dc__job_start(store_target(c), c->units, id);
+		if (rc == DC_ERR_CONFLICT)
+			return dc__fail(c, rc, 409, "the job changed state meanwhile");
+		if (rc)
+			return dc__fail(c, rc, 0, "cannot resume the job");
+		snprintf(j.state, sizeof j.state, "running");
+		c->status = 202;
+		job_json(body, &j);
+		return dc_buf_error(body);
+	}
+	int result = h2o_memis(sub, subn, H2O_STRLIT("/result"));
+	if (result || h2o_memis(sub, subn, H2O_STRLIT("/summary"))) {
+		if (!get)
+			return dc__not_allowed(c, "GET");
+		if (strcmp(j.state, "done"))
+			return dc__fail(c, DC_ERR_CONFLICT, 409, "the job is not done");
+		if (!result)
+			return dc_buf_adds(body, j.summary);
+		c->content_type = "text/csv; charset=utf-8";
+		rc = file_into(j.out_path, j.out_bytes, body);
+		return rc ? dc__fail(c, rc, 0, "cannot read the result") : DC_OK;
+	}
+	return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no such resource");
+}
+
 const struct dc__route dc__verify_routes[] = {
-        {"/api/v1/verify", 0, "POST", r_verify},
-        {"/api/v1/verify/usage", 0, "GET", r_usage_self},
-        {"/api/v1/orgs", 0, "*", r_orgs},
-        {"/api/v1/orgs/", 1, "*", r_org},
+        {"/api/v1/verify", 0, "POST", r_verify}, {"/api/v1/verify/usage", 0, "GET", r_usage_self},
+        {"/api/v1/verify/jobs", 0, "*", r_jobs}, {"/api/v1/verify/jobs/", 1, "*", r_job},
+        {"/api/v1/orgs", 0, "*", r_orgs},        {"/api/v1/orgs/", 1, "*", r_org},
 };
 const size_t dc__verify_routes_n = DC_ARRAY_LEN(dc__verify_routes);

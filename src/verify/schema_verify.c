@@ -33,7 +33,8 @@ int dc__schema_verify(enum dc__dialect d, struct dc_buf *o)
 	           "purpose TEXT NOT NULL, state TEXT NOT NULL, created_ms BIGINT NOT NULL, "
 	           "updated_ms BIGINT NOT NULL, in_path TEXT NOT NULL, out_path TEXT NOT NULL, "
 	           "bytes_total BIGINT NOT NULL DEFAULT 0, bytes_done BIGINT NOT NULL DEFAULT 0, "
-	           "rows_done BIGINT NOT NULL DEFAULT 0, summary_json TEXT, error TEXT);\n"
+	           "rows_done BIGINT NOT NULL DEFAULT 0, next_line BIGINT NOT NULL DEFAULT 0, "
+	           "out_bytes BIGINT NOT NULL DEFAULT 0, summary_json TEXT, error TEXT);\n"
 	           "CREATE INDEX verify_job_org ON verify_job (org_id, created_ms);\n");
 	return dc_buf_error(o);
 }

@@ -38,6 +38,33 @@ int dc__verify_fetch(struct dc_store *s, const struct dc_pin *pin, struct dc_cit
  * on day (requests + batch rows so far). */
 int dc__verify_quota(struct dc_store *s, const struct dc_org *org, const char *day, int64_t want);
 
+/* --- batch jobs run by the server (job.c) --- */
+#define DC__JOB_ID_LEN 28 /* "job_" + 24 hex */
+struct dc__job {
+	char id[DC__JOB_ID_LEN + 1];
+	char org[65];
+	char purpose[40];
+	char state[16]; /* running cancelling done cancelled failed paused */
+	int64_t created_ms, updated_ms;
+	char in_path[1024], out_path[1024];
+	uint64_t bytes_total, bytes_done, rows_done, next_line, out_bytes;
+	char summary[16384]; /* summary JSON so far ("" before the first chunk) */
+	char error[256];
+};
+/* Stores the uploaded CSV (n bytes) as dir/<id>.in.csv (mode 0600; dir
+ * created if missing) and the job row in state "running". */
+int dc__job_create(struct dc_store *s, const char *dir, const char *org, const char *purpose,
+                   const void *csv, size_t n, struct dc__job *j);
+int dc__job_get(struct dc_store *s, const char *id, struct dc__job *j); /* DC_ERR_NOT_FOUND */
+/* DC_ERR_CONFLICT when `from` is given and the job is in another state. */
+int dc__job_set_state(struct dc_store *s, const char *id, const char *from, const char *to,
+                      const char *error);
+/* true when a job may be resumed now. */
+int dc__job_resumable(const struct dc__job *j, int64_t now_ms);
+/* Runs job id in a detached thread with its own store connection to target
+ * (a copy is taken); units must outlive the thread (the server's do). */
+int dc__job_start(const char *target, const struct dc_units *units, const char *id);
+
 typedef struct json_t json_t;
 /* Parses the JSON body of a 1:1 request (n bytes; body may be NULL) into
  * *rq (org, actor and request_id left NULL for the caller). On success
