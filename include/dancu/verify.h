@@ -258,9 +258,10 @@ int dc_verify_one(struct dc_store *s, const struct dc_units *units, const struct
  *
  * Rows are processed in chunks: read and parse a chunk, look its numbers up
  * in number order inside one read snapshot (PostgreSQL: one query per
- * chunk), match, write the result rows, then one transaction with an audit
- * entry per row (action "verify.batch"), the usage count and the caller's
- * checkpoint. Memory is bounded by the chunk, whatever the file size. */
+ * chunk), match, write the result rows, then one transaction with the
+ * chunk's audit entry (action "verify.batch", linked to every number looked
+ * up, so each person's data tracker lists it), the usage count and the
+ * caller's checkpoint. Memory is bounded by the chunk, whatever the file size. */
 
 struct dc_verify_summary {
 	uint64_t rows;     /* valid rows verified */

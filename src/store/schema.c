@@ -103,8 +103,8 @@ static int v2(enum dc__dialect d, struct dc_buf *o)
 	return dc_buf_error(o);
 }
 
-static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {v1, v2, dc__schema_apikey,
-                                                                       dc__schema_verify};
+static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {
+        v1, v2, dc__schema_apikey, dc__schema_verify, dc__schema_audit_links};
 
 int dc__schema_version(void)
 {

@@ -9,7 +9,9 @@
  * statement reused, inside one read snapshot; PostgreSQL: one
  * "pin = ANY($1)" query per chunk, one round trip); every row is matched and
  * its result row written in input order; then one write transaction holds
- * the chunk's audit entries, the usage count and the caller's checkpoint.
+ * the chunk's audit entry (one hash-chained entry linked to every number
+ * looked up: dc_audit_append_subjects), the usage count and the caller's
+ * checkpoint.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -62,7 +64,7 @@ struct run {
 	struct dc_buf out, tmp;
 	struct dc_verify_scratch scratch;
 	struct dc_stmt *get;
-	struct dc_audit_entry *audit;
+	const char **pins; /* the chunk's numbers, sorted, for its audit entry */
 	int pg;
 };
 
@@ -442,18 +444,10 @@ static int process(struct run *r, size_t n, size_t *naudit, int64_t *nfull, int6
 		}
 		dc_buf_adds(b, ",\n");
 	}
-	/* One audit entry per looked-up row, in number order: the inserts into
-	 * the audit log's subject index then walk it in order too. */
-	for (size_t j = 0; j < r->norder; j++) {
-		struct dc_audit_entry *a = &r->audit[na++];
-		a->actor = r->b->actor;
-		a->org = r->b->org->id;
-		a->action = "verify.batch";
-		a->subject_pin = r->rows[r->order[j]].pin.d;
-		a->purpose = r->b->purpose;
-		a->fields = r->fields;
-		a->request_id = r->b->job;
-	}
+	/* The chunk's audit entry is about every looked-up row's number, in
+	 * number order (see dc_audit_append_subjects). */
+	for (size_t j = 0; j < r->norder; j++)
+		r->pins[na++] = r->rows[r->order[j]].pin.d;
 	*naudit = na;
 	return dc_buf_error(&r->out);
 }
@@ -504,8 +498,8 @@ int dc_verify_batch_run(struct dc_store *s, const struct dc_units *units,
 	}
 	r.rows = calloc(chunk, sizeof *r.rows);
 	r.order = calloc(chunk, sizeof *r.order);
-	r.audit = calloc(chunk, sizeof *r.audit);
-	if (!r.rows || !r.order || !r.audit) {
+	r.pins = calloc(chunk, sizeof *r.pins);
+	if (!r.rows || !r.order || !r.pins) {
 		rc = DC_ERR_NOMEM;
 		goto cleanup;
 	}
@@ -607,7 +601,9 @@ int dc_verify_batch_run(struct dc_store *s, const struct dc_units *units,
 		memcpy(u.day, day, sizeof day);
 		if ((rc = dc_store_begin(s)))
 			goto cleanup;
-		rc = dc_audit_append_many(s, r.audit, na, NULL);
+		struct dc_audit_entry a = {b->actor,   b->org->id, "verify.batch", NULL,
+		                           b->purpose, r.fields,   b->job};
+		rc = na ? dc_audit_append_subjects(s, &a, r.pins, na, NULL) : DC_OK;
 		if (rc == DC_OK)
 			rc = dc_org_usage_add(s, b->org->id, &u);
 		if (rc == DC_OK && b->checkpoint) {
@@ -635,7 +631,7 @@ cleanup:
 	dc_csv_free(csv);
 	free(r.rows);
 	free(r.order);
-	free(r.audit);
+	free(r.pins);
 	dc_pool_release(&r.pool);
 	dc_buf_release(&r.out);
 	dc_buf_release(&r.tmp);

@@ -80,8 +80,23 @@ run_suite() { # label rows store args...
 
 run_suite sqlite "$N" --db "$T/r.db"
 
+# Each chunk is one hash-chained audit entry linked to every number in it:
+# the links are checked by `dancu audit verify`.
+expect_exit 0 "audit chain with batch links verifies" "$DANCU" audit verify --db "$T/r.db"
+cp "$T/r.db" "$T/t.db"
+sqlite3 "$T/t.db" "DELETE FROM audit_link WHERE pin = (SELECT pin FROM audit_link ORDER BY pin LIMIT 1)"
+expect_exit 1 "a deleted batch link is detected" "$DANCU" audit verify --db "$T/t.db"
+check "… and named" grep -q 'people was changed' "$T/out"
+cp "$T/r.db" "$T/t.db"
+sqlite3 "$T/t.db" "INSERT INTO audit_link VALUES ('001099012345', 99999999)"
+expect_exit 1 "an inserted batch link is detected" "$DANCU" audit verify --db "$T/t.db"
+check "… and named" grep -q 'point to no many-subject entry' "$T/out"
+rm -f "$T/t.db"*
+
 # The same file as an API job: cancel it at once, then resume it.
 K=$("$DANCU" org key-add --db "$T/r.db" --id bank-a | tail -n 1)
+SEC=$(echo 'a long enough passphrase' | "$DANCU" officer add --db "$T/r.db" --master-key "$T/k.key" \
+	--id nat.admin --name 'Quản Trị' --role national_admin --jurisdiction VN | grep -o 'app): [A-Z2-7]*' | cut -d' ' -f2)
 "$DANCU" serve --port 0 --threads 2 --db "$T/r.db" --master-key "$T/k.key" --job-dir "$T/jobs" --max-body 1073741824 --access-log '' 2>"$T/serve.err" &
 PID=$!
 URL=""
@@ -123,6 +138,11 @@ check "api job: result equals the CLI's, no row lost or repeated" cmp -s "$T/job
 api "$URL/api/v1/verify/jobs/$job/summary" >"$T/job-sum.json"
 echo >>"$T/job-sum.json"
 check "api job: summary equals the ground truth" cmp -s "$T/job-sum.json" "$T/expected.json"
+# a verified person's data tracker lists the batch, with organisation and purpose
+TOK=$(curl -s -X POST "$URL/api/v1/login" -d "{\"officer\":\"nat.admin\",\"password\":\"a long enough passphrase\",\"totp\":\"$(oathtool --totp -b "$SEC")\"}" | grep -o '"token":"[^"]*"' | cut -d'"' -f4)
+vpin=$(sed -n 2p "$T/in.csv" | cut -d, -f2)
+curl -s "$URL/api/v1/citizens/$vpin/accesses" -H "Authorization: Bearer $TOK" >"$T/tracker.json"
+check "data tracker lists the batch verifications (CLI and API job)" test "$(grep -o '"org":"bank-a","action":"verify.batch","purpose":"account_opening"' "$T/tracker.json" | wc -l)" -ge 2
 kill -TERM $PID
 wait $PID
 expect_exit 0 "audit chain verifies after the batches" "$DANCU" audit verify --db "$T/r.db"
