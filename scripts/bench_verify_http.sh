@@ -50,7 +50,7 @@ request = function()
 end
 LUA
 port=$((20000 + RANDOM % 20000))
-"$DANCU" serve --port "$port" --threads "$(nproc)" --db "$out/r.db" --master-key "$out/k.key" \
+"$DANCU" serve --port "$port" --threads "${DANCU_THREADS:-$(nproc)}" --db "$out/r.db" --master-key "$out/k.key" \
 	--access-log '' 2>"$out/serve.err" &
 pid=$!
 sleep 1
