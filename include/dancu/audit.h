@@ -34,14 +34,35 @@ struct dc_audit_entry {
  * *seq_out (may be NULL) gets its sequence number. */
 int dc_audit_append(struct dc_store *s, const struct dc_audit_entry *e, int64_t *seq_out);
 
-/* Walks the whole chain. For each broken entry calls problem(arg, seq,
- * text) (text like "entry 42 was changed"). *checked gets the number of
+/* Appends n entries in order, chained, in one transaction (joins the
+ * caller's): one read of the newest entry, then one prepared insert reused
+ * for every entry — for batch jobs that audit each row. The entries are
+ * borrowed for the call. *first_seq_out (may be NULL) gets the first
+ * sequence number. n = 0 does nothing. */
+int dc_audit_append_many(struct dc_store *s, const struct dc_audit_entry *e, size_t n,
+                         int64_t *first_seq_out);
+
+/* Appends ONE entry about many people (a chunk of a batch verification):
+ * e->subject_pin must be NULL; pins (n, sorted ascending, duplicates
+ * allowed and dropped) are linked to the entry in the audit_link table,
+ * and the entry's fields become "<e->fields>;subjects=<count>;sha256=<hex>"
+ * — the SHA-256 of the distinct numbers, each followed by '\n' — so the
+ * chain covers the links. The data tracker lists the entry for each of them.
+ * Joins the caller's transaction. */
+int dc_audit_append_subjects(struct dc_store *s, const struct dc_audit_entry *e,
+                             const char *const *pins, size_t n, int64_t *seq_out);
+
+/* Walks the whole chain, then checks every many-subject entry's links
+ * against its count and digest (and that no link points elsewhere). For each
+ * broken entry calls problem(arg, seq, text) (text like "entry 42 was
+ * changed"). *checked gets the number of
  * entries read. Returns DC_OK when the chain is intact, DC_ERR_CONFLICT when
  * a problem was found, or a storage error. */
 int dc_audit_verify(struct dc_store *s, void (*problem)(void *arg, int64_t seq, const char *what),
                     void *arg, int64_t *checked);
 
-/* The data tracker: calls cb for each entry about pin, oldest first.
+/* The data tracker: calls cb for each entry about pin (its subject, or one
+ * of the people linked to it), oldest first.
  * Strings are borrowed for the call. */
 int dc_audit_for_subject(struct dc_store *s, const char *pin,
                          int (*cb)(void *arg, int64_t seq, int64_t at_ms,

@@ -48,8 +48,13 @@ int dc_csv_next(struct dc_csv *r, struct dc_csv_row *row);
 /* Why the last record was rejected; static text. */
 const char *dc_csv_errmsg(const struct dc_csv *r);
 
-/* Bytes of input consumed so far (for progress). */
+/* Bytes of input consumed so far (for progress). Right after dc_csv_next
+ * returned a record, this is where the next record starts: a reader opened
+ * on the same input positioned there resumes at that record. */
 uint64_t dc_csv_offset(const struct dc_csv *r);
+
+/* The physical line (1-based) where the next record starts. */
+uint64_t dc_csv_line(const struct dc_csv *r);
 
 /* Appends one field to out, quoted when it holds a comma, quote, CR or LF
  * (or leading/trailing space). */

@@ -43,6 +43,11 @@ struct dc_gen_opts {
 struct dc_gen_truth {
 	const char *rule;   /* code of the rule the injected error must trip (rules.h), or NULL */
 	const char *dup_of; /* for a near-duplicate: pin of the original, or NULL */
+	/* for a near-duplicate: how its name was varied from the original's,
+	 * "fold" (diacritics removed), "upper" (upper case), "no_middle"
+	 * (middle names dropped), "retone" (tone mark on the other vowel),
+	 * or "" (written the same); NULL for other rows. Static text. */
+	const char *variant;
 };
 
 /* Creates a generator. Borrows units (must outlive it). opts->today must be

@@ -54,7 +54,9 @@ struct dc_units;
 	  "seconds between signed audit checkpoints (0: none)")                                  \
 	X(tls_cert, S, "", 0, 0, "DANCU_TLS_CERT",                                               \
 	  "TLS certificate chain (PEM); with tls_key, serve HTTPS")                              \
-	X(tls_key, S, "", 0, 0, "DANCU_TLS_KEY", "TLS private key (PEM, mode 0600)")
+	X(tls_key, S, "", 0, 0, "DANCU_TLS_KEY", "TLS private key (PEM, mode 0600)")             \
+	X(job_dir, S, "dancu-jobs", 0, 0, "DANCU_JOB_DIR",                                       \
+	  "directory for batch verification uploads and results (created if missing)")
 
 struct dc_settings {
 	const char *host;
@@ -73,6 +75,7 @@ struct dc_settings {
 	uint64_t audit_checkpoint_s;
 	const char *tls_cert;
 	const char *tls_key;
+	const char *job_dir;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

@@ -54,5 +54,10 @@ int dc__cmd_officer(int argc, char **argv);
 int dc__cmd_audit(int argc, char **argv);
 int dc__cmd_backup(int argc, char **argv);
 int dc__cmd_restore(int argc, char **argv);
+int dc__cmd_org(int argc, char **argv);
+int dc__cmd_verify_batch(int argc, char **argv);
+
+/* "cli:<user>" (SUDO_USER or USER): the actor of CLI actions in the audit log. */
+void dc__cli_actor(char *out, size_t n);
 
 #endif

@@ -65,7 +65,7 @@ int dc__cmd_gen(int argc, char **argv)
 	         "fraction of rows with one injected error (default 0)"},
 	        {"dups", OPT_DOUBLE, &dups, 0, 0.5, "fraction of near-duplicate rows (default 0)"},
 	        {"truth", OPT_STR, &truth_path, 0, 0,
-	         "write the ground truth (line,pin,rule,dup_of) as CSV here"},
+	         "write the ground truth (line,pin,rule,dup_of,variant) as CSV here"},
 	        {"format", OPT_STR, &format, 0, 0, "csv (default) or jsonl"},
 	        {"out", OPT_STR, &out_path, 0, 0, "output file (default: standard output)"},
 	        {"today", OPT_DATE, &today, 0, 0,
@@ -104,7 +104,7 @@ int dc__cmd_gen(int argc, char **argv)
 		goto cleanup;
 	}
 	if (truth)
-		fputs("line,pin,rule,dup_of\n", truth);
+		fputs("line,pin,rule,dup_of,variant\n", truth);
 	uint64_t line = 1;
 	if (!jsonl) {
 		for (size_t i = 0; i < dc_citizen_ncolumns(); i++)
@@ -131,8 +131,9 @@ int dc__cmd_gen(int argc, char **argv)
 			row_csv(&c, &buf, &tmp);
 		if (truth && (t.rule || t.dup_of)) {
 			dc_buf_reset(&tb);
-			dc_buf_addf(&tb, "%llu,%s,%s,%s\n", (unsigned long long)line, c.pin.d,
-			            t.rule ? t.rule : "", t.dup_of ? t.dup_of : "");
+			dc_buf_addf(&tb, "%llu,%s,%s,%s,%s\n", (unsigned long long)line, c.pin.d,
+			            t.rule ? t.rule : "", t.dup_of ? t.dup_of : "",
+			            t.variant ? t.variant : "");
 			fputs(dc_buf_str(&tb), truth);
 		}
 		if (buf.len > (1u << 20) && flush(out, &buf))

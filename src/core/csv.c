@@ -92,6 +92,11 @@ uint64_t dc_csv_offset(const struct dc_csv *r)
 	return r->consumed + r->start;
 }
 
+uint64_t dc_csv_line(const struct dc_csv *r)
+{
+	return r->line;
+}
+
 /* Moves the unparsed tail to the front and reads more. Returns 1 if bytes
  * were added, 0 at end of input, or an error. */
 static int refill(struct dc_csv *r)

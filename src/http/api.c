@@ -212,6 +212,10 @@ static int tracker_entry(void *arg, int64_t seq, int64_t at, const struct dc_aud
 	dc_buf_addf(b, "%s{\"seq\":%lld,\"at_ms\":%lld,\"actor\":\"",
 	            b->ptr[b->len - 1] == '[' ? "" : ",", (long long)seq, (long long)at);
 	dc_buf_add_json_str(b, e->actor, strlen(e->actor));
+	if (e->org) { /* a relying party's request: its organisation */
+		dc_buf_adds(b, "\",\"org\":\"");
+		dc_buf_add_json_str(b, e->org, strlen(e->org));
+	}
 	dc_buf_adds(b, "\",\"action\":\"");
 	dc_buf_add_json_str(b, e->action, strlen(e->action));
 	dc_buf_adds(b, "\",\"purpose\":\"");

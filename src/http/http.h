@@ -16,6 +16,7 @@
 
 #include "dancu/buf.h"
 
+struct dc_settings;
 struct dc_store;
 struct dc_units;
 struct dc_calendar;
@@ -25,6 +26,7 @@ struct dc__call {
 	const struct dc_units *units;
 	const struct dc_calendar *cal; /* working days for deadlines */
 	const unsigned char *key;      /* master key, 32 bytes */
+	const struct dc_settings *cfg; /* the server's settings (read-only) */
 	h2o_req_t *req;
 	const char *request_id;
 	const char *tail; /* path after a prefix route's path */

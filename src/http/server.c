@@ -480,6 +480,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	call.units = w->units;
 	call.cal = srv->cal;
 	call.key = srv->key;
+	call.cfg = srv->cfg;
 	call.req = req;
 	call.request_id = id;
 	call.loop = w;

@@ -343,6 +343,8 @@ static const char *const inj_rules[NINJ] = {
 
 /* Name variations of a near-duplicate. */
 enum variant { V_NONE, V_FOLD, V_UPPER, V_NO_MIDDLE, V_RETONE, NVARIANTS };
+/* Codes of the variants in the ground truth (gen.h). */
+static const char *const variant_codes[NVARIANTS] = {"", "fold", "upper", "no_middle", "retone"};
 
 #define NO_DAY INT32_MIN
 #define NO_UNIT UINT32_MAX
@@ -1596,6 +1598,7 @@ static int emit(const struct dc_gen *g, const struct person *p, struct dc_citize
 	if (truth) {
 		truth->rule = inj_rules[p->inj];
 		truth->dup_of = p->dup_of.d[0] ? keepn(pool, p->dup_of.d, 12, &rc) : NULL;
+		truth->variant = p->dup_of.d[0] ? variant_codes[p->variant] : NULL;
 	}
 	return rc;
 }

@@ -112,6 +112,8 @@ static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {
         dc__schema_audit_ckpt,
         dc__schema_search,
         dc__schema_review,
+        dc__schema_verify,
+        dc__schema_audit_links,
 };
 
 int dc__schema_version(void)
