@@ -34,14 +34,6 @@ struct dc_audit_entry {
  * *seq_out (may be NULL) gets its sequence number. */
 int dc_audit_append(struct dc_store *s, const struct dc_audit_entry *e, int64_t *seq_out);
 
-/* Appends n entries in order, chained, in one transaction (joins the
- * caller's): one read of the newest entry, then one prepared insert reused
- * for every entry — for batch jobs that audit each row. The entries are
- * borrowed for the call. *first_seq_out (may be NULL) gets the first
- * sequence number. n = 0 does nothing. */
-int dc_audit_append_many(struct dc_store *s, const struct dc_audit_entry *e, size_t n,
-                         int64_t *first_seq_out);
-
 /* Appends ONE entry about many people (a chunk of a batch verification):
  * e->subject_pin must be NULL; pins (n, sorted ascending, duplicates
  * allowed and dropped) are linked to the entry in the audit_link table,
