@@ -9,7 +9,8 @@
  * any fields after the seventh as they are ("extra").
  *
  * Images: libqrencode gives the module matrix (error correction level M,
- * 8-bit mode, so the UTF-8 bytes are encoded as they are); dancu draws it as
+ * 8-bit mode, so the UTF-8 bytes are encoded as they are, behind an ECI 26
+ * "UTF-8" designator when not plain ASCII); dancu draws it as
  * SVG (one path) or PNG (libpng, 1 bit per pixel, 4-module quiet zone).
  *
  * Functions are thread-safe. Output goes to caller-owned buffers; strings in

@@ -122,11 +122,24 @@ int dc_qr_parse(const char *s, size_t n, struct dc_qr_card *q, struct dc_pool *p
 	return rc;
 }
 
+/* Byte mode with an ECI 26 (UTF-8) designator in front when the text is not
+ * plain ASCII: without it readers guess the charset of the bytes (ISO
+ * 18004 says ISO-8859-1; zbar tries Shift JIS), and Vietnamese comes out
+ * garbled. The payload bytes themselves are unchanged. */
 static QRcode *encode(const char *s, size_t n)
 {
-	if (n == 0 || n > 2953)
+	QRcode *qr = NULL;
+	int ascii = 1;
+	if (n == 0 || n > 2900)
 		return NULL;
-	return QRcode_encodeData((int)n, (const unsigned char *)s, 0, QR_ECLEVEL_M);
+	for (size_t i = 0; i < n; i++)
+		ascii &= (unsigned char)s[i] < 0x80;
+	QRinput *in = QRinput_new2(0, QR_ECLEVEL_M);
+	if (in && (ascii || QRinput_appendECIheader(in, 26) == 0) &&
+	    QRinput_append(in, QR_MODE_8, (int)n, (const unsigned char *)s) == 0)
+		qr = QRcode_encodeInput(in);
+	QRinput_free(in);
+	return qr;
 }
 
 #define QUIET 4

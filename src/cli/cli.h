@@ -52,5 +52,6 @@ int dc__cmd_rules(int argc, char **argv);
 int dc__cmd_serve(int argc, char **argv);
 int dc__cmd_officer(int argc, char **argv);
 int dc__cmd_audit(int argc, char **argv);
+int dc__cmd_card(int argc, char **argv);
 
 #endif

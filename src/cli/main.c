@@ -30,6 +30,7 @@ static const struct command commands[] = {
         {"serve", dc__cmd_serve, "run the HTTP API server"},
         {"officer", dc__cmd_officer, "add, list, disable or enable officer accounts"},
         {"audit", dc__cmd_audit, "verify the audit log's hash chain"},
+        {"card", dc__cmd_card, "identity cards: apply, produce, MRZ/QR, verify, check-in"},
         {"gen", dc__cmd_gen, "generate a synthetic population (CSV or JSON Lines)"},
         {"import", dc__cmd_import,
          "import citizens from CSV or JSON Lines through the quality gate"},
