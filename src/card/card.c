@@ -24,19 +24,27 @@ static const char *const states[] = {NULL,        "applied",  "approved", "produ
                                      "delivered", "rejected", "revoked",  "replaced"};
 static const char *const actions[] = {NULL, "approve", "reject", "produce", "deliver", "revoke"};
 
+/* names[i] for 1 ≤ i < n, else NULL. */
+static const char *name_at(const char *const *names, size_t n, int i)
+{
+	if (i < 1 || (size_t)i >= n)
+		return NULL;
+	return names[i];
+}
+
 const char *dc_card_kind_name(enum dc_card_kind k)
 {
-	return k >= 1 && (size_t)k < DC_ARRAY_LEN(kinds) ? kinds[k] : NULL;
+	return name_at(kinds, DC_ARRAY_LEN(kinds), (int)k);
 }
 
 const char *dc_card_state_name(enum dc_card_state s)
 {
-	return s >= 1 && (size_t)s < DC_ARRAY_LEN(states) ? states[s] : NULL;
+	return name_at(states, DC_ARRAY_LEN(states), (int)s);
 }
 
 const char *dc_card_action_name(enum dc_card_action a)
 {
-	return a >= 1 && (size_t)a < DC_ARRAY_LEN(actions) ? actions[a] : NULL;
+	return name_at(actions, DC_ARRAY_LEN(actions), (int)a);
 }
 
 static int lookup(const char *const *names, size_t n, const char *s)

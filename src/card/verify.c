@@ -46,7 +46,7 @@ struct find {
 static int find_cb(void *arg, const struct dc_card *c)
 {
 	struct find *f = arg;
-	char flat[91];
+	char flat[91] = "";
 	if (!c->mrz[0])
 		return 0;
 	if (f->form == DC_CARD_FORM_MRZ)
