@@ -464,6 +464,7 @@ int dc_card_act(struct dc_store *s, const struct dc_units *units, int64_t id,
 	struct dc_stmt *st = NULL;
 	int64_t replaced = 0;
 	int in_tx = 0;
+	memset(&c, 0, sizeof c);
 	dc_pool_init(&pool, 4096);
 	op->detail[0] = '\0';
 	if (!dc_card_action_name(action))
