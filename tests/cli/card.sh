@@ -149,6 +149,14 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 	vq "$QB" "$TC" >/dev/null
 	check "$label: a revoked card: card_valid false" has card_valid false
 	check "$label: … named" grep -q 'revoked' "$T/body"
+	# five officers' requests at once: the store lets exactly one through
+	for i in 1 2 3 4 5; do
+		curl -s -o /dev/null -w '%{http_code}\n' -X POST "$URL/api/v1/cards" -H "Authorization: Bearer $TA" \
+			-d "{\"pin\":\"$B\",\"kind\":\"reissue\",\"reason\":\"lost\"}" >"$T/race.$i" &
+	done
+	wait $(jobs -p | grep -v "^$PID\$")
+	check "$label: concurrent applications: one 201, the rest 409" test "$(cat "$T"/race.* | sort | uniq -c | tr -s ' ' | tr '\n' ' ')" = " 1 201  4 409 "
+	check "$label: auditors cannot read card history → 403" test "$(get "/api/v1/cards?pin=$A&purpose=identity_card" "$TU")" = 403
 	IC=$(lifecycle "$C" "$TA" "$((${dobC:0:4} + 15))-06-01")
 	get "/api/v1/cards/$IC/qr?purpose=identity_card" "$TA" >/dev/null
 	local QC
