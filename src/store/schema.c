@@ -114,6 +114,7 @@ static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {
         dc__schema_review,
         dc__schema_verify,
         dc__schema_audit_links,
+        dc__schema_card,
 };
 
 int dc__schema_version(void)

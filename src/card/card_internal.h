@@ -1,0 +1,22 @@
+/*
+ * card_internal.h — what card.c shares with verify.c and checkin.c.
+ * Internal to src/card/.
+ */
+#ifndef DANCU_CARD_INTERNAL_H
+#define DANCU_CARD_INTERNAL_H
+
+#include "dancu/buf.h"
+#include "dancu/mrz.h"
+
+struct dc_card;
+struct dc_citizen;
+struct dc_units;
+
+/* The MRZ and QR payload the register prints for card c (its issue date
+ * and expiry) from record x: mrz gets the three lines, qr the payload
+ * (appended). DC_ERR_INVALID with *why set when the record cannot make one. */
+int dc__card_artefacts(const struct dc_card *c, const struct dc_citizen *x,
+                       const struct dc_units *u, char mrz[DC_MRZ_TEXT_MAX], struct dc_buf *qr,
+                       const char **why);
+
+#endif
