@@ -88,11 +88,16 @@ enum dc_vstatus { DC_VS_FOUND = 0, DC_VS_NOT_FOUND, DC_VS_DECEASED, DC_VS_MISSIN
 
 /* The identity card behind the record. Filled by one internal hook
  * (src/verify/card_hook.c); until the card register exists it answers
- * DC_CARD_UNKNOWN and card fields are "unavailable". The card module
+ * DC_VCARD_UNKNOWN and card fields are "unavailable". The card module
  * replaces that one function: nothing else changes. */
-enum dc_card_state { DC_CARD_UNKNOWN = 0, DC_CARD_VALID, DC_CARD_EXPIRED, DC_CARD_REVOKED };
+enum dc_verify_card_state {
+	DC_VCARD_UNKNOWN = 0,
+	DC_VCARD_VALID,
+	DC_VCARD_EXPIRED,
+	DC_VCARD_REVOKED
+};
 struct dc_verify_card {
-	enum dc_card_state state;
+	enum dc_verify_card_state state;
 	struct dc_date issue_date; /* empty when unknown */
 };
 
@@ -100,7 +105,7 @@ struct dc_verify_card {
 const char *dc_vfield_code(enum dc_vfield f);
 const char *dc_vreason_code(enum dc_vreason r);
 const char *dc_vstatus_code(enum dc_vstatus s);
-const char *dc_card_state_code(enum dc_card_state s);
+const char *dc_verify_card_state_code(enum dc_verify_card_state s);
 /* The field with this code (n bytes), or -1. */
 int dc_vfield_parse(const char *s, size_t n);
 /* true for the reasons that count as a match (exact, normalised, no_diacritics). */
@@ -114,7 +119,7 @@ struct dc_verify_claims {
 
 struct dc_verify_result {
 	enum dc_vstatus status;
-	enum dc_card_state card;
+	enum dc_verify_card_state card;
 	int full_match;                     /* found, alive, every claimed field a match */
 	unsigned char reason[DC_VF__COUNT]; /* enum dc_vreason; NONE when not claimed */
 };

@@ -74,7 +74,7 @@ static int r_verify(struct dc__call *c, struct dc_buf *body)
 		dc_buf_add_json_str(body, rq.txn, strlen(rq.txn));
 		dc_buf_addf(body,
 		            "\",\"status\":\"%s\",\"card_status\":\"%s\",\"match\":%s,\"fields\":{",
-		            dc_vstatus_code(res.status), dc_card_state_code(res.card),
+		            dc_vstatus_code(res.status), dc_verify_card_state_code(res.card),
 		            res.full_match ? "true" : "false");
 		int first = 1;
 		for (int f = 0; f < DC_VF__COUNT; f++)

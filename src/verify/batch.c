@@ -431,7 +431,8 @@ static int process(struct run *r, size_t n, size_t *naudit, int64_t *nfull, int6
 		*nfull += w->res.full_match;
 		*nnot += w->res.status == DC_VS_NOT_FOUND;
 		dc_buf_addf(b, ",%s,%s,%s", dc_vstatus_code(w->res.status),
-		            dc_card_state_code(w->res.card), w->res.full_match ? "true" : "false");
+		            dc_verify_card_state_code(w->res.card),
+		            w->res.full_match ? "true" : "false");
 		for (int f = 0; f < DC_VF__COUNT; f++) {
 			if (!(r->claimed_cols & (1u << f)))
 				continue;

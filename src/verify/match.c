@@ -38,9 +38,9 @@ const char *dc_vstatus_code(enum dc_vstatus s)
 	return (unsigned)s < DC_VS__COUNT ? status_codes[s] : NULL;
 }
 
-const char *dc_card_state_code(enum dc_card_state s)
+const char *dc_verify_card_state_code(enum dc_verify_card_state s)
 {
-	return (unsigned)s <= DC_CARD_REVOKED ? card_codes[s] : NULL;
+	return (unsigned)s <= DC_VCARD_REVOKED ? card_codes[s] : NULL;
 }
 
 const char *dc_vpurpose_code(enum dc_vpurpose p)
@@ -376,7 +376,7 @@ int dc_verify_match(const struct dc_citizen *rec, const struct dc_verify_card *c
                     struct dc_verify_scratch *scratch, struct dc_verify_result *out)
 {
 	memset(out, 0, sizeof *out);
-	out->card = card ? card->state : DC_CARD_UNKNOWN;
+	out->card = card ? card->state : DC_VCARD_UNKNOWN;
 	if (!rec) {
 		out->status = DC_VS_NOT_FOUND;
 		return DC_OK;
@@ -429,7 +429,7 @@ int dc_verify_match(const struct dc_citizen *rec, const struct dc_verify_card *c
 			r = dc_verify_nationality(v, n, rec->nationality);
 			break;
 		case DC_VF_CARD_ISSUE_DATE:
-			r = card && card->state != DC_CARD_UNKNOWN
+			r = card && card->state != DC_VCARD_UNKNOWN
 			            ? (int)dc_verify_date(v, n, &card->issue_date)
 			            : DC_VR_UNAVAILABLE;
 			break;

@@ -16,7 +16,7 @@ struct dc_store;
 struct dc_stmt;
 
 /* The card of pin (struct dc_verify_card). The hook the card register plugs
- * into (src/verify/card_hook.c); until then always DC_CARD_UNKNOWN. */
+ * into (src/verify/card_hook.c); until then always DC_VCARD_UNKNOWN. */
 int dc__verify_card_lookup(struct dc_store *s, const char *pin, struct dc_verify_card *out);
 
 /* The columns verification reads, in this order, for a statement that

@@ -196,10 +196,10 @@ static void test_record(void **state)
 	assert_int_equal(dc_verify_match(&c, NULL, u, &cl, &s, &r), 0);
 	assert_int_equal(r.reason[DC_VF_CARD_ISSUE_DATE], DC_VR_UNAVAILABLE);
 	assert_false(r.full_match);
-	struct dc_verify_card card = {DC_CARD_REVOKED, {2021, 5, 10}};
+	struct dc_verify_card card = {DC_VCARD_REVOKED, {2021, 5, 10}};
 	assert_int_equal(dc_verify_match(&c, &card, u, &cl, &s, &r), 0);
 	assert_int_equal(r.reason[DC_VF_CARD_ISSUE_DATE], DC_VR_EXACT);
-	assert_int_equal(r.card, DC_CARD_REVOKED);
+	assert_int_equal(r.card, DC_VCARD_REVOKED);
 	cl.v[DC_VF_CARD_ISSUE_DATE] = NULL;
 	c.status = DC_STATUS_DEAD;
 	assert_int_equal(dc_verify_match(&c, NULL, u, &cl, &s, &r), 0);
