@@ -29,6 +29,7 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
         {"serve", dc__cmd_serve, "run the HTTP API server"},
         {"officer", dc__cmd_officer, "add, list, disable or enable officer accounts"},
+        {"eid", dc__cmd_eid, "register, approve, activate, lock or show e-ID accounts"},
         {"audit", dc__cmd_audit, "verify the audit log's hash chain"},
         {"gen", dc__cmd_gen, "generate a synthetic population (CSV or JSON Lines)"},
         {"import", dc__cmd_import,

@@ -103,7 +103,7 @@ static int v2(enum dc__dialect d, struct dc_buf *o)
 	return dc_buf_error(o);
 }
 
-static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {v1, v2};
+static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {v1, v2, dc__schema_eid};
 
 int dc__schema_version(void)
 {

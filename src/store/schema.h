@@ -15,6 +15,9 @@ int dc__schema_version(void);
 /* Appends the SQL of migration v (1-based) in the dialect to out. */
 int dc__schema_migration(enum dc__dialect d, int v, struct dc_buf *out);
 
+/* Migrations owned by modules (one function each). */
+int dc__schema_eid(enum dc__dialect d, struct dc_buf *o);
+
 struct dc_db;
 
 /* Applies every missing migration, each in its own transaction.
