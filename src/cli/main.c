@@ -30,6 +30,7 @@ static const struct command commands[] = {
         {"serve", dc__cmd_serve, "run the HTTP API server"},
         {"officer", dc__cmd_officer, "add, list, disable or enable officer accounts"},
         {"eid", dc__cmd_eid, "register, approve, activate, lock or show e-ID accounts"},
+        {"oidc", dc__cmd_oidc, "register OpenID Connect clients, rotate signing keys"},
         {"audit", dc__cmd_audit, "verify the audit log's hash chain"},
         {"gen", dc__cmd_gen, "generate a synthetic population (CSV or JSON Lines)"},
         {"import", dc__cmd_import,

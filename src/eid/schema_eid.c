@@ -29,5 +29,24 @@ int dc__schema_eid(enum dc__dialect d, struct dc_buf *o)
 	            "client_id TEXT, acr TEXT, ok INTEGER NOT NULL, ip TEXT);\n"
 	            "CREATE INDEX eid_login_pin ON eid_login (pin, id);\n",
 	            serial, serial);
+	/* OpenID Connect: clients, one-use codes, access and refresh tokens
+	 * (hashes only), consents. */
+	dc_buf_adds(o,
+	            "CREATE TABLE oidc_client (id TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, "
+	            "secret_hash TEXT, public_client INTEGER NOT NULL, pairwise INTEGER NOT NULL, "
+	            "disabled INTEGER NOT NULL DEFAULT 0, redirect_uris TEXT NOT NULL, "
+	            "created_ms BIGINT NOT NULL);\n"
+	            "CREATE TABLE oidc_code (code_hash TEXT NOT NULL PRIMARY KEY, client_id TEXT "
+	            "NOT NULL, pin TEXT NOT NULL, redirect_uri TEXT NOT NULL, scope TEXT NOT NULL, "
+	            "nonce TEXT, challenge TEXT NOT NULL, acr TEXT NOT NULL, auth_time BIGINT NOT "
+	            "NULL, expires_ms BIGINT NOT NULL, used INTEGER NOT NULL DEFAULT 0);\n"
+	            "CREATE TABLE oidc_token (token_hash TEXT NOT NULL PRIMARY KEY, kind TEXT NOT "
+	            "NULL, family TEXT NOT NULL, client_id TEXT NOT NULL, pin TEXT NOT NULL, scope "
+	            "TEXT NOT NULL, acr TEXT NOT NULL, auth_time BIGINT NOT NULL, expires_ms "
+	            "BIGINT NOT NULL, used INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL "
+	            "DEFAULT 0);\n"
+	            "CREATE INDEX oidc_token_family ON oidc_token (family);\n"
+	            "CREATE TABLE oidc_consent (pin TEXT NOT NULL, client_id TEXT NOT NULL, scope "
+	            "TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY (pin, client_id));\n");
 	return dc_buf_error(o);
 }

@@ -5,11 +5,13 @@
 #include <stddef.h>
 
 #include "http/http.h"
+#include "http/api_oidc.h"
 
 #include "core/internal.h"
 
 const struct dc__route_table dc__route_tables[] = {
         {dc__api_routes, &dc__api_routes_n},
+        {dc__oidc_routes, &dc__oidc_routes_n},
 };
 const size_t dc__nroute_tables = DC_ARRAY_LEN(dc__route_tables);
 
