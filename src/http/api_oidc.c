@@ -811,17 +811,17 @@ static int r_token(struct dc__call *c, struct dc_buf *body)
 
 /* --- userinfo ------------------------------------------------------------ */
 
-static int r_userinfo(struct dc__call *c, struct dc_buf *body)
+/* The grant behind a Bearer access token. DC_ERR_AUTH (answered) when
+ * missing, unknown, expired, revoked, or the account is no longer usable. */
+static int bearer(struct dc__call *c, char client_id[65], char pin[13], char scope[P], char acr[64],
+                  struct dc__oidc_client *cl)
 {
-	char h[65], tok[P], client_id[65], scope[P], acr[64], pin[13], sub[44];
+	char h[65], tok[P];
 	struct dc_stmt *st = NULL;
-	struct dc__oidc_client cl;
-	struct dc_citizen x;
-	struct dc_pool pool;
 	ssize_t i = h2o_find_header(&c->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
 	if (i < 0 || c->req->headers.entries[i].value.len < 8 ||
 	    strncasecmp(c->req->headers.entries[i].value.base, "Bearer ", 7) ||
-	    c->req->headers.entries[i].value.len - 7 >= sizeof tok) {
+	    c->req->headers.entries[i].value.len - 7 >= P) {
 		header(c, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
 		return dc__fail(c, DC_ERR_AUTH, 401, "a Bearer access token is required");
 	}
@@ -839,22 +839,34 @@ static int r_userinfo(struct dc__call *c, struct dc_buf *body)
 		rc = dc_stmt_step(st);
 		if (rc == DC_ROW) {
 			found = 1;
-			snprintf(client_id, sizeof client_id, "%s", dc_stmt_text(st, 0, NULL));
-			snprintf(pin, sizeof pin, "%s", dc_stmt_text(st, 1, NULL));
-			snprintf(scope, sizeof scope, "%s", dc_stmt_text(st, 2, NULL));
-			snprintf(acr, sizeof acr, "%s", dc_stmt_text(st, 3, NULL));
+			snprintf(client_id, 65, "%s", dc_stmt_text(st, 0, NULL));
+			snprintf(pin, 13, "%s", dc_stmt_text(st, 1, NULL));
+			snprintf(scope, P, "%s", dc_stmt_text(st, 2, NULL));
+			snprintf(acr, 64, "%s", dc_stmt_text(st, 3, NULL));
 		}
 		rc = rc == DC_ROW || rc == DC_DONE ? DC_OK : rc;
 	}
 	dc_stmt_finalize(st);
 	if (rc)
 		return dc__fail(c, rc, 0, "the token could not be checked");
-	if (!found || dc__oidc_client_get(c->store, client_id, &cl) || cl.disabled ||
+	if (!found || dc__oidc_client_get(c->store, client_id, cl) || cl->disabled ||
 	    !account_usable(c, pin)) {
 		header(c, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
 		return dc__fail(c, DC_ERR_AUTH, 401,
 		                "the access token is invalid, expired or revoked");
 	}
+	return DC_OK;
+}
+
+static int r_userinfo(struct dc__call *c, struct dc_buf *body)
+{
+	char client_id[65], scope[P], acr[64], pin[13], sub[44];
+	struct dc__oidc_client cl;
+	struct dc_citizen x;
+	struct dc_pool pool;
+	int rc = bearer(c, client_id, pin, scope, acr, &cl);
+	if (rc)
+		return rc;
 	struct dc_pin p;
 	dc_pin_parse(pin, 12, &p);
 	dc_pool_init(&pool, 0);
@@ -949,6 +961,128 @@ static int r_logout(struct dc__call *c, struct dc_buf *body)
 	return dc_buf_error(body);
 }
 
+/* --- the citizen's own view: consents and login history ------------------ */
+
+/* GET /oidc/me/consents, DELETE /oidc/me/consents/{client_id},
+ * GET /oidc/me/logins — with an access token of the citizen. */
+static int r_me(struct dc__call *c, struct dc_buf *body)
+{
+	char client_id[65], scope[P], acr[64], pin[13];
+	struct dc__oidc_client cl;
+	struct dc_stmt *st = NULL;
+	h2o_req_t *r = c->req;
+	int rc = bearer(c, client_id, pin, scope, acr, &cl);
+	if (rc)
+		return rc;
+	int get = h2o_memis(r->method.base, r->method.len, H2O_STRLIT("GET"));
+	int del = h2o_memis(r->method.base, r->method.len, H2O_STRLIT("DELETE"));
+	if (h2o_memis(c->tail, c->tail_len, H2O_STRLIT("logins")) && get) {
+		rc = dc_db_prepare(
+		        dc_store_db(c->store),
+		        "SELECT at_ms, coalesce(client_id, ''), coalesce(acr, ''), ok, "
+		        "coalesce(ip, '') FROM eid_login WHERE pin = $1 ORDER BY id DESC "
+		        "LIMIT 100",
+		        &st);
+		if (rc == DC_OK)
+			dc_stmt_bind_str(st, 1, pin);
+		json_t *a = json_array();
+		while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
+			json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:b, s:s}", "at_ms",
+			                                   (json_int_t)dc_stmt_int64(st, 0),
+			                                   "client_id", dc_stmt_text(st, 1, NULL),
+			                                   "acr", dc_stmt_text(st, 2, NULL), "ok",
+			                                   (int)dc_stmt_int64(st, 3), "ip",
+			                                   dc_stmt_text(st, 4, NULL)));
+			rc = DC_OK;
+		}
+		dc_stmt_finalize(st);
+		char *sj = json_dumps(a, JSON_COMPACT);
+		json_decref(a);
+		if (rc != DC_DONE && rc != DC_OK) {
+			free(sj);
+			return dc__fail(c, rc, 0, "the login history could not be read");
+		}
+		dc_buf_addf(body, "{\"logins\":%s}", sj ? sj : "[]");
+		free(sj);
+		return dc_buf_error(body);
+	}
+	if (h2o_memis(c->tail, c->tail_len, H2O_STRLIT("consents")) && get) {
+		rc = dc_db_prepare(
+		        dc_store_db(c->store),
+		        "SELECT client_id, scope, at_ms FROM oidc_consent WHERE pin = $1 "
+		        "ORDER BY client_id",
+		        &st);
+		if (rc == DC_OK)
+			dc_stmt_bind_str(st, 1, pin);
+		json_t *a = json_array();
+		while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
+			json_array_append_new(a, json_pack("{s:s, s:s, s:I}", "client_id",
+			                                   dc_stmt_text(st, 0, NULL), "scope",
+			                                   dc_stmt_text(st, 1, NULL), "at_ms",
+			                                   (json_int_t)dc_stmt_int64(st, 2)));
+			rc = DC_OK;
+		}
+		dc_stmt_finalize(st);
+		char *sj = json_dumps(a, JSON_COMPACT);
+		json_decref(a);
+		if (rc != DC_DONE && rc != DC_OK) {
+			free(sj);
+			return dc__fail(c, rc, 0, "the consents could not be read");
+		}
+		dc_buf_addf(body, "{\"consents\":%s}", sj ? sj : "[]");
+		free(sj);
+		return dc_buf_error(body);
+	}
+	if (c->tail_len > 9 && !memcmp(c->tail, "consents/", 9) && del) {
+		char which[65];
+		if (c->tail_len - 9 >= sizeof which)
+			return dc__fail(c, DC_ERR_INVALID, 400, "bad client id");
+		snprintf(which, sizeof which, "%.*s", (int)(c->tail_len - 9), c->tail + 9);
+		int64_t gone = 0;
+		rc = dc_store_begin(c->store);
+		if (rc == DC_OK)
+			rc = dc_db_prepare(
+			        dc_store_db(c->store),
+			        "DELETE FROM oidc_consent WHERE pin = $1 AND client_id = $2", &st);
+		if (rc == DC_OK) {
+			dc_stmt_bind_str(st, 1, pin);
+			dc_stmt_bind_str(st, 2, which);
+			rc = dc_stmt_step(st);
+			gone = rc == DC_DONE ? dc_stmt_changes(st) : 0;
+			rc = rc == DC_DONE ? DC_OK : rc;
+		}
+		dc_stmt_finalize(st);
+		st = NULL;
+		/* Withdrawing consent ends every token that client holds. */
+		if (rc == DC_OK)
+			rc = dc_db_prepare(dc_store_db(c->store),
+			                   "UPDATE oidc_token SET revoked = 1 WHERE pin = $1 AND "
+			                   "client_id = $2",
+			                   &st);
+		if (rc == DC_OK) {
+			dc_stmt_bind_str(st, 1, pin);
+			dc_stmt_bind_str(st, 2, which);
+			rc = dc_stmt_step(st);
+			rc = rc == DC_DONE ? DC_OK : rc;
+		}
+		dc_stmt_finalize(st);
+		struct dc_audit_entry au = {"citizen",         which, "oidc.consent.revoke", pin,
+		                            "citizen_request", NULL,  c->request_id};
+		if (rc == DC_OK && gone)
+			rc = dc_audit_append(c->store, &au, NULL);
+		if (rc == DC_OK)
+			rc = dc_store_commit(c->store);
+		else
+			dc_store_rollback(c->store);
+		if (rc)
+			return dc__fail(c, rc, 0, "the consent could not be withdrawn");
+		if (!gone)
+			return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no consent for this client");
+		return dc_buf_adds(body, "{\"revoked\":true}");
+	}
+	return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no such resource");
+}
+
 const struct dc__route dc__oidc_routes[] = {
         {"/.well-known/openid-configuration", 0, "GET", r_discovery},
         {"/oidc/jwks", 0, "GET", r_jwks},
@@ -956,5 +1090,6 @@ const struct dc__route dc__oidc_routes[] = {
         {"/oidc/token", 0, "POST", r_token},
         {"/oidc/userinfo", 0, "*", r_userinfo},
         {"/oidc/logout", 0, "GET", r_logout},
+        {"/oidc/me/", 1, "*", r_me},
 };
 const size_t dc__oidc_routes_n = DC_ARRAY_LEN(dc__oidc_routes);

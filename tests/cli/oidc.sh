@@ -94,6 +94,8 @@ run_suite() { # label, sql-command, store args...
 	st=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/api/v1/citizens/$pin3/death" \
 		-H "Authorization: Bearer $TOK" -d '{"death_date":"2026-11-20","evidence":"KT-1"}')
 	check "$label: death registered" test "$st" = 200
+	st=$(curl -s -o "$T/acc" -w '%{http_code}' "$URL/api/v1/citizens/$pin/accesses" -H "Authorization: Bearer $TOK")
+	check "$label: claim releases appear in the citizen's data tracker" bash -c "[ $st = 200 ] && grep -q oidc.userinfo '$T/acc' && grep -q oidc.consent '$T/acc'"
 	"$DANCU" eid show "${S[@]}" --pin "$pin3" >"$T/show3"
 	check "$label: the death closed the e-ID account" grep -q "state	closed" "$T/show3"
 	node "$NODE_DIR/oidc_rp.mjs" "$URL" bank-1 "$secret" http://127.0.0.1:9/cb "$pin3" 'Matkhau@2026' denied >"$T/rp3" 2>&1

@@ -117,6 +117,21 @@ ok(t3.refresh_token && t3.refresh_token !== t2.refresh_token, 'oidc: refresh rot
 await rejects(client.refreshTokenGrant(config, t2.refresh_token), 'oidc: reuse of a rotated refresh token is rejected');
 await rejects(client.refreshTokenGrant(config, t3.refresh_token), 'oidc: reuse revokes the whole family');
 
+// The citizen's own view: consents and login history; withdrawing the
+// consent ends the client's tokens.
+const f = await start();
+const rf = await login(f.url, pin, password);
+const t4 = await client.authorizationCodeGrant(config, new URL(rf.location), {
+  pkceCodeVerifier: f.verifier, expectedState: f.state, expectedNonce: f.nonce,
+});
+const me = (path, method = 'GET') => fetch(new URL(`/oidc/me/${path}`, issuer), { method, headers: { authorization: `Bearer ${t4.access_token}` } });
+const consents = await (await me('consents')).json();
+ok(consents.consents.some((x) => x.client_id === clientId && /pin/.test(x.scope)), 'oidc: the citizen sees the consent');
+const logins = await (await me('logins')).json();
+ok(logins.logins.some((x) => x.ok) && logins.logins.some((x) => !x.ok), 'oidc: the citizen sees successful and failed logins');
+ok((await me(`consents/${clientId}`, 'DELETE')).status === 200, 'oidc: the citizen withdraws the consent');
+await rejects(client.fetchUserInfo(config, t4.access_token, claims.sub), 'oidc: a withdrawn consent ends the access token');
+
 // Hand one fresh code to the shell test (for the expired-code case).
 const e = await start();
 const re = await login(e.url, pin, password);
