@@ -49,11 +49,13 @@ static int decode(const char *p, const char *e, char *out, size_t cap)
 
 int dc__form_get(const char *s, size_t n, const char *name, char *out, size_t cap)
 {
-	const char *p = s, *end = s + n;
 	size_t nl = strlen(name);
 	int found = 0;
 	char key[128];
-	while (s && p < end) {
+	if (!s)
+		return 0;
+	const char *p = s, *end = s + n;
+	while (p < end) {
 		const char *amp = memchr(p, '&', (size_t)(end - p));
 		const char *e = amp ? amp : end;
 		const char *eq = memchr(p, '=', (size_t)(e - p));
@@ -74,7 +76,7 @@ int dc__form_get(const char *s, size_t n, const char *name, char *out, size_t ca
 int dc__form_escape(struct dc_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	for (; *s; s++) {
+	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '-' || c == '.' || c == '_' || c == '~')
@@ -90,7 +92,7 @@ int dc__form_escape(struct dc_buf *b, const char *s)
 
 int dc__html_escape(struct dc_buf *b, const char *s)
 {
-	for (; *s; s++) {
+	for (; s && *s; s++) {
 		switch (*s) {
 		case '&':
 			dc_buf_adds(b, "&amp;");

@@ -102,6 +102,7 @@ run_suite() { # label, sql-command, store args...
 	check "$label: a dead citizen cannot sign in" grep -q '^ok' "$T/rp3"
 	kill -TERM $PID
 	wait $PID
+	check "$label: server exited cleanly (no sanitizer report)" bash -c "! grep -q Sanitizer '$T/serve.err'"
 }
 
 run_suite sqlite sqlite --db "$T/o.db"
