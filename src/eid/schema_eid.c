@@ -27,7 +27,8 @@ int dc__schema_eid(enum dc__dialect d, struct dc_buf *o)
 	            "CREATE INDEX eid_outbox_unsent ON eid_outbox (id) WHERE sent_ms = 0;\n"
 	            "CREATE TABLE eid_login (id %s, pin TEXT NOT NULL, at_ms BIGINT NOT NULL, "
 	            "client_id TEXT, acr TEXT, ok INTEGER NOT NULL, ip TEXT);\n"
-	            "CREATE INDEX eid_login_pin ON eid_login (pin, id);\n",
+	            "CREATE INDEX eid_login_pin ON eid_login (pin, id);\n"
+	            "CREATE INDEX eid_login_ip ON eid_login (ip, at_ms) WHERE ok = 0;\n",
 	            serial, serial);
 	/* OpenID Connect: clients, one-use codes, access and refresh tokens
 	 * (hashes only), consents. */

@@ -34,8 +34,9 @@
 #include "eid/oidc.h"
 #include "http/http.h"
 
-#define SCOPES "openid profile birthdate address pin"
-#define P 512 /* capacity of one parameter */
+#define IP_WINDOW_MS (15 * 60 * 1000)
+#define IP_MAX_FAILED 20 /* failed logins per IP address and window */
+#define P 512            /* capacity of one parameter */
 
 static int64_t now_ms(void)
 {
@@ -399,6 +400,33 @@ static int authz_post(struct dc__call *c, struct dc_buf *body)
 	if (sl)
 		h2o_socket_getnumerichost((void *)&ss, sl, ip);
 	int64_t t = now_ms();
+	/* Per-IP limit: many failed logins from one address (guessing across
+	 * accounts, which the per-account lockout does not see) → 429. */
+	int64_t fails = 0;
+	struct dc_stmt *cs = NULL;
+	rc = dc_db_prepare(dc_store_db(c->store),
+	                   "SELECT count(*) FROM eid_login WHERE ip = $1 AND ok = 0 AND at_ms > $2",
+	                   &cs);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(cs, 1, ip);
+		dc_stmt_bind_int64(cs, 2, t - IP_WINDOW_MS);
+		rc = dc_stmt_step(cs);
+		fails = rc == DC_ROW ? dc_stmt_int64(cs, 0) : 0;
+		rc = rc == DC_ROW ? DC_OK : rc;
+	}
+	dc_stmt_finalize(cs);
+	if (rc)
+		return dc__fail(c, rc, 0, "the login could not be checked");
+	if (ip[0] && fails >= IP_MAX_FAILED) {
+		sodium_memzero(pw, sizeof pw);
+		h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+		               H2O_STRLIT("900"));
+		return login_page(
+		        c, body, &a, &cl, 429,
+		        "Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau 15 phút.",
+		        "Too many failed sign-ins from this address; try again in 15 "
+		        "minutes.");
+	}
 	rc = dc_eid_login(c->store, pin, pw, t, &acct);
 	sodium_memzero(pw, sizeof pw);
 	if (rc == DC_ERR_AUTH || rc == DC_ERR_LOCKED) {

@@ -100,6 +100,17 @@ run_suite() { # label, sql-command, store args...
 	check "$label: the death closed the e-ID account" grep -q "state	closed" "$T/show3"
 	node "$NODE_DIR/oidc_rp.mjs" "$URL" bank-1 "$secret" http://127.0.0.1:9/cb "$pin3" 'Matkhau@2026' denied >"$T/rp3" 2>&1
 	check "$label: a dead citizen cannot sign in" grep -q '^ok' "$T/rp3"
+	# Per-IP limit: failed logins from one address, across accounts → 429.
+	for i in $(seq 20); do
+		curl -s -o /dev/null "$URL/oidc/authorize" -d client_id=bank-1 -d redirect_uri=http://127.0.0.1:9/cb \
+			-d response_type=code -d scope=openid -d code_challenge_method=S256 \
+			-d code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM -d pin=0011990999$((10 + i)) \
+			-d password=x -d decision=allow
+	done
+	st=$(curl -s -D "$T/h" -o /dev/null -w '%{http_code}' "$URL/oidc/authorize" -d client_id=bank-1 \
+		-d redirect_uri=http://127.0.0.1:9/cb -d response_type=code -d scope=openid -d code_challenge_method=S256 \
+		-d code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM -d "pin=$pin" -d 'password=Matkhau@2026' -d decision=allow)
+	check "$label: per-IP limit: 429 with Retry-After after 20 failed logins" bash -c "[ $st = 429 ] && grep -qi '^retry-after: 900' '$T/h'"
 	kill -TERM $PID
 	wait $PID
 	check "$label: server exited cleanly (no sanitizer report)" bash -c "! grep -q Sanitizer '$T/serve.err'"
