@@ -443,6 +443,22 @@ static int authz_post(struct dc__call *c, struct dc_buf *body)
 	}
 	if (rc)
 		return dc__fail(c, rc, 0, "the login could not be checked");
+	/* The register decides: a citizen recorded dead or missing (by an
+	 * import, say, not the death route) does not sign in. */
+	{
+		struct dc_pin p;
+		struct dc_citizen x;
+		struct dc_pool pool;
+		dc_pool_init(&pool, 0);
+		int alive = dc_pin_parse(pin, strlen(pin), &p) == DC_OK &&
+		            dc_store_citizen_get(c->store, &p, &x, &pool) == DC_OK &&
+		            x.status == DC_STATUS_ALIVE;
+		dc_pool_release(&pool);
+		if (!alive)
+			return login_page(c, body, &a, &cl, 423,
+			                  "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
+			                  "The account is locked, closed or not activated.");
+	}
 	clean_scope(a.scope, scope, sizeof scope);
 	rc = dc_store_begin(c->store);
 	if (rc == DC_OK)

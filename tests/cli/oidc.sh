@@ -100,6 +100,13 @@ run_suite() { # label, sql-command, store args...
 	check "$label: the death closed the e-ID account" grep -q "state	closed" "$T/show3"
 	node "$NODE_DIR/oidc_rp.mjs" "$URL" bank-1 "$secret" http://127.0.0.1:9/cb "$pin3" 'Matkhau@2026' denied >"$T/rp3" 2>&1
 	check "$label: a dead citizen cannot sign in" grep -q '^ok' "$T/rp3"
+	# A citizen recorded dead outside the death route (an import, a fix in
+	# the database) cannot sign in either, even with an active account.
+	"$DANCU" eid unlock "${S[@]}" --pin "$pin2" --by citizen >/dev/null
+	q="UPDATE citizen SET status = 'dead' WHERE pin = '$pin2'"
+	if [ "$sql" = sqlite ]; then sqlite3 "$T/o.db" "$q"; else psql "$PGC" -qc "$q"; fi >/dev/null
+	node "$NODE_DIR/oidc_rp.mjs" "$URL" bank-1 "$secret" http://127.0.0.1:9/cb "$pin2" 'Matkhau@2026' denied >"$T/rp4" 2>&1
+	check "$label: a citizen recorded dead (account still active) cannot sign in" grep -q '^ok' "$T/rp4"
 	# Per-IP limit: failed logins from one address, across accounts → 429.
 	for i in $(seq 20); do
 		curl -s -o /dev/null "$URL/oidc/authorize" -d client_id=bank-1 -d redirect_uri=http://127.0.0.1:9/cb \
