@@ -105,6 +105,16 @@ int dc_eid_get(struct dc_store *s, const char *pin, struct dc_eid_account *out);
 int dc_eid_login(struct dc_store *s, const char *pin, const char *password, int64_t now_ms,
                  struct dc_eid_account *out);
 
+/* TOTP (RFC 6238, 30 s, 6 digits) as an optional second factor. enroll
+ * seals a new secret with the master key and gives its base32 form (for the
+ * citizen's authenticator app). check: 1 when the account has no TOTP,
+ * DC_OK when code is right (±1 step, each step accepted once), DC_ERR_AUTH
+ * otherwise. */
+int dc_eid_totp_enroll(struct dc_store *s, const char *pin, const unsigned char key[32],
+                       char b32_out[64]);
+int dc_eid_totp_check(struct dc_store *s, const char *pin, const unsigned char key[32],
+                      const char *code, int64_t now_ms);
+
 /* Records a login attempt in the citizen's login history. */
 int dc_eid_login_record(struct dc_store *s, const char *pin, const char *client_id, int level,
                         int ok, const char *ip, int64_t now_ms);

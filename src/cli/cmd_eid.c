@@ -13,6 +13,7 @@
 
 #include "dancu/audit.h"
 #include "dancu/eid.h"
+#include "dancu/officer.h"
 #include "dancu/store.h"
 #include "dancu/units.h"
 
@@ -45,14 +46,14 @@ static int read_line(char *buf, size_t n)
 	return 0;
 }
 
-static const char *const verbs[] = {"register", "approve", "reject", "activate", "lock",
-                                    "unlock",   "show",    "attr",   "outbox",   NULL};
+static const char *const verbs[] = {"register", "approve", "reject", "activate", "lock", "unlock",
+                                    "show",     "attr",    "outbox", "totp",     NULL};
 
 int dc__cmd_eid(int argc, char **argv)
 {
 	const char *db = NULL, *pg = NULL, *pin = NULL, *phone = NULL, *face = NULL,
 	           *officer = NULL, *otp = NULL, *by = NULL, *sms = NULL, *kind = NULL,
-	           *value = NULL;
+	           *value = NULL, *key_path = NULL;
 	uint64_t level = 1;
 	const struct cli_opt opts[] = {
 	        {"db", OPT_STR, &db, 0, 0, "SQLite database file"},
@@ -69,11 +70,13 @@ int dc__cmd_eid(int argc, char **argv)
 	        {"kind", OPT_STR, &kind, 0, 0, "integrated document kind (attr)"},
 	        {"value", OPT_STR, &value, 0, 0, "integrated document number (attr)"},
 	        {"sms-file", OPT_STR, &sms, 0, 0, "demo sender: append outgoing SMS here (outbox)"},
+	        {"master-key", OPT_STR, &key_path, 0, 0,
+	         "master key file (totp; default $DANCU_MASTER_KEY or dancu.key)"},
 	};
 	char *pos[1];
 	size_t npos;
 	int rc = dc__cli_parse("eid",
-	                       "register|approve|reject|activate|lock|unlock|show|attr|outbox "
+	                       "register|approve|reject|activate|lock|unlock|show|attr|outbox|totp "
 	                       "[OPTIONS]",
 	                       opts, DC_ARRAY_LEN(opts), argc, argv, pos, 1, &npos);
 	if (rc)
@@ -82,9 +85,10 @@ int dc__cmd_eid(int argc, char **argv)
 	for (size_t i = 0; npos == 1 && verbs[i]; i++)
 		known |= !strcmp(pos[0], verbs[i]);
 	if (!known) {
-		fprintf(stderr, "usage: dancu eid "
-		                "register|approve|reject|activate|lock|unlock|show|attr|outbox "
-		                "[OPTIONS]\n");
+		fprintf(stderr,
+		        "usage: dancu eid "
+		        "register|approve|reject|activate|lock|unlock|show|attr|outbox|totp "
+		        "[OPTIONS]\n");
 		return 2;
 	}
 	const char *verb = pos[0];
@@ -156,6 +160,21 @@ int dc__cmd_eid(int argc, char **argv)
 		rc = dc_eid_attr_set(s, pin, kind, value);
 		if (rc == DC_OK)
 			rc = audit_cli(s, "eid.attr", pin);
+	} else if (!strcmp(verb, "totp")) {
+		unsigned char key[32];
+		char b32[64];
+		const char *env = getenv("DANCU_MASTER_KEY");
+		rc = dc_master_key_load(key_path      ? key_path
+		                        : env && *env ? env
+		                                      : "dancu.key",
+		                        0, key, err, sizeof err);
+		if (rc == DC_OK)
+			rc = dc_eid_totp_enroll(s, pin, key, b32);
+		if (rc == DC_OK)
+			rc = audit_cli(s, "eid.totp", pin);
+		if (rc == DC_OK)
+			printf("TOTP secret (enter it in the citizen's authenticator app): %s\n",
+			       b32);
 	} else if (!strcmp(verb, "outbox")) {
 		rc = dc_eid_outbox_flush(s, dc_eid_sender_file, (void *)sms);
 		if (rc >= 0) {

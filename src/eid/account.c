@@ -2,7 +2,9 @@
  * account.c — e-ID accounts: registration, approval, activation, lock,
  * login with lockout, integrated documents, the OTP outbox (dancu/eid.h).
  */
+#include <liboath/oath.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -474,6 +476,15 @@ int dc_eid_login(struct dc_store *s, const char *pin, const char *password, int6
 		}
 	}
 	dc_stmt_finalize(st);
+	if (rc == DC_ERR_AUTH) {
+		/* Spend the time a verification would: an unknown number must not
+		 * be told from a wrong password by timing. */
+		char dummy[crypto_pwhash_STRBYTES];
+		if (sodium_init() < 0 ||
+		    crypto_pwhash_str(dummy, password ? password : "",
+		                      password ? strlen(password) : 0, OPS, MEM) != 0)
+			dummy[0] = '\0';
+	}
 	if (rc)
 		return rc;
 	if (a.state != DC_EID_ACTIVE || a.locked_until_ms > t)
@@ -497,6 +508,93 @@ int dc_eid_login(struct dc_store *s, const char *pin, const char *password, int6
 		rc = rc ? rc : DC_ERR_AUTH;
 	}
 	return rc;
+}
+
+#define TOTP_BYTES 20
+
+int dc_eid_totp_enroll(struct dc_store *s, const char *pin, const unsigned char key[32],
+                       char b32_out[64])
+{
+	unsigned char secret[TOTP_BYTES];
+	unsigned char sealed[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + TOTP_BYTES];
+	char hex[2 * sizeof sealed + 1];
+	char *b32 = NULL;
+	size_t b32len = 0;
+	struct dc_eid_account a;
+	int rc = dc_eid_get(s, pin, &a);
+	if (rc)
+		return rc;
+	if (a.state != DC_EID_ACTIVE)
+		return DC_ERR_CONFLICT;
+	randombytes_buf(secret, sizeof secret);
+	randombytes_buf(sealed, crypto_secretbox_NONCEBYTES);
+	crypto_secretbox_easy(sealed + crypto_secretbox_NONCEBYTES, secret, sizeof secret, sealed,
+	                      key);
+	sodium_bin2hex(hex, sizeof hex, sealed, sizeof sealed);
+	oath_init();
+	if (oath_base32_encode((const char *)secret, sizeof secret, &b32, &b32len) != OATH_OK) {
+		sodium_memzero(secret, sizeof secret);
+		return DC_ERR_NOMEM;
+	}
+	sodium_memzero(secret, sizeof secret);
+	snprintf(b32_out, 64, "%s", b32);
+	free(b32);
+	const char *args[] = {pin, hex, NULL};
+	return run(s, "UPDATE eid_account SET totp_sealed = $2, last_totp_step = 0 WHERE pin = $1",
+	           args, -1);
+}
+
+int dc_eid_totp_check(struct dc_store *s, const char *pin, const unsigned char key[32],
+                      const char *code, int64_t t)
+{
+	struct dc_stmt *st = NULL;
+	char hex[2 * (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + TOTP_BYTES) + 1] =
+	        "";
+	int64_t last = 0;
+	int rc = dc_db_prepare(dc_store_db(s),
+	                       "SELECT coalesce(totp_sealed, ''), last_totp_step FROM eid_account "
+	                       "WHERE pin = $1",
+	                       &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, pin);
+		rc = dc_stmt_step(st);
+		if (rc == DC_ROW) {
+			snprintf(hex, sizeof hex, "%s", dc_stmt_text(st, 0, NULL));
+			last = dc_stmt_int64(st, 1);
+			rc = DC_OK;
+		} else if (rc == DC_DONE) {
+			rc = DC_ERR_AUTH;
+		}
+	}
+	dc_stmt_finalize(st);
+	if (rc)
+		return rc;
+	if (!hex[0])
+		return 1; /* not enrolled */
+	unsigned char sealed[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + TOTP_BYTES];
+	unsigned char secret[TOTP_BYTES];
+	size_t bin = 0;
+	int pos = 0;
+	int ok = sodium_hex2bin(sealed, sizeof sealed, hex, strlen(hex), NULL, &bin, NULL) == 0 &&
+	         bin == sizeof sealed &&
+	         crypto_secretbox_open_easy(secret, sealed + crypto_secretbox_NONCEBYTES,
+	                                    sizeof sealed - crypto_secretbox_NONCEBYTES, sealed,
+	                                    key) == 0;
+	oath_init();
+	ok = ok && code && strlen(code) == 6 &&
+	     oath_totp_validate2((const char *)secret, sizeof secret, (time_t)(t / 1000), 30, 0, 1,
+	                         &pos, code) >= 0;
+	sodium_memzero(secret, sizeof secret);
+	int64_t step = t / 1000 / 30 + pos;
+	if (!ok || step <= last) /* a code is good once */
+		return DC_ERR_AUTH;
+	const char *args[] = {pin, NULL};
+	return run(s,
+	           "UPDATE eid_account SET last_totp_step = $2 WHERE pin = $1 AND last_totp_step < "
+	           "$2",
+	           args, step) == DC_OK
+	               ? DC_OK
+	               : DC_ERR_AUTH;
 }
 
 int dc_eid_login_record(struct dc_store *s, const char *pin, const char *client_id, int level,

@@ -17,7 +17,8 @@ int dc__schema_eid(enum dc__dialect d, struct dc_buf *o)
 	            "verified_by TEXT, password_hash TEXT, passcode_hash TEXT, otp_hash TEXT, "
 	            "otp_expires_ms BIGINT NOT NULL DEFAULT 0, otp_tries INTEGER NOT NULL DEFAULT "
 	            "0, failed INTEGER NOT NULL DEFAULT 0, locked_until_ms BIGINT NOT NULL "
-	            "DEFAULT 0, lock_reason TEXT, created_ms BIGINT NOT NULL, approved_ms BIGINT "
+	            "DEFAULT 0, lock_reason TEXT, totp_sealed TEXT, last_totp_step BIGINT NOT NULL "
+	            "DEFAULT 0, created_ms BIGINT NOT NULL, approved_ms BIGINT "
 	            "NOT NULL DEFAULT 0, activated_ms BIGINT NOT NULL DEFAULT 0);\n"
 	            "CREATE TABLE eid_attr (pin TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT "
 	            "NULL, at_ms BIGINT NOT NULL, PRIMARY KEY (pin, kind));\n");

@@ -319,6 +319,10 @@ static int login_page(struct dc__call *c, struct dc_buf *body, const struct auth
 	            "required><label for=\"password\">Mật khẩu <span lang=\"en\">/ "
 	            "Password</span></label><input type=\"password\" id=\"password\" "
 	            "name=\"password\" autocomplete=\"current-password\" required>"
+	            "<label for=\"totp\">Mã xác thực, nếu đã bật <span lang=\"en\">/ One-time "
+	            "code, if enabled</span></label><input type=\"text\" id=\"totp\" "
+	            "name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" "
+	            "pattern=\"[0-9]{6}\">"
 	            "<button type=\"submit\" name=\"decision\" value=\"allow\">Đồng ý và đăng nhập "
 	            "<span lang=\"en\">/ Allow and sign in</span></button>"
 	            "<button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Từ "
@@ -458,6 +462,16 @@ static int authz_post(struct dc__call *c, struct dc_buf *body)
 			return login_page(c, body, &a, &cl, 423,
 			                  "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
 			                  "The account is locked, closed or not activated.");
+	}
+	/* Second factor, when the citizen enrolled one. */
+	char totp[16] = "";
+	if (dc__form_get(e.base, e.len, "totp", totp, sizeof totp) < 0)
+		totp[0] = '\0';
+	rc = dc_eid_totp_check(c->store, pin, c->key, totp, t);
+	if (rc != DC_OK && rc != 1) {
+		dc_eid_login_record(c->store, pin, cl.id, 0, 0, ip, t);
+		return login_page(c, body, &a, &cl, 401, "Mã xác thực (TOTP) không đúng.",
+		                  "Wrong or reused one-time code (TOTP).");
 	}
 	clean_scope(a.scope, scope, sizeof scope);
 	rc = dc_store_begin(c->store);

@@ -83,6 +83,20 @@ run_suite() { # label, sql-command, store args...
 	"$DANCU" eid lock "${S[@]}" --pin "$pin2" --by citizen >/dev/null
 	node "$NODE_DIR/oidc_rp.mjs" "$URL" bank-1 "$secret" http://127.0.0.1:9/cb "$pin2" 'Matkhau@2026' denied >"$T/rp2" 2>&1
 	check "$label: a locked account cannot sign in" grep -q '^ok' "$T/rp2"
+	# TOTP as second factor (pin3): without it, wrong, right, replayed.
+	local tsec
+	tsec=$("$DANCU" eid totp "${S[@]}" --pin "$pin3" --master-key "$T/k.key" | grep -o 'app): [A-Z2-7]*' | cut -d' ' -f2)
+	check "$label: TOTP enrolled" test -n "$tsec"
+	post_login() { # pin password totp → status
+		curl -s -o /dev/null -w '%{http_code}' "$URL/oidc/authorize" -d client_id=bank-1 -d redirect_uri=http://127.0.0.1:9/cb \
+			-d response_type=code -d scope=openid -d code_challenge_method=S256 \
+			-d code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM -d "pin=$1" -d "password=$2" -d "totp=$3" -d decision=allow
+	}
+	check "$label: TOTP enrolled: password alone refused (401)" test "$(post_login "$pin3" 'Matkhau@2026' '')" = 401
+	local tc
+	tc=$(oathtool --totp -b "$tsec")
+	check "$label: password + TOTP accepted (303)" test "$(post_login "$pin3" 'Matkhau@2026' "$tc")" = 303
+	check "$label: the same TOTP code is refused the second time" test "$(post_login "$pin3" 'Matkhau@2026' "$tc")" = 401
 	# Dead citizen: a national admin registers the death over the API.
 	local sec
 	sec=$(echo 'a long enough passphrase' | "$DANCU" officer add "${S[@]}" --master-key "$T/k.key" --id adm \

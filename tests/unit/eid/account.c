@@ -2,6 +2,7 @@
  * (age, phone, death), approval with the OTP in the outbox, activation
  * (OTP, password policy, passcode), login with lockout, lock/unlock, the
  * death closing the account, integrated documents. */
+#include <liboath/oath.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,33 @@ static void test_lock_unlock_death(void **state)
 	assert_int_equal(dc_eid_close_for_death(f->s, "001199099999"), 0);
 }
 
+static void test_totp(void **state)
+{
+	struct fx *f = fx(state);
+	unsigned char key[32];
+	char b32[64], code[7];
+	char *raw = NULL;
+	size_t rawlen = 0;
+	int64_t t = 1800000000000;
+	memset(key, 7, sizeof key);
+	make_active(f, "001199012345");
+	assert_int_equal(dc_eid_totp_check(f->s, "001199012345", key, "", t), 1); /* none yet */
+	assert_int_equal(dc_eid_totp_enroll(f->s, "001199012345", key, b32), 0);
+	assert_int_equal(oath_base32_decode(b32, strlen(b32), &raw, &rawlen), OATH_OK);
+	assert_int_equal(oath_totp_generate(raw, rawlen, (time_t)(t / 1000), 30, 0, 6, code),
+	                 OATH_OK);
+	free(raw);
+	assert_int_equal(dc_eid_totp_check(f->s, "001199012345", key, "", t), DC_ERR_AUTH);
+	char wrong[16];
+	snprintf(wrong, sizeof wrong, "%06d", (int)((strtol(code, NULL, 10) + 1) % 1000000));
+	assert_int_equal(dc_eid_totp_check(f->s, "001199012345", key, wrong, t), DC_ERR_AUTH);
+	unsigned char other[32];
+	memset(other, 8, sizeof other); /* another master key cannot unseal it */
+	assert_int_equal(dc_eid_totp_check(f->s, "001199012345", other, code, t), DC_ERR_AUTH);
+	assert_int_equal(dc_eid_totp_check(f->s, "001199012345", key, code, t), 0);
+	assert_int_equal(dc_eid_totp_check(f->s, "001199012345", key, code, t), DC_ERR_AUTH);
+}
+
 static int collect(void *arg, const char *kind, const char *value)
 {
 	struct dc_buf *b = arg;
@@ -300,7 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        BOTH(test_register_rules),        BOTH(test_activation),
 	        BOTH(test_login_lockout),         BOTH(test_lock_unlock_death),
-	        BOTH(test_attrs_and_file_sender),
+	        BOTH(test_attrs_and_file_sender), BOTH(test_totp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
