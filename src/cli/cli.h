@@ -51,6 +51,8 @@ int dc__cmd_units(int argc, char **argv);
 int dc__cmd_rules(int argc, char **argv);
 int dc__cmd_serve(int argc, char **argv);
 int dc__cmd_officer(int argc, char **argv);
+int dc__cmd_eid(int argc, char **argv);
+int dc__cmd_oidc(int argc, char **argv);
 int dc__cmd_audit(int argc, char **argv);
 int dc__cmd_backup(int argc, char **argv);
 int dc__cmd_restore(int argc, char **argv);

@@ -29,6 +29,8 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
         {"serve", dc__cmd_serve, "run the HTTP API server"},
         {"officer", dc__cmd_officer, "add, list, disable or enable officer accounts"},
+        {"eid", dc__cmd_eid, "register, approve, activate, lock or show e-ID accounts"},
+        {"oidc", dc__cmd_oidc, "register OpenID Connect clients, rotate signing keys"},
         {"audit", dc__cmd_audit, "verify the audit log's hash chain"},
         {"backup", dc__cmd_backup, "online backup of a SQLite register to a new file"},
         {"restore", dc__cmd_restore, "check a backup and install it as a new register"},

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "dancu/audit.h"
+#include "dancu/eid.h"
 #include "dancu/officer.h"
 #include "dancu/rules.h"
 #include "dancu/store.h"
@@ -335,7 +336,21 @@ int dc__citizen_death(struct dc__call *c, const struct dc_officer *o, const stru
 		x.death_date = when;
 		struct dc_change why = {o->id, reason ? reason : "death registration", evidence,
 		                        "death"};
-		rc = commit_change(c, o, &x, &why, "citizen.death", &pool, body);
+		/* e-ID (issue 5): the death closes the citizen's e-ID account in the
+		 * same transaction; commit_change's own begin/commit nest inside. */
+		rc = dc_store_begin(c->store);
+		if (rc == DC_OK) {
+			rc = commit_change(c, o, &x, &why, "citizen.death", &pool, body);
+			if (rc == DC_OK && dc_eid_close_for_death(c->store, x.pin.d) != DC_OK)
+				rc = dc__fail(c, DC_ERR_DB, 0,
+				              "the e-ID account could not be closed");
+			if (rc) {
+				dc_store_rollback(c->store);
+			} else if ((rc = dc_store_commit(c->store))) {
+				dc_store_rollback(c->store);
+				rc = dc__fail(c, rc, 0, "the change could not be written");
+			}
+		}
 	}
 	json_decref(j);
 	dc_pool_release(&pool);

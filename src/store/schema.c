@@ -115,6 +115,7 @@ static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {
         dc__schema_verify,
         dc__schema_audit_links,
         dc__schema_card,
+        dc__schema_eid,
 };
 
 int dc__schema_version(void)

@@ -22,6 +22,7 @@ int dc__schema_audit_ckpt(enum dc__dialect d, struct dc_buf *o);
 int dc__schema_search(enum dc__dialect d, struct dc_buf *o);
 int dc__schema_review(enum dc__dialect d, struct dc_buf *o);
 int dc__schema_card(enum dc__dialect d, struct dc_buf *o);
+int dc__schema_eid(enum dc__dialect d, struct dc_buf *o);
 
 struct dc_db;
 

@@ -1,0 +1,185 @@
+/*
+ * oidc_client.c — relying parties registered by an administrator (see
+ * eid/oidc.h).
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "dancu/db.h"
+#include "dancu/store.h"
+
+#include "core/internal.h"
+#include "eid/oidc.h"
+
+void dc__oidc_sha256_hex(const char *s, char out[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
+	sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+static int id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
+		      id[i] == '-' || id[i] == '_' || id[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/* Each redirect URI: absolute https, or http on loopback (RFC 8252), no
+ * fragment. */
+static int uris_ok(const char *list)
+{
+	const char *p = list;
+	int n = 0;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len == 0 || memchr(p, '#', len) || memchr(p, ' ', len))
+			return 0;
+		if (!(len > 8 && !strncmp(p, "https://", 8)) &&
+		    !(len > 17 && !strncmp(p, "http://127.0.0.1", 16)) &&
+		    !(len > 17 && !strncmp(p, "http://localhost", 16)))
+			return 0;
+		n++;
+		p += len + (nl != NULL);
+	}
+	return n > 0;
+}
+
+int dc__oidc_client_add(struct dc_store *s, const struct dc__oidc_client *c, char secret_out[65])
+{
+	unsigned char raw[32];
+	char hash[65] = "";
+	struct dc_stmt *st = NULL;
+	secret_out[0] = '\0';
+	if (!id_ok(c->id) || !uris_ok(c->redirect_uris))
+		return DC_ERR_INVALID;
+	if (!c->public_client) {
+		randombytes_buf(raw, sizeof raw);
+		sodium_bin2base64(secret_out, 65, raw, sizeof raw,
+		                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		dc__oidc_sha256_hex(secret_out, hash);
+	}
+	int rc = dc_db_prepare(dc_store_db(s),
+	                       "INSERT INTO oidc_client (id, name, secret_hash, public_client, "
+	                       "pairwise, redirect_uris, created_ms) VALUES ($1, $2, $3, $4, $5, "
+	                       "$6, $7) ON CONFLICT (id) DO NOTHING",
+	                       &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, c->id);
+		dc_stmt_bind_str(st, 2, c->name[0] ? c->name : c->id);
+		dc_stmt_bind_str(st, 3, hash);
+		dc_stmt_bind_int64(st, 4, c->public_client != 0);
+		dc_stmt_bind_int64(st, 5, c->pairwise != 0);
+		dc_stmt_bind_str(st, 6, c->redirect_uris);
+		dc_stmt_bind_int64(st, 7, (int64_t)time(NULL) * 1000);
+		rc = dc_stmt_step(st);
+		if (rc == DC_DONE)
+			rc = dc_stmt_changes(st) ? DC_OK : DC_ERR_CONFLICT;
+	}
+	dc_stmt_finalize(st);
+	return rc;
+}
+
+#define CCOLS "id, name, public_client, pairwise, disabled, redirect_uris"
+
+static void fill(struct dc_stmt *st, struct dc__oidc_client *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->id, sizeof c->id, "%s", dc_stmt_text(st, 0, NULL));
+	snprintf(c->name, sizeof c->name, "%s", dc_stmt_text(st, 1, NULL));
+	c->public_client = (int)dc_stmt_int64(st, 2);
+	c->pairwise = (int)dc_stmt_int64(st, 3);
+	c->disabled = (int)dc_stmt_int64(st, 4);
+	snprintf(c->redirect_uris, sizeof c->redirect_uris, "%s", dc_stmt_text(st, 5, NULL));
+}
+
+int dc__oidc_client_get(struct dc_store *s, const char *id, struct dc__oidc_client *out)
+{
+	struct dc_stmt *st = NULL;
+	int rc = dc_db_prepare(dc_store_db(s), "SELECT " CCOLS " FROM oidc_client WHERE id = $1",
+	                       &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, id ? id : "");
+		rc = dc_stmt_step(st);
+		if (rc == DC_ROW) {
+			fill(st, out);
+			rc = DC_OK;
+		} else if (rc == DC_DONE) {
+			rc = DC_ERR_NOT_FOUND;
+		}
+	}
+	dc_stmt_finalize(st);
+	return rc;
+}
+
+int dc__oidc_client_list(struct dc_store *s, int (*cb)(void *arg, const struct dc__oidc_client *c),
+                         void *arg)
+{
+	struct dc_stmt *st = NULL;
+	int rc =
+	        dc_db_prepare(dc_store_db(s), "SELECT " CCOLS " FROM oidc_client ORDER BY id", &st);
+	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
+		struct dc__oidc_client c;
+		fill(st, &c);
+		rc = cb(arg, &c);
+	}
+	dc_stmt_finalize(st);
+	return rc == DC_DONE ? DC_OK : rc;
+}
+
+int dc__oidc_client_disable(struct dc_store *s, const char *id)
+{
+	struct dc_stmt *st = NULL;
+	int rc = dc_db_prepare(dc_store_db(s), "UPDATE oidc_client SET disabled = 1 WHERE id = $1",
+	                       &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, id);
+		rc = dc_stmt_step(st);
+		if (rc == DC_DONE)
+			rc = dc_stmt_changes(st) ? DC_OK : DC_ERR_NOT_FOUND;
+	}
+	dc_stmt_finalize(st);
+	return rc;
+}
+
+int dc__oidc_client_check_secret(struct dc_store *s, const char *id, const char *secret)
+{
+	struct dc_stmt *st = NULL;
+	char h[65];
+	dc__oidc_sha256_hex(secret ? secret : "", h);
+	int rc = dc_db_prepare(dc_store_db(s),
+	                       "SELECT secret_hash FROM oidc_client WHERE id = $1 AND disabled = 0 "
+	                       "AND public_client = 0",
+	                       &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, id ? id : "");
+		rc = dc_stmt_step(st);
+		size_t l = 0;
+		const char *want = rc == DC_ROW ? dc_stmt_text(st, 0, &l) : NULL;
+		rc = want && l == 64 && sodium_memcmp(want, h, 64) == 0 ? DC_OK : DC_ERR_AUTH;
+	}
+	dc_stmt_finalize(st);
+	return rc;
+}
+
+int dc__oidc_redirect_ok(const struct dc__oidc_client *c, const char *uri)
+{
+	const char *p = c->redirect_uris;
+	size_t ul = strlen(uri);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len == ul && !memcmp(p, uri, ul))
+			return 1;
+		p += len + (nl != NULL);
+	}
+	return 0;
+}

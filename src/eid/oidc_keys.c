@@ -1,0 +1,244 @@
+/*
+ * oidc_keys.c — ES256 signing keys in files (mode 0600), the JWKS, and
+ * compact JWS signing (see eid/oidc.h for the directory layout).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dancu/buf.h"
+
+#include "core/internal.h"
+#include "eid/oidc.h"
+
+#define MAX_KEYS 16
+
+const char *dc__oidc_key_dir(void)
+{
+	const char *e = getenv("DANCU_OIDC_KEYS");
+	return e && *e ? e : "oidc-keys";
+}
+
+int dc__b64url(struct dc_buf *b, const unsigned char *p, size_t n)
+{
+	size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *tmp = malloc(cap);
+	if (!tmp)
+		return DC_ERR_NOMEM;
+	sodium_bin2base64(tmp, cap, p, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	int rc = dc_buf_adds(b, tmp);
+	free(tmp);
+	return rc;
+}
+
+/* Key ids present (numeric names "<seconds>.pem"), newest first. */
+static int list_keys(const char *dir, long long *ids, int max)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : DC_ERR_IO;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < max) {
+		char *end;
+		long long v = strtoll(e->d_name, &end, 10);
+		if (end != e->d_name && !strcmp(end, ".pem") && v > 0)
+			ids[n++] = v;
+	}
+	closedir(d);
+	for (int i = 1; i < n; i++) /* insertion sort, descending */
+		for (int j = i; j > 0 && ids[j] > ids[j - 1]; j--) {
+			long long t = ids[j];
+			ids[j] = ids[j - 1];
+			ids[j - 1] = t;
+		}
+	return n;
+}
+
+static int write_key(const char *dir, long long id)
+{
+	char path[4096], tmp[4200];
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	int rc = DC_ERR_IO;
+	if (!k)
+		return DC_ERR_NOMEM;
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		goto cleanup;
+	snprintf(path, sizeof path, "%s/%lld.pem", dir, id);
+	snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto cleanup;
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		goto cleanup;
+	}
+	int ok = PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1;
+	ok &= fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ok &= fclose(f) == 0;
+	/* link(): never replace an existing key of the same second. */
+	if (ok && link(tmp, path) == 0)
+		rc = DC_OK;
+	else if (ok && errno == EEXIST)
+		rc = DC_ERR_CONFLICT;
+	unlink(tmp);
+cleanup:
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int dc__oidc_keys_rotate(const char *dir, int64_t keep_s, char kid_out[32])
+{
+	long long ids[MAX_KEYS];
+	long long now = (long long)time(NULL);
+	int n = list_keys(dir, ids, MAX_KEYS);
+	if (n < 0)
+		return n;
+	long long id = n > 0 && ids[0] >= now ? ids[0] + 1 : now;
+	int rc = write_key(dir, id);
+	if (rc)
+		return rc;
+	snprintf(kid_out, 32, "%lld", id);
+	/* Key ids[i] was superseded at ids[i-1] (and ids[0] now, by the new key).
+	 * Keep a key while tokens it signed may still be checked. */
+	for (int i = 0; i < n; i++) {
+		long long superseded = i == 0 ? id : ids[i - 1];
+		if (id - superseded > keep_s || (i > 0 && now - superseded > keep_s)) {
+			char path[4096];
+			snprintf(path, sizeof path, "%s/%lld.pem", dir, ids[i]);
+			unlink(path);
+		}
+	}
+	return DC_OK;
+}
+
+static EVP_PKEY *load(const char *dir, long long id)
+{
+	char path[4096];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%lld.pem", dir, id);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	EVP_PKEY *k = NULL;
+	/* A key readable by others is refused, like the master key. */
+	if (fstat(fileno(f), &st) == 0 && !(st.st_mode & 077))
+		k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	return k;
+}
+
+static int ensure_key(const char *dir, long long *ids, int *n)
+{
+	*n = list_keys(dir, ids, MAX_KEYS);
+	if (*n < 0)
+		return *n;
+	if (*n == 0) {
+		char kid[32];
+		int rc = dc__oidc_keys_rotate(dir, 0, kid);
+		if (rc && rc != DC_ERR_CONFLICT)
+			return rc;
+		*n = list_keys(dir, ids, MAX_KEYS);
+	}
+	return *n > 0 ? DC_OK : DC_ERR_IO;
+}
+
+static int coord(struct dc_buf *b, EVP_PKEY *k, const char *param)
+{
+	BIGNUM *v = NULL;
+	unsigned char raw[32];
+	if (EVP_PKEY_get_bn_param(k, param, &v) != 1)
+		return DC_ERR_VERIFY;
+	int ok = BN_bn2binpad(v, raw, 32) == 32;
+	BN_free(v);
+	return ok ? dc__b64url(b, raw, 32) : DC_ERR_VERIFY;
+}
+
+int dc__oidc_jwks(const char *dir, struct dc_buf *out)
+{
+	long long ids[MAX_KEYS];
+	int n = 0;
+	int rc = ensure_key(dir, ids, &n);
+	if (rc)
+		return rc;
+	dc_buf_adds(out, "{\"keys\":[");
+	int first = 1;
+	for (int i = 0; i < n && rc == DC_OK; i++) {
+		EVP_PKEY *k = load(dir, ids[i]);
+		if (!k)
+			continue;
+		dc_buf_addf(out,
+		            "%s{\"kty\":\"EC\",\"crv\":\"P-256\",\"use\":\"sig\",\"alg\":\"ES256\","
+		            "\"kid\":\"%lld\",\"x\":\"",
+		            first ? "" : ",", ids[i]);
+		rc = coord(out, k, OSSL_PKEY_PARAM_EC_PUB_X);
+		dc_buf_adds(out, "\",\"y\":\"");
+		if (rc == DC_OK)
+			rc = coord(out, k, OSSL_PKEY_PARAM_EC_PUB_Y);
+		dc_buf_adds(out, "\"}");
+		first = 0;
+		EVP_PKEY_free(k);
+	}
+	dc_buf_adds(out, "]}");
+	return rc ? rc : dc_buf_error(out);
+}
+
+int dc__oidc_sign(const char *dir, const char *claims, struct dc_buf *out)
+{
+	long long ids[MAX_KEYS];
+	int n = 0;
+	int rc = ensure_key(dir, ids, &n);
+	if (rc)
+		return rc;
+	EVP_PKEY *k = load(dir, ids[0]);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char der[128], raw[64];
+	size_t derlen = sizeof der;
+	ECDSA_SIG *sig = NULL;
+	char hdr[96];
+	size_t start = out->len;
+	rc = DC_ERR_VERIFY;
+	if (!k || !md)
+		goto cleanup;
+	snprintf(hdr, sizeof hdr, "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"%lld\"}", ids[0]);
+	dc__b64url(out, (const unsigned char *)hdr, strlen(hdr));
+	dc_buf_addc(out, '.');
+	dc__b64url(out, (const unsigned char *)claims, strlen(claims));
+	if (dc_buf_error(out)) {
+		rc = DC_ERR_NOMEM;
+		goto cleanup;
+	}
+	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) != 1 ||
+	    EVP_DigestSign(md, der, &derlen, (const unsigned char *)out->ptr + start,
+	                   out->len - start) != 1)
+		goto cleanup;
+	const unsigned char *p = der;
+	sig = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
+	if (!sig)
+		goto cleanup;
+	/* JWS wants r || s, 32 bytes each, not DER (RFC 7518 3.4). */
+	if (BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw, 32) != 32 ||
+	    BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + 32, 32) != 32)
+		goto cleanup;
+	dc_buf_addc(out, '.');
+	rc = dc__b64url(out, raw, 64);
+cleanup:
+	ECDSA_SIG_free(sig);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(k);
+	return rc;
+}
