@@ -73,6 +73,8 @@ int64_t dc_calendar_deadline(const struct dc_calendar *cal, int64_t at_ms, int h
 	X(temp_extend, "1.002755", 6, "Gia hạn tạm trú", "Extension of temporary residence")       \
 	X(temp_delete, "1.010028", 4, "Xóa đăng ký tạm trú", "Deletion of temporary residence")    \
 	X(household_split, "1.010038", 10, "Tách hộ", "Household split")                           \
+	X(household_merge, "1.004222", 14, "Nhập hộ",                                              \
+	  "Household merge (joining another household)")                                           \
 	X(temp_absence, "1.003677", 2, "Khai báo tạm vắng", "Temporary absence declaration")       \
 	X(confirm, "1.010041", 1, "Xác nhận thông tin về cư trú", "Residence confirmation (CT07)")
 

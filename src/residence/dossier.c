@@ -14,6 +14,9 @@
  *   temp_delete     ground (Art. 29(1): 1–8)
  *   household_split members (pins of the same household leaving with the
  *                   citizen, who becomes the new head), relations {pin: code}
+ *   household_merge into (the household joined, in the same commune), relation
+ *                   (of the citizen — the head of the household that merges — to
+ *                   the new head), relations {pin: code} for the other members
  *   temp_absence    from, to, destination, case (Art. 31(1): a b c d), reason
  *   confirm         (nothing) — the result is the CT07 content
  */
@@ -373,6 +376,48 @@ static int validate(struct dc_residence_ctx *ctx, enum dc_dossier_kind k,
 				        ctx, DC_ERR_INVALID,
 				        "relations must map members to relation codes other than "
 				        "head");
+		*commune = x->perm_commune;
+		return DC_OK;
+	}
+	case DC_DOSSIER_household_merge: {
+		const char *into = jstr(p, "into"), *rel = jstr(p, "relation"), *key;
+		json_t *v, *rels = json_object_get(p, "relations");
+		char head[1][13];
+		if (!x->household_id || !x->head_relation || strcmp(x->head_relation, "head"))
+			return fail(ctx, DC_ERR_CONFLICT,
+			            "the head of the household that joins another files the merge");
+		if (!into || !strcmp(into, x->household_id))
+			return fail(ctx, DC_ERR_INVALID, "into must name another household");
+		if (!relation_ok(rel) || !strcmp(rel, "head"))
+			return fail(
+			        ctx, DC_ERR_INVALID,
+			        "relation (of the citizen to the new head, not head) is required");
+		json_object_foreach (rels, key, v)
+			if (!json_is_string(v) || !relation_ok(json_string_value(v)) ||
+			    !strcmp(json_string_value(v), "head"))
+				return fail(
+				        ctx, DC_ERR_INVALID,
+				        "relations must map members to relation codes other than "
+				        "head");
+		int n = household_members(ctx->store, into, NULL, head, 1);
+		if (n < 0)
+			return fail(ctx, n, "cannot read the household");
+		if (n == 0)
+			return fail(ctx, DC_ERR_NOT_FOUND, "no household %s with living members",
+			            into);
+		struct dc_citizen h;
+		struct dc_pool hp;
+		dc_pool_init(&hp, 0);
+		int hrc = load_citizen(ctx, head[0], &h, &hp);
+		int same = hrc == DC_OK && h.perm_commune && x->perm_commune &&
+		           !strcmp(h.perm_commune, x->perm_commune);
+		dc_pool_release(&hp);
+		if (hrc)
+			return hrc;
+		if (!same)
+			return fail(ctx, DC_ERR_CONFLICT,
+			            "the households are in different communes: that is a permanent "
+			            "residence registration");
 		*commune = x->perm_commune;
 		return DC_OK;
 	}
@@ -797,6 +842,32 @@ static int apply(struct dc_residence_ctx *ctx, const struct dc_dossier *d, json_
 		}
 		if (rc == DC_OK)
 			rc = dc_buf_addf(result, "{\"household_id\":\"%s\"}", hh);
+		return rc;
+	}
+	case DC_DOSSIER_household_merge: {
+		const char *into = jstr(p, "into");
+		json_t *rels = json_object_get(p, "relations");
+		char members[64][13];
+		int n = household_members(ctx->store, x.household_id, x.pin.d, members, 64);
+		if (n < 0)
+			return n;
+		if (n > 64)
+			return fail(ctx, DC_ERR_TOO_LARGE, "a household of more than 64 members");
+		x.household_id = into;
+		x.head_relation = jstr(p, "relation");
+		rc = update(ctx, &x, d, "residence.household_merge");
+		for (int i = 0; rc == DC_OK && i < n; i++) {
+			struct dc_citizen y;
+			rc = load_citizen(ctx, members[i], &y, pool);
+			if (rc)
+				break;
+			y.household_id = into;
+			y.head_relation = jstr(rels, y.pin.d) ? jstr(rels, y.pin.d) : "other";
+			rc = update(ctx, &y, d, "residence.household_merge");
+		}
+		if (rc == DC_OK)
+			rc = dc_buf_addf(result, "{\"household_id\":\"%s\",\"members_moved\":%d}",
+			                 into, n + 1);
 		return rc;
 	}
 	case DC_DOSSIER_temp_absence: {

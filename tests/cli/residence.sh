@@ -147,6 +147,16 @@ run_suite() { # label, store args...
 	check "$label: the splitter heads a new household" grep -q '"head_relation":"head"' "$T/body"
 	check "$label: and left the old one" test "$(json_str household_id <"$T/body")" != "$QH"
 
+	# --- household merge: Q moves to C2 in a household of their own, then joins P's
+	check "$label: Q registers in C2, new household" test "$(api POST $D "$AWAY" "{\"kind\":\"perm_register\",\"pin\":\"$Q\",\"commune\":\"$C2\",\"address\":\"Số 9\",\"household\":\"new\"}")" = 201
+	check "$label: approved" test "$(api POST "$D/$(json_str id <"$T/body")/approve" "$AWAY")" = 200
+	check "$label: a merge needs a relation (400)" test "$(api POST $D "$AWAY" "{\"kind\":\"household_merge\",\"pin\":\"$Q\",\"into\":\"$NH\"}")" = 400
+	check "$label: a merge into an unknown household (404)" test "$(api POST $D "$AWAY" "{\"kind\":\"household_merge\",\"pin\":\"$Q\",\"into\":\"H0\",\"relation\":\"sibling\"}")" = 404
+	check "$label: household merge submitted" test "$(api POST $D "$AWAY" "{\"kind\":\"household_merge\",\"pin\":\"$Q\",\"into\":\"$NH\",\"relation\":\"sibling\"}")" = 201
+	check "$label: merge approved" test "$(api POST "$D/$(json_str id <"$T/body")/approve" "$AWAY")" = 200
+	api GET "/api/v1/households/$NH?purpose=residence_procedure" "$ADMIN" >/dev/null
+	check "$label: both in one household, one head" test "$(grep -o '"head_relation":"head"' "$T/body" | wc -l)/$(grep -o "\"pin\":\"$Q\"[^}]*\"head_relation\":\"sibling\"" "$T/body" | wc -l)" = 1/1
+
 	# --- lists and overdue --------------------------------------------------------
 	check "$label: list open dossiers" test "$(api GET "$D" "$HOME")" = 200
 	check "$label: a commune officer sees only their commune" test -z "$(grep -o '"commune":"[0-9]*"' "$T/body" | grep -v "\"$C1\"")"
