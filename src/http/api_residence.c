@@ -91,7 +91,8 @@ static int submit(struct dc__call *c, const struct dc_officer *o, struct dc_buf 
 	pin = pin ? dc_pool_strdup(&pool, pin) : NULL;
 	if (dc_dossier_kind_parse(kind, &k)) {
 		rc = dc__fail(c, DC_ERR_INVALID, 400,
-		              "kind must be one of perm_register, perm_delete, temp_register, household_merge, "
+		              "kind must be one of perm_register, perm_delete, temp_register, "
+		              "household_merge, "
 		              "temp_extend, temp_delete, household_split, temp_absence, confirm");
 		goto cleanup;
 	}
