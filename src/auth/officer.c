@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dancu/core.h"
 #include "dancu/db.h"
 #include "dancu/officer.h"
 #include "dancu/store.h"
@@ -107,13 +108,6 @@ static int valid_jurisdiction(const struct dc_units *u, enum dc_role r, const ch
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int dc_officer_add(struct dc_store *s, const struct dc_units *u, const struct dc_officer *o,
                    const char *password, const unsigned char key[32], char *totp_b32, char *err,
                    size_t errlen)
@@ -170,7 +164,7 @@ int dc_officer_add(struct dc_store *s, const struct dc_units *u, const struct dc
 		dc_stmt_bind_str(st, 4, o->jurisdiction);
 		dc_stmt_bind_str(st, 5, hash);
 		dc_stmt_bind_str(st, 6, sealed_hex);
-		dc_stmt_bind_int64(st, 7, now_ms());
+		dc_stmt_bind_int64(st, 7, dc_now_ms());
 		rc = dc_stmt_step(st);
 		if (rc == DC_DONE)
 			rc = dc_stmt_changes(st) ? DC_OK : DC_ERR_CONFLICT;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dancu/core.h"
 #include "dancu/audit.h"
 #include "dancu/card.h"
 #include "dancu/citizen.h"
@@ -113,13 +114,6 @@ bool dc_card_expiry(const struct dc_date *dob, const struct dc_date *issued, str
 		}
 	}
 	return false;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -256,7 +250,7 @@ static int record(struct dc_store *s, const struct dc_card *c, const char *verb,
 	if (rc == DC_OK)
 		rc = dc_stmt_bind_str(st, 5, op->evidence);
 	if (rc == DC_OK)
-		rc = dc_stmt_bind_int64(st, 6, now_ms());
+		rc = dc_stmt_bind_int64(st, 6, dc_now_ms());
 	if (rc == DC_OK)
 		rc = dc_stmt_bind_str(st, 7, before);
 	if (rc == DC_OK)
@@ -327,7 +321,7 @@ int dc_card_apply(struct dc_store *s, const struct dc_pin *pin, enum dc_card_kin
 	else if (rc == DC_OK && kind != DC_CARD_FIRST && !earlier)
 		rc = fail(op, DC_ERR_INVALID,
 		          "the citizen never had a card: apply for a first card");
-	int64_t t = now_ms();
+	int64_t t = dc_now_ms();
 	if (rc == DC_OK)
 		rc = dc_db_prepare(dc_store_db(s),
 		                   "INSERT INTO card (pin, kind, reason, state, applied_ms, "
@@ -500,7 +494,7 @@ int dc_card_act(struct dc_store *s, const struct dc_units *units, int64_t id,
 		if (rc == DC_OK)
 			rc = dc_stmt_bind_text(q, 1, c.pin.d, 12);
 		if (rc == DC_OK)
-			rc = dc_stmt_bind_int64(q, 2, now_ms());
+			rc = dc_stmt_bind_int64(q, 2, dc_now_ms());
 		if (rc == DC_OK)
 			rc = dc_stmt_step(q);
 		if (rc == DC_ROW) {
@@ -527,7 +521,7 @@ int dc_card_act(struct dc_store *s, const struct dc_units *units, int64_t id,
 	if (rc == DC_OK)
 		rc = dc_stmt_bind_str(st, 2, dc_card_state_name(c.state));
 	if (rc == DC_OK)
-		rc = dc_stmt_bind_int64(st, 3, c.updated_ms = now_ms());
+		rc = dc_stmt_bind_int64(st, 3, c.updated_ms = dc_now_ms());
 	if (rc == DC_OK)
 		rc = dc_stmt_bind_str(st, 4, op->actor);
 	if (rc == DC_OK)

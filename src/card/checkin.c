@@ -10,18 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "dancu/core.h"
 #include "dancu/checkin.h"
 #include "dancu/csv.h"
 #include "dancu/store.h"
 
 #include "core/internal.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int dc_checkin_event_create(struct dc_store *s, const char *name, const char *actor, int64_t *id)
 {
@@ -37,7 +31,7 @@ int dc_checkin_event_create(struct dc_store *s, const char *name, const char *ac
 	if (rc == DC_OK)
 		rc = dc_stmt_bind_str(st, 2, actor);
 	if (rc == DC_OK)
-		rc = dc_stmt_bind_int64(st, 3, now_ms());
+		rc = dc_stmt_bind_int64(st, 3, dc_now_ms());
 	if (rc == DC_OK)
 		rc = dc_stmt_step(st);
 	if (rc == DC_ROW) {
@@ -191,7 +185,7 @@ int dc_checkin_scan(struct dc_store *s, const struct dc_units *units, int64_t ev
 	if (rc || !r->candidate || r->already || !r->verdict.valid)
 		return rc;
 	/* First valid scan: record it. Two kiosks racing: one UPDATE wins. */
-	int64_t t = now_ms();
+	int64_t t = dc_now_ms();
 	rc = dc_db_prepare(dc_store_db(s),
 	                   "UPDATE checkin_candidate SET checked_in_ms = $3 WHERE event_id = $1 "
 	                   "AND pin = $2 AND checked_in_ms IS NULL",

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dancu/core.h"
 #include "dancu/apikey.h"
 #include "dancu/audit.h"
 #include "dancu/store.h"
@@ -17,13 +18,6 @@
 
 #include "cli/cli.h"
 #include "core/internal.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void dc__cli_actor(char *out, size_t n)
 {
@@ -173,7 +167,7 @@ int dc__cmd_org(int argc, char **argv)
 		goto fail;
 	char kbuf[DC_APIKEY_LEN + 1] = "", kid[DC_APIKEY_ID_LEN + 1] = "";
 	if (!strcmp(verb, "add")) {
-		rc = dc_org_add(s, &o, now_ms());
+		rc = dc_org_add(s, &o, dc_now_ms());
 		if (rc == DC_OK)
 			rc = audit_cli(s, "org.add", o.id, NULL);
 	} else if (!strcmp(verb, "policy")) {
@@ -187,11 +181,11 @@ int dc__cmd_org(int argc, char **argv)
 			               NULL);
 	} else if (!strcmp(verb, "key-add")) {
 		rc = dc_apikey_create(s, "org", o.id, label, (int64_t)rate, (int64_t)burst,
-		                      now_ms(), kbuf, kid);
+		                      dc_now_ms(), kbuf, kid);
 		if (rc == DC_OK)
 			rc = audit_cli(s, "org.key_add", o.id, kid);
 	} else if (!strcmp(verb, "key-revoke")) {
-		rc = dc_apikey_revoke(s, key, "org", o.id, now_ms());
+		rc = dc_apikey_revoke(s, key, "org", o.id, dc_now_ms());
 		if (rc == DC_OK)
 			rc = audit_cli(s, "org.key_revoke", o.id, key);
 	} else if (!strcmp(verb, "keys")) {

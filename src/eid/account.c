@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dancu/core.h"
 #include "dancu/citizen.h"
 #include "dancu/date.h"
 #include "dancu/db.h"
@@ -45,13 +46,6 @@ static enum dc_eid_state state_parse(const char *s)
 const char *dc_eid_acr(int level)
 {
 	return level == 2 ? "urn:dancu:acr:nd69:2" : "urn:dancu:acr:nd69:1";
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void set_err(char *err, size_t n, const char *msg)
@@ -202,7 +196,7 @@ int dc_eid_register(struct dc_store *s, const char *pin, int level, const char *
 	for (int i = 0; rc == DC_OK && i < 5; i++)
 		rc = dc_stmt_bind_str(st, i + 1, args[i]);
 	if (rc == DC_OK)
-		rc = dc_stmt_bind_int64(st, 6, now_ms());
+		rc = dc_stmt_bind_int64(st, 6, dc_now_ms());
 	if (rc == DC_OK) {
 		rc = dc_stmt_step(st);
 		if (rc == DC_DONE)
@@ -233,7 +227,7 @@ int dc_eid_approve(struct dc_store *s, const char *pin, const char *actor, char 
 		snprintf(otp, sizeof otp, "%06u", (unsigned)randombytes_uniform(1000000));
 		sha256_hex(otp, h);
 		const char *args[] = {pin, h, NULL};
-		int64_t t = now_ms();
+		int64_t t = dc_now_ms();
 		struct dc_stmt *st = NULL;
 		rc = dc_db_prepare(
 		        dc_store_db(s),
@@ -370,7 +364,7 @@ int dc_eid_activate(struct dc_store *s, const char *pin, const char *otp, const 
 		} else if (dc_stmt_int64(st, 3) >= OTP_TRIES) {
 			set_err(err, errlen, "too many wrong codes: ask for a new approval");
 			rc = DC_ERR_LOCKED;
-		} else if (dc_stmt_int64(st, 2) < now_ms()) {
+		} else if (dc_stmt_int64(st, 2) < dc_now_ms()) {
 			set_err(err, errlen, "the activation code expired");
 			rc = DC_ERR_EXPIRED;
 		} else if (hl != 64 || sodium_memcmp(want, h, 64)) {
@@ -397,7 +391,7 @@ int dc_eid_activate(struct dc_store *s, const char *pin, const char *otp, const 
 		         "passcode_hash "
 		         "= $3, otp_hash = NULL, otp_expires_ms = 0, failed = 0, activated_ms = $4 "
 		         "WHERE pin = $1",
-		         args, now_ms());
+		         args, dc_now_ms());
 	}
 	if (rc == DC_OK)
 		rc = dc_store_commit(s);
@@ -645,7 +639,7 @@ int dc_eid_attr_set(struct dc_store *s, const char *pin, const char *kind, const
 	           "INSERT INTO eid_attr (pin, kind, value, at_ms) VALUES ($1, $2, $3, $4) ON "
 	           "CONFLICT (pin, kind) DO UPDATE SET value = excluded.value, at_ms = "
 	           "excluded.at_ms",
-	           args, now_ms());
+	           args, dc_now_ms());
 }
 
 int dc_eid_attr_list(struct dc_store *s, const char *pin,
@@ -677,7 +671,7 @@ int dc_eid_outbox_flush(struct dc_store *s, dc_eid_sender send, void *arg)
 		if (send(arg, dc_stmt_text(st, 1, NULL), dc_stmt_text(st, 2, NULL)))
 			continue; /* stays in the outbox for the next flush */
 		dc_stmt_bind_int64(up, 1, dc_stmt_int64(st, 0));
-		dc_stmt_bind_int64(up, 2, now_ms());
+		dc_stmt_bind_int64(up, 2, dc_now_ms());
 		rc = dc_stmt_step(up);
 		rc = rc == DC_DONE ? dc_stmt_reset(up) : rc;
 		sent++;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dancu/core.h"
 #include "dancu/audit.h"
 #include "dancu/officer.h"
 #include "dancu/store.h"
@@ -39,13 +40,6 @@ int dc__purpose_ok(const char *p)
 		if (!strcmp(p, dc__purposes[i]))
 			return 1;
 	return 0;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int dc__not_allowed(struct dc__call *c, const char *allow)
@@ -119,7 +113,7 @@ int dc__authenticate(struct dc__call *c, struct dc_officer *o)
 		return dc__fail(c, DC_ERR_AUTH, 401, "the session token is not valid");
 	memcpy(token, v.base + 7, DC_TOKEN_LEN);
 	token[DC_TOKEN_LEN] = '\0';
-	int64_t now = now_ms();
+	int64_t now = dc_now_ms();
 	if (c->sessions && dc__session_cache_get(c->sessions, token, now, o))
 		return DC_OK;
 	int rc = dc_officer_session(c->store, token, now, o);
@@ -165,7 +159,7 @@ static int r_login(struct dc__call *c, struct dc_buf *body)
 		return dc__fail(c, DC_ERR_INVALID, 400,
 		                "officer, password and totp are required strings");
 	}
-	rc = dc_officer_login(c->store, c->key, id, pw, totp, now_ms(), token, &exp);
+	rc = dc_officer_login(c->store, c->key, id, pw, totp, dc_now_ms(), token, &exp);
 	struct dc_audit_entry a = {id,   NULL,         rc ? "login.failed" : "login", NULL, NULL,
 	                           NULL, c->request_id};
 	int arc = dc_audit_append(c->store, &a, NULL);

@@ -38,24 +38,6 @@
 #include "http/api_card.h"
 #include "http/http.h"
 
-static int in_jurisdiction(const struct dc__call *c, const struct dc_officer *o,
-                           const char *commune)
-{
-	const struct dc_commune *cm;
-	switch (o->role) {
-	case DC_ROLE_NATIONAL:
-		return 1;
-	case DC_ROLE_COMMUNE:
-		return commune && !strcmp(commune, o->jurisdiction);
-	case DC_ROLE_PROVINCE:
-		cm = commune ? dc_units_commune(c->units, commune, strlen(commune)) : NULL;
-		return cm && !strcmp(cm->province_code, o->jurisdiction);
-	case DC_ROLE_AUDITOR:
-		return 0;
-	}
-	return 0;
-}
-
 /* Authenticates and refuses auditors. */
 static int officer(struct dc__call *c, struct dc_officer *o)
 {
@@ -76,10 +58,10 @@ static int may_write(struct dc__call *c, const struct dc_officer *o, const struc
 		rc = dc__fail(c, rc, 404, "no citizen with this personal ID number");
 	else if (rc)
 		rc = dc__fail(c, rc, 0, "cannot read the register");
-	else if (!in_jurisdiction(c, o,
-	                          x.perm_commune   ? x.perm_commune
-	                          : x.temp_commune ? x.temp_commune
-	                                           : x.cur_commune))
+	else if (!dc__in_jurisdiction(c, o,
+	                              x.perm_commune   ? x.perm_commune
+	                              : x.temp_commune ? x.temp_commune
+	                                               : x.cur_commune))
 		rc = dc__fail(c, DC_ERR_FORBIDDEN, 403,
 		              "this citizen lives outside your jurisdiction");
 	dc_pool_release(&pool);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dancu/core.h"
 #include "dancu/audit.h"
 #include "dancu/citizen.h"
 #include "dancu/date.h"
@@ -37,13 +38,6 @@
 #define IP_WINDOW_MS (15 * 60 * 1000)
 #define IP_MAX_FAILED 20 /* failed logins per IP address and window */
 #define P 512            /* capacity of one parameter */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void issuer(struct dc__call *c, char *out, size_t n)
 {
@@ -361,7 +355,7 @@ static int store_code(struct dc__call *c, const struct authz *a, const char *pin
 	struct dc_stmt *st = NULL;
 	random_token(code);
 	dc__oidc_sha256_hex(code, h);
-	int64_t t = now_ms();
+	int64_t t = dc_now_ms();
 	int rc = dc_db_prepare(dc_store_db(c->store),
 	                       "INSERT INTO oidc_code (code_hash, client_id, pin, redirect_uri, "
 	                       "scope, nonce, challenge, acr, auth_time, expires_ms) VALUES ($1, "
@@ -403,7 +397,7 @@ static int authz_post(struct dc__call *c, struct dc_buf *body)
 	socklen_t sl = c->req->conn->callbacks->get_peername(c->req->conn, (void *)&ss);
 	if (sl)
 		h2o_socket_getnumerichost((void *)&ss, sl, ip);
-	int64_t t = now_ms();
+	int64_t t = dc_now_ms();
 	/* Per-IP limit: many failed logins from one address (guessing across
 	 * accounts, which the per-account lockout does not see) → 429. */
 	int64_t fails = 0;
@@ -603,7 +597,7 @@ static int insert_token(struct dc__call *c, const char *kind, const struct grant
 		for (int i = 0; i < 7; i++)
 			dc_stmt_bind_str(st, i + 1, v[i]);
 		dc_stmt_bind_int64(st, 8, g->auth_time);
-		dc_stmt_bind_int64(st, 9, now_ms() + ttl_s * 1000);
+		dc_stmt_bind_int64(st, 9, dc_now_ms() + ttl_s * 1000);
 		rc = dc_stmt_step(st);
 		rc = rc == DC_DONE ? DC_OK : rc;
 	}
@@ -637,7 +631,7 @@ static int issue(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_
 {
 	char at[44], rt[44], sub[44], iss[300];
 	struct dc_buf claims = DC_BUF_INIT, idt = DC_BUF_INIT;
-	int64_t now = now_ms() / 1000;
+	int64_t now = dc_now_ms() / 1000;
 	int rc = insert_token(c, "access", g, cl->id, DC__OIDC_ACCESS_TTL_S, at);
 	if (rc == DC_OK)
 		rc = insert_token(c, "refresh", g, cl->id, DC__OIDC_REFRESH_TTL_S, rt);
@@ -741,7 +735,7 @@ static int grant_code(struct dc__call *c, struct dc_buf *body, const struct dc__
 			rc = revoke_family(c, g.family);
 		} else if (strcmp(client_id, cl->id))
 			err = "the code was issued to another client";
-		else if (expires < now_ms())
+		else if (expires < dc_now_ms())
 			err = "the code expired";
 		else if (strcmp(redirect, want_redirect))
 			err = "redirect_uri differs from the authorization request";
@@ -820,7 +814,7 @@ static int grant_refresh(struct dc__call *c, struct dc_buf *body, const struct d
 			 * whole family (RFC 9700 4.14.2). */
 			err = "refresh token reuse: the session is revoked";
 			rc = revoke_family(c, g.family);
-		} else if (expires < now_ms())
+		} else if (expires < dc_now_ms())
 			err = "the refresh token expired";
 		else if (!account_usable(c, g.pin))
 			err = "the account is locked or closed";
@@ -893,7 +887,7 @@ static int bearer(struct dc__call *c, char client_id[65], char pin[13], char sco
 	                       &st);
 	if (rc == DC_OK) {
 		dc_stmt_bind_str(st, 1, h);
-		dc_stmt_bind_int64(st, 2, now_ms());
+		dc_stmt_bind_int64(st, 2, dc_now_ms());
 		rc = dc_stmt_step(st);
 		if (rc == DC_ROW) {
 			found = 1;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dancu/core.h"
 #include "dancu/apikey.h"
 #include "dancu/audit.h"
 #include "dancu/officer.h"
@@ -67,7 +68,7 @@ static int r_verify(struct dc__call *c, struct dc_buf *body)
 	rq.actor = k.id;
 	rq.request_id = c->request_id;
 	dc_verify_scratch_init(&scratch);
-	rc = dc_verify_one(c->store, c->units, &org, &rq, dc__now_ms(), &scratch, &res, detail);
+	rc = dc_verify_one(c->store, c->units, &org, &rq, dc_now_ms(), &scratch, &res, detail);
 	dc_verify_scratch_release(&scratch);
 	if (rc == DC_OK) {
 		dc_buf_adds(body, "{\"txn\":\"");
@@ -255,7 +256,7 @@ static int r_orgs(struct dc__call *c, struct dc_buf *body)
 		goto done;
 	if ((rc = dc_store_begin(c->store)))
 		goto done;
-	rc = dc_org_add(c->store, &o, dc__now_ms());
+	rc = dc_org_add(c->store, &o, dc_now_ms());
 	if (rc == DC_OK)
 		rc = audit_admin(c, &off, "org.add", o.id, NULL);
 	if (rc) {
@@ -319,7 +320,7 @@ static int org_keys_add(struct dc__call *c, const struct dc_officer *off, const 
 	char key[DC_APIKEY_LEN + 1], id[DC_APIKEY_ID_LEN + 1];
 	if ((rc = dc_store_begin(c->store)))
 		goto done;
-	rc = dc_apikey_create(c->store, "org", o->id, label, rate, burst, dc__now_ms(), key, id);
+	rc = dc_apikey_create(c->store, "org", o->id, label, rate, burst, dc_now_ms(), key, id);
 	if (rc == DC_OK)
 		rc = audit_admin(c, off, "org.key_add", o->id, id);
 	if (rc) {
@@ -426,7 +427,7 @@ static int r_org(struct dc__call *c, struct dc_buf *body)
 		kid[DC_APIKEY_ID_LEN] = '\0';
 		if ((rc = dc_store_begin(c->store)))
 			return dc__fail(c, rc, 0, "cannot revoke the key");
-		rc = dc_apikey_revoke(c->store, kid, "org", o.id, dc__now_ms());
+		rc = dc_apikey_revoke(c->store, kid, "org", o.id, dc_now_ms());
 		if (rc == DC_OK)
 			rc = audit_admin(c, &off, "org.key_revoke", o.id, kid);
 		if (rc)
@@ -570,7 +571,7 @@ static int r_job(struct dc__call *c, struct dc_buf *body)
 	if (h2o_memis(sub, subn, H2O_STRLIT("/resume"))) {
 		if (!post)
 			return dc__not_allowed(c, "POST");
-		if (!dc__job_resumable(&j, dc__now_ms()))
+		if (!dc__job_resumable(&j, dc_now_ms()))
 			return dc__fail(c, DC_ERR_CONFLICT, 409,
 			                "the job is running or done; only a cancelled, failed or "
 			                "paused job is resumed");

@@ -7,18 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "dancu/core.h"
 #include "dancu/apikey.h"
 
 #include "core/internal.h"
 #include "http/apikey_http.h"
 #include "http/http.h"
-
-int64_t dc__now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int dc__apikey_authenticate(struct dc__call *c, const char *kind, struct dc_apikey *out)
 {
@@ -43,7 +37,7 @@ int dc__apikey_authenticate(struct dc__call *c, const char *kind, struct dc_apik
 	if (!key)
 		return dc__fail(c, DC_ERR_AUTH, 401,
 		                "an API key is required: Authorization: ApiKey <id>.<secret>");
-	int rc = dc_apikey_authenticate(c->store, key, n, dc__now_ms(), out, &wait);
+	int rc = dc_apikey_authenticate(c->store, key, n, dc_now_ms(), out, &wait);
 	if (rc == DC_OK && kind && strcmp(out->owner_kind, kind))
 		rc = DC_ERR_AUTH;
 	if (rc == DC_ERR_AUTH)

@@ -22,7 +22,4 @@ struct dc_apikey;
  * a storage error; the caller just returns the code. */
 int dc__apikey_authenticate(struct dc__call *c, const char *kind, struct dc_apikey *out);
 
-/* Unix time in milliseconds (CLOCK_REALTIME). */
-int64_t dc__now_ms(void);
-
 #endif

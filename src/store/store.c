@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dancu/core.h"
 #include "dancu/store.h"
 
 #include "core/internal.h"
@@ -73,13 +74,6 @@ struct dc_store {
 	char *batch_sha;
 	char err[512];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Column list "pin, dob, …" of the citizen table. */
 static void columns(struct dc_buf *b, const char *prefix)
@@ -432,7 +426,7 @@ static int append_event(struct dc_store *s, const char *pin, const struct dc_cha
 	dc_stmt_bind_str(st, 3, why->actor);
 	dc_stmt_bind_str(st, 4, why->reason);
 	dc_stmt_bind_str(st, 5, why->evidence);
-	dc_stmt_bind_int64(st, 6, now_ms());
+	dc_stmt_bind_int64(st, 6, dc_now_ms());
 	dc_stmt_bind_str(st, 7, before);
 	dc_stmt_bind_str(st, 8, after);
 	rc = dc_stmt_step(st);
@@ -685,7 +679,7 @@ static int identifier_insert(struct dc_store *s, enum dc_identifier_kind kind, c
 	dc_stmt_bind_int64(st, 2, kind);
 	dc_stmt_bind_str(st, 3, pin);
 	dc_stmt_bind_str(st, 4, reason);
-	dc_stmt_bind_int64(st, 5, now_ms());
+	dc_stmt_bind_int64(st, 5, dc_now_ms());
 	rc = dc_stmt_step(st);
 	if (rc == DC_DONE)
 		rc = dc_stmt_changes(st) > 0 ? DC_OK : DC_ERR_CONFLICT;

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dancu/core.h"
 #include "dancu/db.h"
 #include "dancu/store.h"
 #include "dancu/verify.h"
@@ -32,13 +33,6 @@
 #include "verify/verify_internal.h"
 
 #define STALE_MS 60000
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 #define JOB_COLS                                                                               \
 	"id, org_id, purpose, state, created_ms, updated_ms, in_path, out_path, bytes_total, " \
@@ -98,7 +92,7 @@ int dc__job_set_state(struct dc_store *s, const char *id, const char *from, cons
 		dc_stmt_bind_str(st, 1, id);
 		dc_stmt_bind_str(st, 2, to);
 		dc_stmt_bind_str(st, 3, error);
-		dc_stmt_bind_int64(st, 4, now_ms());
+		dc_stmt_bind_int64(st, 4, dc_now_ms());
 		if (from)
 			dc_stmt_bind_str(st, 5, from);
 		rc = dc_stmt_step(st);
@@ -154,7 +148,7 @@ int dc__job_create(struct dc_store *s, const char *dir, const char *org, const c
 		        "'running', $4, $4, $5, $6, $7)",
 		        &st);
 	if (rc == DC_OK) {
-		j->created_ms = j->updated_ms = now_ms();
+		j->created_ms = j->updated_ms = dc_now_ms();
 		j->bytes_total = n;
 		dc_stmt_bind_str(st, 1, j->id);
 		dc_stmt_bind_str(st, 2, org);
@@ -218,7 +212,7 @@ static int checkpoint(void *arg, struct dc_store *s, const struct dc_verify_prog
 		dc_stmt_bind_int64(st, 4, (int64_t)p->out_offset);
 		dc_stmt_bind_int64(st, 5, (int64_t)(p->sum->rows + p->sum->bad_rows));
 		dc_stmt_bind_text(st, 6, dc_buf_str(&js), js.len);
-		dc_stmt_bind_int64(st, 7, now_ms());
+		dc_stmt_bind_int64(st, 7, dc_now_ms());
 		rc = dc_stmt_step(st);
 		rc = rc == DC_DONE ? DC_OK : rc;
 	}
