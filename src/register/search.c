@@ -126,7 +126,8 @@ int dc_search(struct dc_store *s, const struct dc_units *u, const struct dc_sear
 	if (rc < 0)
 		goto cleanup;
 	rc = DC_OK;
-	qsort(hits, nhits, sizeof *hits, rank_cmp);
+	if (nhits) /* qsort with NULL is undefined even for zero elements */
+		qsort(hits, nhits, sizeof *hits, rank_cmp);
 	*total = seen;
 	int limit = q->limit > 0 && q->limit <= 200 ? q->limit : 50;
 	for (size_t i = (size_t)(q->offset > 0 ? q->offset : 0); i < nhits && limit > 0;
