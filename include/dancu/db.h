@@ -104,6 +104,12 @@ struct dc_stmt_base {
 int dc_db_open(const char *target, struct dc_db **out, char *errbuf, size_t errlen);
 void dc_db_close(struct dc_db *db);
 
+/* Runs sql with key bound to $1 and hands the first row to fill(st, out).
+ * DC_OK, DC_ERR_NOT_FOUND when there is no row, or the error of the query.
+ * The row is valid only during fill. */
+int dc_db_get_one(struct dc_db *db, const char *sql, const char *key,
+                  void (*fill)(struct dc_stmt *st, void *out), void *out);
+
 /* An online backup of db into a new file at path (must not exist).
  * DC_ERR_UNSUPPORTED on PostgreSQL; DC_ERR_CONFLICT when path exists. */
 int dc_db_backup(struct dc_db *db, const char *path);

@@ -175,8 +175,9 @@ int dc_officer_add(struct dc_store *s, const struct dc_units *u, const struct dc
 	return rc;
 }
 
-static void fill(struct dc_stmt *st, struct dc_officer *o)
+static void fill(struct dc_stmt *st, void *arg)
 {
+	struct dc_officer *o = arg;
 	memset(o, 0, sizeof(*o));
 	snprintf(o->id, sizeof o->id, "%s", dc_stmt_text(st, 0, NULL));
 	snprintf(o->name, sizeof o->name, "%s", dc_stmt_text(st, 1, NULL));
@@ -187,23 +188,10 @@ static void fill(struct dc_stmt *st, struct dc_officer *o)
 
 int dc_officer_get(struct dc_store *s, const char *id, struct dc_officer *out)
 {
-	struct dc_stmt *st = NULL;
-	int rc = dc_db_prepare(dc_store_db(s),
-	                       "SELECT id, name, role, jurisdiction, disabled FROM officer WHERE "
-	                       "id = $1",
-	                       &st);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(st, 1, id);
-		rc = dc_stmt_step(st);
-		if (rc == DC_ROW) {
-			fill(st, out);
-			rc = DC_OK;
-		} else if (rc == DC_DONE) {
-			rc = DC_ERR_NOT_FOUND;
-		}
-	}
-	dc_stmt_finalize(st);
-	return rc;
+	return dc_db_get_one(dc_store_db(s),
+	                     "SELECT id, name, role, jurisdiction, disabled FROM officer WHERE "
+	                     "id = $1",
+	                     id, fill, out);
 }
 
 int dc_officer_list(struct dc_store *s, int (*cb)(void *arg, const struct dc_officer *o), void *arg)

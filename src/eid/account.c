@@ -98,8 +98,9 @@ static int run(struct dc_store *s, const char *sql, const char *const *args, int
 	"coalesce(lock_reason, ''), failed, locked_until_ms, created_ms, approved_ms, " \
 	"activated_ms"
 
-static void fill(struct dc_stmt *st, struct dc_eid_account *a)
+static void fill(struct dc_stmt *st, void *arg)
 {
+	struct dc_eid_account *a = arg;
 	memset(a, 0, sizeof *a);
 	snprintf(a->pin, sizeof a->pin, "%s", dc_stmt_text(st, 0, NULL));
 	a->level = (int)dc_stmt_int64(st, 1);
@@ -117,21 +118,8 @@ static void fill(struct dc_stmt *st, struct dc_eid_account *a)
 
 int dc_eid_get(struct dc_store *s, const char *pin, struct dc_eid_account *out)
 {
-	struct dc_stmt *st = NULL;
-	int rc = dc_db_prepare(dc_store_db(s), "SELECT " COLS " FROM eid_account WHERE pin = $1",
-	                       &st);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(st, 1, pin);
-		rc = dc_stmt_step(st);
-		if (rc == DC_ROW) {
-			fill(st, out);
-			rc = DC_OK;
-		} else if (rc == DC_DONE) {
-			rc = DC_ERR_NOT_FOUND;
-		}
-	}
-	dc_stmt_finalize(st);
-	return rc;
+	return dc_db_get_one(dc_store_db(s), "SELECT " COLS " FROM eid_account WHERE pin = $1", pin,
+	                     fill, out);
 }
 
 int dc_eid_register(struct dc_store *s, const char *pin, int level, const char *phone,

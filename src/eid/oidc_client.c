@@ -90,8 +90,9 @@ int dc__oidc_client_add(struct dc_store *s, const struct dc__oidc_client *c, cha
 
 #define CCOLS "id, name, public_client, pairwise, disabled, redirect_uris"
 
-static void fill(struct dc_stmt *st, struct dc__oidc_client *c)
+static void fill(struct dc_stmt *st, void *arg)
 {
+	struct dc__oidc_client *c = arg;
 	memset(c, 0, sizeof *c);
 	snprintf(c->id, sizeof c->id, "%s", dc_stmt_text(st, 0, NULL));
 	snprintf(c->name, sizeof c->name, "%s", dc_stmt_text(st, 1, NULL));
@@ -103,21 +104,8 @@ static void fill(struct dc_stmt *st, struct dc__oidc_client *c)
 
 int dc__oidc_client_get(struct dc_store *s, const char *id, struct dc__oidc_client *out)
 {
-	struct dc_stmt *st = NULL;
-	int rc = dc_db_prepare(dc_store_db(s), "SELECT " CCOLS " FROM oidc_client WHERE id = $1",
-	                       &st);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(st, 1, id ? id : "");
-		rc = dc_stmt_step(st);
-		if (rc == DC_ROW) {
-			fill(st, out);
-			rc = DC_OK;
-		} else if (rc == DC_DONE) {
-			rc = DC_ERR_NOT_FOUND;
-		}
-	}
-	dc_stmt_finalize(st);
-	return rc;
+	return dc_db_get_one(dc_store_db(s), "SELECT " CCOLS " FROM oidc_client WHERE id = $1",
+	                     id ? id : "", fill, out);
 }
 
 int dc__oidc_client_list(struct dc_store *s, int (*cb)(void *arg, const struct dc__oidc_client *c),

@@ -181,3 +181,23 @@ int dc_db_backup(struct dc_db *db, const char *path)
 		return DC_ERR_CONFLICT;
 	return ops->backup(db, path);
 }
+
+int dc_db_get_one(struct dc_db *db, const char *sql, const char *key,
+                  void (*fill)(struct dc_stmt *st, void *out), void *out)
+{
+	struct dc_stmt *st = NULL;
+	int rc = dc_db_prepare(db, sql, &st);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_str(st, 1, key);
+	if (rc == DC_OK) {
+		rc = dc_stmt_step(st);
+		if (rc == DC_ROW) {
+			fill(st, out);
+			rc = DC_OK;
+		} else if (rc == DC_DONE) {
+			rc = DC_ERR_NOT_FOUND;
+		}
+	}
+	dc_stmt_finalize(st);
+	return rc;
+}

@@ -139,8 +139,9 @@ int dc_org_add(struct dc_store *s, const struct dc_org *o, int64_t now_ms)
 #define ORG_COLS \
 	"id, name, disabled, verify_fields, receive_fields, purposes, daily_quota, created_ms"
 
-static void fill(struct dc_stmt *st, struct dc_org *o)
+static void fill(struct dc_stmt *st, void *arg)
 {
+	struct dc_org *o = arg;
 	memset(o, 0, sizeof *o);
 	snprintf(o->id, sizeof o->id, "%s", dc_stmt_text(st, 0, NULL));
 	snprintf(o->name, sizeof o->name, "%s", dc_stmt_text(st, 1, NULL));
@@ -160,21 +161,8 @@ static void fill(struct dc_stmt *st, struct dc_org *o)
 
 int dc_org_get(struct dc_store *s, const char *id, struct dc_org *out)
 {
-	struct dc_stmt *st = NULL;
-	int rc = dc_db_prepare(dc_store_db(s), "SELECT " ORG_COLS " FROM verify_org WHERE id = $1",
-	                       &st);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(st, 1, id);
-		rc = dc_stmt_step(st);
-		if (rc == DC_ROW) {
-			fill(st, out);
-			rc = DC_OK;
-		} else if (rc == DC_DONE) {
-			rc = DC_ERR_NOT_FOUND;
-		}
-	}
-	dc_stmt_finalize(st);
-	return rc;
+	return dc_db_get_one(dc_store_db(s), "SELECT " ORG_COLS " FROM verify_org WHERE id = $1",
+	                     id, fill, out);
 }
 
 int dc_org_list(struct dc_store *s, int (*cb)(void *arg, const struct dc_org *o), void *arg)
