@@ -105,6 +105,16 @@ int dc_eid_get(struct dc_store *s, const char *pin, struct dc_eid_account *out);
 int dc_eid_login(struct dc_store *s, const char *pin, const char *password, int64_t now_ms,
                  struct dc_eid_account *out);
 
+/* The same login in two halves, so that the server can check the password
+ * on its hash threads: password_hash reads the account's argon2id hash
+ * into out (DC_PWHASH_LEN bytes, dancu/password.h; DC_ERR_AUTH for no
+ * account, DC_ERR_LOCKED when not usable now — out is "" then); the caller
+ * runs dc_password_check; login_checked counts the attempt with
+ * verified_hash = the hash the password matched, or NULL. */
+int dc_eid_password_hash(struct dc_store *s, const char *pin, int64_t now_ms, char *out);
+int dc_eid_login_checked(struct dc_store *s, const char *pin, const char *verified_hash,
+                         int64_t now_ms, struct dc_eid_account *out);
+
 /* TOTP (RFC 6238, 30 s, 6 digits) as an optional second factor. enroll
  * seals a new secret with the master key and gives its base32 form (for the
  * citizen's authenticator app). check: 1 when the account has no TOTP,

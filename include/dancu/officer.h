@@ -71,6 +71,19 @@ int dc_officer_login(struct dc_store *s, const unsigned char key[32], const char
                      const char *password, const char *totp, int64_t now_ms, char *token,
                      int64_t *expires_ms);
 
+/* A login in two halves, so that the server can check the password on its
+ * hash threads: password_hash reads id's argon2id hash into out
+ * (DC_PWHASH_LEN bytes, dancu/password.h) — DC_ERR_AUTH for an unknown id
+ * (out is ""), DC_ERR_LOCKED while locked; the caller runs
+ * dc_password_check(out, password); then login_checked does the rest of
+ * dc_officer_login (TOTP, lockout counting, the session) with
+ * verified_hash = the hash the password matched, or NULL when it did not.
+ * dc_officer_login is the three in a row. */
+int dc_officer_password_hash(struct dc_store *s, const char *id, int64_t now_ms, char *out);
+int dc_officer_login_checked(struct dc_store *s, const unsigned char key[32], const char *id,
+                             const char *verified_hash, const char *totp, int64_t now_ms,
+                             char *token, int64_t *expires_ms);
+
 /* The officer a session token belongs to. DC_ERR_AUTH when unknown, expired,
  * or the officer is disabled. */
 int dc_officer_session(struct dc_store *s, const char *token, int64_t now_ms,

@@ -56,7 +56,11 @@ struct dc_units;
 	  "TLS certificate chain (PEM); with tls_key, serve HTTPS")                              \
 	X(tls_key, S, "", 0, 0, "DANCU_TLS_KEY", "TLS private key (PEM, mode 0600)")             \
 	X(job_dir, S, "dancu-jobs", 0, 0, "DANCU_JOB_DIR",                                       \
-	  "directory for batch verification uploads and results (created if missing)")
+	  "directory for batch verification uploads and results (created if missing)")           \
+	X(hash_threads, U, "0", 0, 256, "DANCU_HASH_THREADS",                                    \
+	  "threads checking passwords (argon2id) off the event loops (0: one per core)")         \
+	X(hash_queue, U, "0", 0, 100000, "DANCU_HASH_QUEUE",                                     \
+	  "password checks allowed to wait; past it logins get 429 (0: 8 per hash thread)")
 
 struct dc_settings {
 	const char *host;
@@ -76,6 +80,8 @@ struct dc_settings {
 	const char *tls_cert;
 	const char *tls_key;
 	const char *job_dir;
+	uint64_t hash_threads;
+	uint64_t hash_queue;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

@@ -16,13 +16,12 @@
 #include "dancu/core.h"
 #include "dancu/db.h"
 #include "dancu/officer.h"
+#include "dancu/password.h"
 #include "dancu/store.h"
 #include "dancu/units.h"
 
 #include "core/internal.h"
 
-#define OPS 2                   /* argon2id passes (OWASP) */
-#define MEM (19u * 1024 * 1024) /* 19 MiB (OWASP) */
 #define TOTP_BYTES 20
 
 static const char *const role_names[] = {NULL, "commune_officer", "province_officer",
@@ -112,7 +111,7 @@ int dc_officer_add(struct dc_store *s, const struct dc_units *u, const struct dc
                    const char *password, const unsigned char key[32], char *totp_b32, char *err,
                    size_t errlen)
 {
-	char hash[crypto_pwhash_STRBYTES];
+	char hash[DC_PWHASH_LEN];
 	unsigned char secret[TOTP_BYTES];
 	unsigned char sealed[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + TOTP_BYTES];
 	char sealed_hex[2 * sizeof sealed + 1];
@@ -139,7 +138,7 @@ int dc_officer_add(struct dc_store *s, const struct dc_units *u, const struct dc
 		snprintf(err, errlen, "password must have at least 12 characters");
 		return DC_ERR_INVALID;
 	}
-	if (sodium_init() < 0 || crypto_pwhash_str(hash, password, strlen(password), OPS, MEM) != 0)
+	if (sodium_init() < 0 || dc_password_hash(password, hash) != DC_OK)
 		return DC_ERR_NOMEM;
 	randombytes_buf(secret, sizeof secret);
 	randombytes_buf(sealed, crypto_secretbox_NONCEBYTES);
@@ -247,12 +246,47 @@ static void token_hash(const char *token, char out[65])
 	sodium_bin2hex(out, 65, d, sizeof d);
 }
 
+int dc_officer_password_hash(struct dc_store *s, const char *id, int64_t now, char *out)
+{
+	struct dc_stmt *st = NULL;
+	out[0] = '\0';
+	int rc = dc_db_prepare(dc_store_db(s),
+	                       "SELECT password_hash, locked_until_ms FROM officer WHERE id = $1",
+	                       &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, id);
+		rc = dc_stmt_step(st);
+		if (rc == DC_ROW) {
+			snprintf(out, DC_PWHASH_LEN, "%s", dc_stmt_text(st, 0, NULL));
+			rc = dc_stmt_int64(st, 1) > now ? DC_ERR_LOCKED : DC_OK;
+		} else if (rc == DC_DONE) {
+			rc = DC_ERR_AUTH;
+		}
+	}
+	dc_stmt_finalize(st);
+	return rc;
+}
+
 int dc_officer_login(struct dc_store *s, const unsigned char key[32], const char *id,
                      const char *password, const char *totp, int64_t now, char *token,
                      int64_t *expires_ms)
 {
+	char hash[DC_PWHASH_LEN];
+	int rc = dc_officer_password_hash(s, id, now, hash);
+	if (rc && rc != DC_ERR_AUTH && rc != DC_ERR_LOCKED)
+		return rc;
+	if (rc == DC_ERR_LOCKED)
+		return dc_officer_login_checked(s, key, id, NULL, totp, now, token, expires_ms);
+	int ok = dc_password_check(hash, password);
+	return dc_officer_login_checked(s, key, id, ok ? hash : NULL, totp, now, token, expires_ms);
+}
+
+int dc_officer_login_checked(struct dc_store *s, const unsigned char key[32], const char *id,
+                             const char *verified_hash, const char *totp, int64_t now, char *token,
+                             int64_t *expires_ms)
+{
 	struct dc_stmt *st = NULL;
-	char hash[crypto_pwhash_STRBYTES] = "", sealed_hex[256] = "", th[65];
+	char hash[DC_PWHASH_LEN] = "", sealed_hex[256] = "", th[65];
 	int64_t locked_until = 0, failed = 0, last_step = 0;
 	int disabled = 0, found = 0;
 	if (sodium_init() < 0)
@@ -282,11 +316,6 @@ int dc_officer_login(struct dc_store *s, const unsigned char key[32], const char
 	if (rc)
 		goto done;
 	if (!found) {
-		/* Spend the time a verification would, so that an unknown id
-		 * cannot be told from a wrong password by timing. */
-		char dummy[crypto_pwhash_STRBYTES];
-		if (crypto_pwhash_str(dummy, password, strlen(password), OPS, MEM) != 0)
-			dummy[0] = '\0';
 		rc = DC_ERR_AUTH;
 		goto done;
 	}
@@ -294,7 +323,11 @@ int dc_officer_login(struct dc_store *s, const unsigned char key[32], const char
 		rc = DC_ERR_LOCKED;
 		goto done;
 	}
-	int ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+	/* The password was checked against verified_hash: it still counts
+	 * only if that is still the officer's hash (not changed meanwhile). */
+	size_t hl = strlen(hash);
+	int ok = verified_hash && hl && strlen(verified_hash) == hl &&
+	         sodium_memcmp(verified_hash, hash, hl) == 0;
 	/* TOTP: unseal, check ±1 step, and refuse a step already used. */
 	unsigned char sealed[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + TOTP_BYTES];
 	unsigned char secret[TOTP_BYTES];

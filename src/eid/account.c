@@ -14,14 +14,13 @@
 #include "dancu/date.h"
 #include "dancu/db.h"
 #include "dancu/eid.h"
+#include "dancu/password.h"
 #include "dancu/pin.h"
 #include "dancu/pool.h"
 #include "dancu/store.h"
 
 #include "core/internal.h"
 
-#define OPS 2                   /* argon2id passes (OWASP) */
-#define MEM (19u * 1024 * 1024) /* 19 MiB (OWASP) */
 #define OTP_TTL_MS (10 * 60 * 1000)
 #define OTP_TRIES 5
 #define MAX_FAILED 5
@@ -315,7 +314,7 @@ static int passcode_ok(const char *p)
 int dc_eid_activate(struct dc_store *s, const char *pin, const char *otp, const char *password,
                     const char *passcode, char *err, size_t errlen)
 {
-	char pwh[crypto_pwhash_STRBYTES], pch[crypto_pwhash_STRBYTES], h[65];
+	char pwh[DC_PWHASH_LEN], pch[DC_PWHASH_LEN], h[65];
 	struct dc_stmt *st = NULL;
 	int rc = dc_eid_password_ok(password, err, errlen);
 	if (rc)
@@ -324,9 +323,7 @@ int dc_eid_activate(struct dc_store *s, const char *pin, const char *otp, const 
 		set_err(err, errlen, "the passcode must be 6 digits, not all equal nor a run");
 		return DC_ERR_INVALID;
 	}
-	if (sodium_init() < 0 ||
-	    crypto_pwhash_str(pwh, password, strlen(password), OPS, MEM) != 0 ||
-	    crypto_pwhash_str(pch, passcode, strlen(passcode), OPS, MEM) != 0)
+	if (dc_password_hash(password, pwh) != DC_OK || dc_password_hash(passcode, pch) != DC_OK)
 		return DC_ERR_NOMEM;
 	rc = dc_store_begin(s);
 	if (rc)
@@ -436,12 +433,11 @@ int dc_eid_close_for_death(struct dc_store *s, const char *pin)
 	return rc == DC_ERR_NOT_FOUND ? DC_OK : rc;
 }
 
-int dc_eid_login(struct dc_store *s, const char *pin, const char *password, int64_t t,
-                 struct dc_eid_account *out)
+/* The account and its password hash; DC_ERR_AUTH when there is none. */
+static int read_login(struct dc_store *s, const char *pin, struct dc_eid_account *a, char *hash)
 {
 	struct dc_stmt *st = NULL;
-	struct dc_eid_account a;
-	char hash[crypto_pwhash_STRBYTES] = "";
+	hash[0] = '\0';
 	int rc = dc_db_prepare(dc_store_db(s),
 	                       "SELECT " COLS ", coalesce(password_hash, '') FROM eid_account "
 	                       "WHERE pin = $1",
@@ -450,30 +446,55 @@ int dc_eid_login(struct dc_store *s, const char *pin, const char *password, int6
 		dc_stmt_bind_str(st, 1, pin ? pin : "");
 		rc = dc_stmt_step(st);
 		if (rc == DC_ROW) {
-			fill(st, &a);
-			snprintf(hash, sizeof hash, "%s", dc_stmt_text(st, 12, NULL));
+			fill(st, a);
+			snprintf(hash, DC_PWHASH_LEN, "%s", dc_stmt_text(st, 12, NULL));
 			rc = DC_OK;
 		} else if (rc == DC_DONE) {
 			rc = DC_ERR_AUTH;
 		}
 	}
 	dc_stmt_finalize(st);
-	if (rc == DC_ERR_AUTH) {
-		/* Spend the time a verification would: an unknown number must not
-		 * be told from a wrong password by timing. */
-		char dummy[crypto_pwhash_STRBYTES];
-		if (sodium_init() < 0 ||
-		    crypto_pwhash_str(dummy, password ? password : "",
-		                      password ? strlen(password) : 0, OPS, MEM) != 0)
-			dummy[0] = '\0';
-	}
+	return rc;
+}
+
+int dc_eid_password_hash(struct dc_store *s, const char *pin, int64_t t, char *out)
+{
+	struct dc_eid_account a;
+	int rc = read_login(s, pin, &a, out);
+	if (rc == DC_OK && (a.state != DC_EID_ACTIVE || a.locked_until_ms > t))
+		rc = DC_ERR_LOCKED;
+	if (rc)
+		out[0] = '\0';
+	return rc;
+}
+
+int dc_eid_login(struct dc_store *s, const char *pin, const char *password, int64_t t,
+                 struct dc_eid_account *out)
+{
+	char hash[DC_PWHASH_LEN];
+	int rc = dc_eid_password_hash(s, pin, t, hash);
+	if (rc == DC_ERR_AUTH) /* spend the time a check would */
+		(void)dc_password_check("", password);
+	if (rc)
+		return rc;
+	int ok = dc_password_check(hash, password);
+	return dc_eid_login_checked(s, pin, ok ? hash : NULL, t, out);
+}
+
+int dc_eid_login_checked(struct dc_store *s, const char *pin, const char *verified_hash, int64_t t,
+                         struct dc_eid_account *out)
+{
+	struct dc_eid_account a;
+	char hash[DC_PWHASH_LEN];
+	int rc = read_login(s, pin, &a, hash);
 	if (rc)
 		return rc;
 	if (a.state != DC_EID_ACTIVE || a.locked_until_ms > t)
 		return DC_ERR_LOCKED;
-	int good = hash[0] && sodium_init() >= 0 &&
-	           crypto_pwhash_str_verify(hash, password ? password : "",
-	                                    password ? strlen(password) : 0) == 0;
+	/* Counts only if the hash checked is still the account's. */
+	size_t hl = strlen(hash);
+	int good = verified_hash && hl && strlen(verified_hash) == hl &&
+	           sodium_memcmp(verified_hash, hash, hl) == 0;
 	const char *args[] = {pin, NULL};
 	if (good) {
 		rc = run(s, "UPDATE eid_account SET failed = 0 WHERE pin = $1", args, -1);

@@ -11,8 +11,8 @@
  * the number (pairwise clients), so the ID number itself leaves only with the
  * "pin" scope. Every release of claims is audited before it leaves.
  *
- * Password hashing runs on the request thread here (see the report: the
- * bounded worker pool is not built yet).
+ * The sign-in's argon2id check runs on the server's bounded hash threads
+ * (dc__offload); past their queue's bound the page is answered 429 at once.
  */
 #include <jansson.h>
 #include <sodium.h>
@@ -26,6 +26,7 @@
 #include "dancu/date.h"
 #include "dancu/db.h"
 #include "dancu/eid.h"
+#include "dancu/password.h"
 #include "dancu/pin.h"
 #include "dancu/pool.h"
 #include "dancu/store.h"
@@ -375,12 +376,61 @@ static int store_code(struct dc__call *c, const struct authz *a, const char *pin
 	return rc;
 }
 
+/* A sign-in between its halves: the hash read on the loop, the argon2id
+ * check on a hash thread, the rest (authz_finish) back on the loop. */
+struct signin {
+	struct authz a;
+	struct dc__oidc_client cl;
+	char pin[P], pw[P], ip[64], hash[DC_PWHASH_LEN];
+	int64_t t;
+	int ok;
+};
+
+static void signin_free(void *arg)
+{
+	struct signin *g = arg;
+	sodium_memzero(g->pw, sizeof g->pw);
+	free(g);
+}
+
+static int signin_check(struct dc_store *s, void *arg)
+{
+	struct signin *g = arg;
+	g->ok = dc_password_check(g->hash, g->pw);
+	sodium_memzero(g->pw, sizeof g->pw);
+	return DC_OK;
+}
+
+static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *g, int rc);
+
+static int signin_done(struct dc__call *c, struct dc_buf *body, int rc, void *arg)
+{
+	struct signin *g = arg;
+	if (rc == DC_OK)
+		rc = dc_eid_login_checked(c->store, g->pin, g->ok ? g->hash : NULL, g->t, NULL);
+	return authz_finish(c, body, g, rc);
+}
+
+static int authz_post_begin(struct dc__call *c, struct dc_buf *body, struct signin *g, int *handed);
+
 static int authz_post(struct dc__call *c, struct dc_buf *body)
+{
+	struct signin *g = calloc(1, sizeof *g);
+	int handed = 0;
+	if (!g)
+		return dc__fail(c, DC_ERR_NOMEM, 0, "out of memory");
+	int rc = authz_post_begin(c, body, g, &handed);
+	if (!handed)
+		signin_free(g);
+	return rc;
+}
+
+/* *handed = 1 once g belongs to the hash threads (or was freed by them). */
+static int authz_post_begin(struct dc__call *c, struct dc_buf *body, struct signin *g, int *handed)
 {
 	struct authz a;
 	struct dc__oidc_client cl;
-	struct dc_eid_account acct;
-	char pin[P], pw[P], decision[P], scope[P], code[44], iss[300], ip[64] = "";
+	char pin[P], pw[P], decision[P], ip[64] = "";
 	int rc = DC_OK;
 	h2o_iovec_t e = c->req->entity;
 	if (!e.base || authz_read(e.base, e.len, &a) ||
@@ -425,8 +475,38 @@ static int authz_post(struct dc__call *c, struct dc_buf *body)
 		        "Too many failed sign-ins from this address; try again in 15 "
 		        "minutes.");
 	}
-	rc = dc_eid_login(c->store, pin, pw, t, &acct);
+	snprintf(g->pin, sizeof g->pin, "%s", pin);
+	memcpy(g->pw, pw, sizeof pw);
 	sodium_memzero(pw, sizeof pw);
+	g->a = a;
+	g->cl = cl;
+	snprintf(g->ip, sizeof g->ip, "%s", ip);
+	g->t = t;
+	rc = dc_eid_password_hash(c->store, pin, t, g->hash);
+	if (rc && rc != DC_ERR_AUTH) /* not usable now: no hash spent */
+		return authz_finish(c, body, g, rc);
+	*handed = 1;
+	rc = dc__offload(c, signin_check, signin_done, g, signin_free);
+	if (rc == DC_ERR_BUSY)
+		return login_page(c, body, &a, &cl, 429,
+		                  "Hệ thống đang bận; vui lòng thử lại sau giây lát.",
+		                  "The service is busy; try again in a moment.");
+	return rc;
+}
+
+/* The rest of a sign-in once the password was checked: rc is the login's
+ * result (DC_OK, DC_ERR_AUTH, DC_ERR_LOCKED or a storage error). */
+static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *g, int rc)
+{
+	struct authz a = g->a;
+	struct dc__oidc_client cl = g->cl;
+	struct dc_eid_account acct;
+	const char *pin = g->pin, *ip = g->ip;
+	int64_t t = g->t;
+	char scope[P], code[44], iss[300];
+	h2o_iovec_t e = c->req->entity;
+	if (rc == DC_OK)
+		rc = dc_eid_get(c->store, pin, &acct);
 	if (rc == DC_ERR_AUTH || rc == DC_ERR_LOCKED) {
 		struct dc_pin p;
 		if (dc_pin_parse(pin, strlen(pin), &p) == DC_OK)

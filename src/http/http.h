@@ -109,6 +109,16 @@ int dc__defer(struct dc__call *c, int (*work)(struct dc_store *s, void *arg),
               int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg), void *arg,
               void (*free_arg)(void *arg));
 
+/* CPU-heavy work (an argon2id password check) off the event loop: like
+ * dc__defer, but work(NULL, arg) runs on one of the bounded hash threads
+ * (no store; touch only arg) and done(c, body, rc, arg) answers on the
+ * loop. Returns DC__DEFERRED, or DC_ERR_BUSY when the pool's queue is
+ * full: then free_arg has run, a Retry-After header is set, and the
+ * handler answers (429) itself — a login page is not problem+json. */
+int dc__offload(struct dc__call *c, int (*work)(struct dc_store *s, void *arg),
+                int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg), void *arg,
+                void (*free_arg)(void *arg));
+
 /* Value of query parameter name (NUL-terminated copy in the request pool),
  * or NULL. */
 const char *dc__query_param(h2o_req_t *req, const char *name);

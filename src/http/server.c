@@ -40,6 +40,7 @@
 #include "core/internal.h"
 #include "http/committer.h"
 #include "http/http.h"
+#include "http/workpool.h"
 
 #define MAX_THREADS 256
 #define MAX_ROUTES 160
@@ -80,6 +81,7 @@ struct server {
 	const struct dc_units *units;
 	struct dc_calendar *cal;
 	struct dc__committer *committer;
+	struct dc__workpool *hashpool; /* argon2id checks off the loops */
 	struct dc__session_cache *sessions;
 	unsigned char audit_sk[64]; /* checkpoint signing key */
 	SSL_CTX *tls;               /* NULL: plain HTTP */
@@ -235,6 +237,20 @@ static int r_metrics(struct worker *w, h2o_req_t *req, struct dc_buf *body, int 
 	            "# HELP dancu_commit_queue Writes waiting for the next group commit.\n"
 	            "# TYPE dancu_commit_queue gauge\ndancu_commit_queue %u\n",
 	            (unsigned long long)batches, (unsigned long long)jobs, queued);
+	uint64_t hdone = 0, hrej = 0;
+	unsigned hq = 0, hth = 0;
+	dc__workpool_stats(srv->hashpool, &hdone, &hrej, &hq, &hth);
+	dc_buf_addf(body,
+	            "# HELP dancu_hash_threads Threads checking passwords off the event loops.\n"
+	            "# TYPE dancu_hash_threads gauge\ndancu_hash_threads %u\n"
+	            "# HELP dancu_hash_queue Password checks waiting for a hash thread.\n"
+	            "# TYPE dancu_hash_queue gauge\ndancu_hash_queue %u\n"
+	            "# HELP dancu_hash_checks_total Password checks run.\n"
+	            "# TYPE dancu_hash_checks_total counter\ndancu_hash_checks_total %llu\n"
+	            "# HELP dancu_hash_rejected_total Logins refused (429) because the queue was "
+	            "full.\n# TYPE dancu_hash_rejected_total counter\ndancu_hash_rejected_total "
+	            "%llu\n",
+	            hth, hq, (unsigned long long)hdone, (unsigned long long)hrej);
 	return dc_buf_error(body);
 }
 
@@ -371,9 +387,12 @@ static void pending_dispose(void *p)
 	dc_buf_release(&pd->body);
 }
 
-int dc__defer(struct dc__call *c, int (*work)(struct dc_store *s, void *arg),
-              int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg), void *arg,
-              void (*free_arg)(void *arg))
+/* Hands a job to the committer (pool NULL) or to the CPU pool; on
+ * success the request is parked until on_replies answers it. */
+static int park(struct dc__call *c, struct dc__workpool *pool,
+                int (*work)(struct dc_store *s, void *arg),
+                int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg), void *arg,
+                void (*free_arg)(void *arg))
 {
 	struct worker *w = c->loop;
 	struct deferred_job *dj = calloc(1, sizeof *dj);
@@ -384,21 +403,44 @@ int dc__defer(struct dc__call *c, int (*work)(struct dc_store *s, void *arg),
 		dj->job.arg = arg;
 		dj->done = done;
 		dj->free_arg = free_arg;
-		rc = dc__committer_submit(w->srv->committer, &dj->job);
+		rc = pool ? dc__workpool_submit(pool, &dj->job)
+		          : dc__committer_submit(w->srv->committer, &dj->job);
 	}
 	if (rc) {
 		if (free_arg)
 			free_arg(arg);
 		free(dj);
-		h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
-		               H2O_STRLIT("1"));
-		return dc__fail(c, rc, 503, "the server is saturated with writes; retry shortly");
+		return rc;
 	}
 	c->deferred = 1;
 	/* on_req copies the call into a pending record and links it to dj. */
 	c->loop = dj;
 	w->outstanding++;
 	return DC__DEFERRED;
+}
+
+int dc__defer(struct dc__call *c, int (*work)(struct dc_store *s, void *arg),
+              int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg), void *arg,
+              void (*free_arg)(void *arg))
+{
+	int rc = park(c, NULL, work, done, arg, free_arg);
+	if (rc == DC__DEFERRED)
+		return rc;
+	h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+	               H2O_STRLIT("1"));
+	return dc__fail(c, rc, 503, "the server is saturated with writes; retry shortly");
+}
+
+int dc__offload(struct dc__call *c, int (*work)(struct dc_store *s, void *arg),
+                int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg), void *arg,
+                void (*free_arg)(void *arg))
+{
+	struct worker *w = c->loop;
+	int rc = park(c, w->srv->hashpool, work, done, arg, free_arg);
+	if (rc == DC_ERR_BUSY)
+		h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+		               H2O_STRLIT("1"));
+	return rc;
 }
 
 static void on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
@@ -683,17 +725,19 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 {
 	struct server srv;
 	int rc = DC_OK;
-	unsigned port = (unsigned)cfg->port, nthreads = (unsigned)cfg->threads;
+	unsigned port = (unsigned)cfg->port, nthreads = (unsigned)cfg->threads, ncores = 1;
 	sigset_t sigs;
 	memset(&srv, 0, sizeof srv);
 	srv.cfg = cfg;
 	srv.units = units;
 	if (nroutes + dc__api_nroutes() + 1 > MAX_ROUTES)
 		DC_BUG("more routes than MAX_ROUTES: raise it");
-	if (nthreads == 0) {
+	{
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		nthreads = n > 0 && n < MAX_THREADS ? (unsigned)n : 1;
+		ncores = n > 0 && n < MAX_THREADS ? (unsigned)n : 1;
 	}
+	if (nthreads == 0)
+		nthreads = ncores;
 	if (sodium_init() < 0)
 		DC_BUG("libsodium failed to initialise");
 	unsigned char rnd[4];
@@ -803,6 +847,14 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 			fprintf(stderr, "dancu serve: cannot start the committer: %s: %s\n",
 			        dc_strerror(rc), err);
 	}
+	if (rc == DC_OK) {
+		unsigned hn = cfg->hash_threads ? (unsigned)cfg->hash_threads : ncores;
+		unsigned hq = cfg->hash_queue ? (unsigned)cfg->hash_queue : 8 * hn;
+		rc = dc__workpool_start(hn, hq, &srv.hashpool);
+		if (rc)
+			fprintf(stderr, "dancu serve: cannot start the hash threads: %s\n",
+			        dc_strerror(rc));
+	}
 	if (rc)
 		goto cleanup;
 
@@ -827,6 +879,7 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 		pthread_join(srv.workers[i].thread, NULL);
 	fprintf(stderr, "dancu: stopped\n");
 cleanup:
+	dc__workpool_stop(srv.hashpool);
 	dc__committer_stop(srv.committer);
 	dc__session_cache_free(srv.sessions);
 	if (srv.tls)
