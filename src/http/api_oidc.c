@@ -35,10 +35,11 @@
 #include "core/internal.h"
 #include "eid/oidc.h"
 #include "http/http.h"
+#include "http/api_oidc.h"
 
 #define IP_WINDOW_MS (15 * 60 * 1000)
 #define IP_MAX_FAILED 20 /* failed logins per IP address and window */
-#define P 512            /* capacity of one parameter */
+#define P DC__OIDC_PARAM /* capacity of one parameter */
 
 static void issuer(struct dc__call *c, char *out, size_t n)
 {
@@ -943,10 +944,8 @@ static int r_token(struct dc__call *c, struct dc_buf *body)
 
 /* --- userinfo ------------------------------------------------------------ */
 
-/* The grant behind a Bearer access token. DC_ERR_AUTH (answered) when
- * missing, unknown, expired, revoked, or the account is no longer usable. */
-static int bearer(struct dc__call *c, char client_id[65], char pin[13], char scope[P], char acr[64],
-                  struct dc__oidc_client *cl)
+int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char scope[P],
+                    char acr[64], struct dc__oidc_client *cl)
 {
 	char h[65], tok[P];
 	struct dc_stmt *st = NULL;
@@ -996,7 +995,7 @@ static int r_userinfo(struct dc__call *c, struct dc_buf *body)
 	struct dc__oidc_client cl;
 	struct dc_citizen x;
 	struct dc_pool pool;
-	int rc = bearer(c, client_id, pin, scope, acr, &cl);
+	int rc = dc__oidc_bearer(c, client_id, pin, scope, acr, &cl);
 	if (rc)
 		return rc;
 	struct dc_pin p;
@@ -1103,7 +1102,7 @@ static int r_me(struct dc__call *c, struct dc_buf *body)
 	struct dc__oidc_client cl;
 	struct dc_stmt *st = NULL;
 	h2o_req_t *r = c->req;
-	int rc = bearer(c, client_id, pin, scope, acr, &cl);
+	int rc = dc__oidc_bearer(c, client_id, pin, scope, acr, &cl);
 	if (rc)
 		return rc;
 	int get = h2o_memis(r->method.base, r->method.len, H2O_STRLIT("GET"));

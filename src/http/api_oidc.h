@@ -9,7 +9,21 @@
 
 #include "http/http.h"
 
+#include "eid/oidc.h"
+
+#define DC__OIDC_PARAM 512 /* capacity of one OAuth parameter (scope, token) */
+
 extern const struct dc__route dc__oidc_routes[];
+
+/* The grant behind the request's Bearer access token, for routes that
+ * serve a citizen (or an organisation acting with the citizen's consent):
+ * fills client_id, pin, scope, acr and the client. On DC_ERR_AUTH (token
+ * missing, unknown, expired, revoked, or the account no longer usable) and
+ * on storage errors the answer is already written (401 + WWW-Authenticate);
+ * the caller returns the code. Check the scope you need with the scope
+ * string (space-separated). */
+int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13],
+                    char scope[DC__OIDC_PARAM], char acr[64], struct dc__oidc_client *cl);
 extern const size_t dc__oidc_routes_n;
 
 #endif
