@@ -224,7 +224,8 @@ static int r_create(struct dc__call *c, struct dc_buf *body)
 	int64_t ttl = DC__KYC_TTL_MS;
 	json_object_foreach (j, m, v) {
 		if (strcmp(m, "pin") && strcmp(m, "attributes") && strcmp(m, "purpose") &&
-		    strcmp(m, "redirect_uri") && strcmp(m, "expires_in") && strcmp(m, "consent_days")) {
+		    strcmp(m, "redirect_uri") && strcmp(m, "expires_in") &&
+		    strcmp(m, "consent_days")) {
 			snprintf(d, sizeof d, "unknown member %s", m);
 			json_decref(j);
 			return dc__fail(c, DC_ERR_INVALID, 400, d);
@@ -303,8 +304,8 @@ static int r_create(struct dc__call *c, struct dc_buf *body)
 	rc = dc_store_begin(c->store);
 	if (rc == DC_OK)
 		rc = dc__kyc_create(c->store, &k);
-	struct dc_audit_entry au = {key.id,  org.id, "kyc.request", k.pin, k.purpose, k.attributes,
-	                            c->request_id};
+	struct dc_audit_entry au = {key.id,    org.id,       "kyc.request", k.pin,
+	                            k.purpose, k.attributes, c->request_id};
 	if (rc == DC_OK)
 		rc = dc_audit_append(c->store, &au, NULL);
 	if (rc == DC_OK)
@@ -429,7 +430,8 @@ static int r_fetch(struct dc__call *c, struct dc_buf *body)
 		return dc__fail(c, DC_ERR_REVOKED, 410, "the citizen revoked the consent");
 	if (!strcmp(state, "expired"))
 		return dc__fail(c, DC_ERR_EXPIRED, 410,
-		                k.decided_ms ? "the consent expired" : "the request expired unanswered");
+		                k.decided_ms ? "the consent expired"
+		                             : "the request expired unanswered");
 	if (!policy_allows(&org, &k))
 		return dc__fail(c, DC_ERR_FORBIDDEN, 403,
 		                "the attributes or the purpose are no longer in the organisation's "
@@ -444,12 +446,11 @@ static int r_fetch(struct dc__call *c, struct dc_buf *body)
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(jti, sizeof jti, raw, sizeof raw);
 	int64_t iat = now / 1000;
-	json_t *claims = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:o}", "iss", iss,
-	                           "aud", org.id, "iat", (json_int_t)iat, "exp",
-	                           (json_int_t)(iat + DC__KYC_JWT_TTL_S), "jti", jti, "purpose",
-	                           k.purpose, "kyc_request", k.id, "personal_id_number", k.pin,
-	                           "consent_expires", (json_int_t)(k.consent_expires_ms / 1000),
-	                           "attributes", attrs);
+	json_t *claims = json_pack(
+	        "{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:o}", "iss", iss, "aud", org.id,
+	        "iat", (json_int_t)iat, "exp", (json_int_t)(iat + DC__KYC_JWT_TTL_S), "jti", jti,
+	        "purpose", k.purpose, "kyc_request", k.id, "personal_id_number", k.pin,
+	        "consent_expires", (json_int_t)(k.consent_expires_ms / 1000), "attributes", attrs);
 	char *cj = claims ? json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(claims);
 	rc = cj ? dc__oidc_sign(dc__oidc_key_dir(), cj, &jwt) : DC_ERR_NOMEM;
@@ -460,8 +461,8 @@ static int r_fetch(struct dc__call *c, struct dc_buf *body)
 	}
 	/* Nothing leaves unrecorded: the release is committed first. */
 	rc = dc_store_begin(c->store);
-	struct dc_audit_entry au = {key.id,       org.id, "kyc.release", k.pin, k.purpose,
-	                            k.attributes, c->request_id};
+	struct dc_audit_entry au = {key.id,    org.id,       "kyc.release", k.pin,
+	                            k.purpose, k.attributes, c->request_id};
 	if (rc == DC_OK)
 		rc = dc_audit_append(c->store, &au, NULL);
 	if (rc == DC_OK)
@@ -472,7 +473,8 @@ static int r_fetch(struct dc__call *c, struct dc_buf *body)
 		dc_store_rollback(c->store);
 	if (rc) {
 		dc_buf_release(&jwt);
-		return dc__fail(c, rc, 0, "the release could not be recorded; nothing was released");
+		return dc__fail(c, rc, 0,
+		                "the release could not be recorded; nothing was released");
 	}
 	k.releases++;
 	kyc_json(body, &k, now, NULL);
@@ -496,9 +498,10 @@ static int decide(struct dc__call *c, const char *id, const char *pin, int appro
 	if (rc == DC_OK)
 		rc = dc__kyc_get(c->store, id, &k);
 	if (rc == DC_OK) {
-		struct dc_audit_entry au = {"citizen",    k.org,        approve ? "kyc.approve" : "kyc.decline",
-		                            pin,          k.purpose,    k.attributes,
-		                            c->request_id};
+		struct dc_audit_entry au = {
+		        "citizen",    k.org,     approve ? "kyc.approve" : "kyc.decline",
+		        pin,          k.purpose, k.attributes,
+		        c->request_id};
 		rc = dc_audit_append(c->store, &au, NULL);
 	}
 	if (rc == DC_OK)
@@ -564,8 +567,8 @@ static void attr_li(void *arg, const char *code)
 			            attr_text[i].en);
 }
 
-static int request_page(struct dc__call *c, struct dc_buf *b, const struct dc__kyc *k,
-                        int status, const char *vi_err, const char *en_err)
+static int request_page(struct dc__call *c, struct dc_buf *b, const struct dc__kyc *k, int status,
+                        const char *vi_err, const char *en_err)
 {
 	struct dc_org org;
 	const char *pvi = k->purpose, *pen = k->purpose;
@@ -684,18 +687,20 @@ static int signin_finish(struct dc__call *c, struct dc_buf *body, struct signin 
 		struct dc_pin p;
 		if (dc_pin_parse(g->pin, strlen(g->pin), &p) == DC_OK)
 			dc_eid_login_record(c->store, g->pin, client, 0, 0, g->ip, g->t);
-		return rc == DC_ERR_AUTH ? request_page(c, body, &g->k, 401,
-		                                        "Số định danh hoặc mật khẩu không đúng.",
-		                                        "Wrong ID number or password.")
-		                         : request_page(c, body, &g->k, 423,
-		                                        "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
-		                                        "The account is locked, closed or not "
-		                                        "activated.");
+		return rc == DC_ERR_AUTH
+		               ? request_page(c, body, &g->k, 401,
+		                              "Số định danh hoặc mật khẩu không đúng.",
+		                              "Wrong ID number or password.")
+		               : request_page(c, body, &g->k, 423,
+		                              "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
+		                              "The account is locked, closed or not "
+		                              "activated.");
 	}
 	if (rc)
 		return dc__fail(c, rc, 0, "the sign-in could not be checked");
 	if (!citizen_usable(c, g->pin))
-		return request_page(c, body, &g->k, 423, "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
+		return request_page(c, body, &g->k, 423,
+		                    "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
 		                    "The account is locked, closed or not activated.");
 	rc = dc_eid_totp_check(c->store, g->pin, c->key, g->totp, g->t);
 	if (rc != DC_OK && rc != 1) {
@@ -706,14 +711,14 @@ static int signin_finish(struct dc__call *c, struct dc_buf *body, struct signin 
 	dc_eid_login_record(c->store, g->pin, client, acct.level, 1, g->ip, g->t);
 	rc = decide(c, g->k.id, g->pin, g->approve);
 	if (rc == DC_ERR_NOT_FOUND)
-		return request_page(c, body, &g->k, 403,
-		                    "Yêu cầu này dành cho một người khác.",
+		return request_page(c, body, &g->k, 403, "Yêu cầu này dành cho một người khác.",
 		                    "This request is for another person.");
 	if (rc == DC_ERR_REPLAY)
 		return message_page(c, body, 409, "Yêu cầu này đã được trả lời.",
 		                    "This request has already been answered.");
 	if (rc == DC_ERR_EXPIRED)
-		return message_page(c, body, 410, "Yêu cầu đã hết hạn.", "The request has expired.");
+		return message_page(c, body, 410, "Yêu cầu đã hết hạn.",
+		                    "The request has expired.");
 	if (rc)
 		return dc__fail(c, rc, 0, "the decision could not be recorded");
 	message_page(c, body, 200,
@@ -784,10 +789,11 @@ static int page_post(struct dc__call *c, struct dc_buf *body, struct signin *g, 
 	if (g->ip[0] && fails >= IP_MAX_FAILED) {
 		h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
 		               H2O_STRLIT("900"));
-		return request_page(c, body, &g->k, 429,
-		                    "Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau 15 phút.",
-		                    "Too many failed sign-ins from this address; try again in 15 "
-		                    "minutes.");
+		return request_page(
+		        c, body, &g->k, 429,
+		        "Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau 15 phút.",
+		        "Too many failed sign-ins from this address; try again in 15 "
+		        "minutes.");
 	}
 	rc = dc_eid_password_hash(c->store, g->pin, g->t, g->hash);
 	if (rc && rc != DC_ERR_AUTH)
@@ -869,8 +875,9 @@ static int r_me_list(struct dc__call *c, struct dc_buf *body)
 	if (rc)
 		return rc;
 	if (!kyc_client(client_id))
-		return dc__fail(c, DC_ERR_FORBIDDEN, 403,
-		                "this application may not manage e-KYC consents (DANCU_KYC_CLIENTS)");
+		return dc__fail(
+		        c, DC_ERR_FORBIDDEN, 403,
+		        "this application may not manage e-KYC consents (DANCU_KYC_CLIENTS)");
 	struct list_arg a = {c, body, dc_now_ms(), 0};
 	dc_buf_adds(body, "{\"requests\":[");
 	rc = dc__kyc_list(c->store, pin, list_cb, &a);
@@ -890,8 +897,9 @@ static int r_me(struct dc__call *c, struct dc_buf *body)
 	if (rc)
 		return rc;
 	if (!kyc_client(client_id))
-		return dc__fail(c, DC_ERR_FORBIDDEN, 403,
-		                "this application may not manage e-KYC consents (DANCU_KYC_CLIENTS)");
+		return dc__fail(
+		        c, DC_ERR_FORBIDDEN, 403,
+		        "this application may not manage e-KYC consents (DANCU_KYC_CLIENTS)");
 	const char *t = c->tail;
 	size_t n = c->tail_len;
 	int post = h2o_memis(r->method.base, r->method.len, H2O_STRLIT("POST"));

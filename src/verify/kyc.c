@@ -12,7 +12,7 @@
 #include "core/internal.h"
 #include "verify/kyc.h"
 
-#define COLS                                                                                \
+#define COLS                                                                                  \
 	"id, org_id, pin, attributes, purpose, redirect_uri, state, created_ms, expires_ms, " \
 	"consent_days, decided_ms, consent_expires_ms, revoked_ms, releases"
 
@@ -29,10 +29,10 @@ int dc__kyc_id_ok(const char *id, size_t n)
 static void fill(struct dc_stmt *st, void *out)
 {
 	struct dc__kyc *k = out;
-	char *s[] = {k->id,      k->org,          k->pin,  k->attributes,
-	             k->purpose, k->redirect_uri, k->state};
-	size_t n[] = {sizeof k->id,      sizeof k->org,          sizeof k->pin,  sizeof k->attributes,
-	              sizeof k->purpose, sizeof k->redirect_uri, sizeof k->state};
+	char *s[] = {k->id, k->org, k->pin, k->attributes, k->purpose, k->redirect_uri, k->state};
+	size_t n[] = {sizeof k->id,         sizeof k->org,     sizeof k->pin,
+	              sizeof k->attributes, sizeof k->purpose, sizeof k->redirect_uri,
+	              sizeof k->state};
 	for (int i = 0; i < 7; i++) {
 		const char *v = dc_stmt_text(st, i, NULL);
 		snprintf(s[i], n[i], "%s", v ? v : "");
@@ -117,8 +117,7 @@ static int update(struct dc_store *s, const char *sql, const char *id, const cha
 	return rc;
 }
 
-int dc__kyc_decide(struct dc_store *s, const char *id, const char *pin, int approve,
-                   int64_t now_ms)
+int dc__kyc_decide(struct dc_store *s, const char *id, const char *pin, int approve, int64_t now_ms)
 {
 	struct dc__kyc k;
 	int64_t changed = 0;
@@ -173,8 +172,8 @@ int dc__kyc_count_release(struct dc_store *s, const char *id)
 	return rc;
 }
 
-int dc__kyc_list(struct dc_store *s, const char *pin,
-                 int (*cb)(void *arg, const struct dc__kyc *k), void *arg)
+int dc__kyc_list(struct dc_store *s, const char *pin, int (*cb)(void *arg, const struct dc__kyc *k),
+                 void *arg)
 {
 	struct dc_stmt *st = NULL;
 	struct dc__kyc k;

@@ -68,7 +68,7 @@ int dc__kyc_revoke(struct dc_store *s, const char *id, const char *pin, int64_t 
 int dc__kyc_count_release(struct dc_store *s, const char *id);
 
 /* Calls cb for each request about pin, newest first (at most 200). */
-int dc__kyc_list(struct dc_store *s, const char *pin,
-                 int (*cb)(void *arg, const struct dc__kyc *k), void *arg);
+int dc__kyc_list(struct dc_store *s, const char *pin, int (*cb)(void *arg, const struct dc__kyc *k),
+                 void *arg);
 
 #endif
