@@ -55,6 +55,8 @@ struct dc_units;
 	X(tls_cert, S, "", 0, 0, "DANCU_TLS_CERT",                                               \
 	  "TLS certificate chain (PEM); with tls_key, serve HTTPS")                              \
 	X(tls_key, S, "", 0, 0, "DANCU_TLS_KEY", "TLS private key (PEM, mode 0600)")             \
+	X(tls_client_ca, S, "", 0, 0, "DANCU_TLS_CLIENT_CA",                                     \
+	  "CA certificates (PEM) for organisations' client certificates (mTLS); with tls_cert")  \
 	X(job_dir, S, "dancu-jobs", 0, 0, "DANCU_JOB_DIR",                                       \
 	  "directory for batch verification uploads and results (created if missing)")           \
 	X(hash_threads, U, "0", 0, 256, "DANCU_HASH_THREADS",                                    \
@@ -79,6 +81,7 @@ struct dc_settings {
 	uint64_t audit_checkpoint_s;
 	const char *tls_cert;
 	const char *tls_key;
+	const char *tls_client_ca;
 	const char *job_dir;
 	uint64_t hash_threads;
 	uint64_t hash_queue;
