@@ -36,4 +36,6 @@ int dc__schema_verify(enum dc__dialect d, struct dc_buf *o); /* src/verify/schem
 int dc__schema_audit_links(enum dc__dialect d,
                            struct dc_buf *o); /* src/audit/schema_audit_links.c */
 
+int dc__schema_exchange(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
+
 #endif
