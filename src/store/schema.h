@@ -38,4 +38,6 @@ int dc__schema_audit_links(enum dc__dialect d,
 int dc__schema_kyc(enum dc__dialect d, struct dc_buf *o);     /* src/verify/schema_kyc.c */
 int dc__schema_eid_api(enum dc__dialect d, struct dc_buf *o); /* src/eid/schema_eid.c */
 
+int dc__schema_exchange(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
+
 #endif
