@@ -157,7 +157,7 @@ export function render(node, v, actions = []) {
       const tr = body.insertRow();
       for (const k of keys) tr.insertCell().textContent = cell(k, o && typeof o === 'object' ? o[k] : o);
       if (actions.length) {
-        const td = tr.insertCell();
+        const td = tr.insertCell(); td.className = "actions";
         for (const a of actions) {
           if (a.when && !a.when(o)) continue;
           const b = document.createElement('button'); b.type = 'button'; b.className = 'secondary';
