@@ -38,6 +38,15 @@ await run('citizen', async () => {
   ok((await page.locator('#logins tbody tr').count()) >= 1, 'citizen: login history has the login');
   ok(await page.evaluate(() => !!sessionStorage.getItem('dancu.citizen') && !localStorage.getItem('dancu.citizen')),
     'citizen: the token is kept per tab (sessionStorage), not in localStorage');
+  if (env.WEBUI_HAS_ME === '1') {
+    await page.locator('#me-record dl').waitFor();
+    ok((await page.locator('#me-record').textContent()).includes(env.WEBUI_PIN), 'citizen: /api/v1/me: own record');
+    ok(await page.locator('#me-residence').count() === 1 && await page.locator('#me-household').count() === 1,
+      'citizen: residence and household sections');
+    await page.locator('#tracker table').waitFor();
+    ok((await page.locator('#tracker').textContent()).includes('me.read'), 'citizen: the data tracker shows this very read');
+    ok(await page.locator('#lock').isVisible(), 'citizen: the lock button is offered');
+  }
   await shot(page, 'citizen');
 
   // The token works only with PKCE: a replay of the flow without the page's verifier is refused.

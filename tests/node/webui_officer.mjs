@@ -73,6 +73,21 @@ await run('officer', async () => {
   ok(true, 'officer: the card approved');
   await shot(page, 'officer-cards');
 
+  if (env.WEBUI_HAS_EID === '1' && env.WEBUI_PIN2) {
+    await page.click('[data-tab=eid]');
+    await page.locator(`#eid-list td:text-is("${env.WEBUI_PIN2}")`).waitFor();
+    ok(true, 'officer: the pending level-2 account is in the work list');
+    const row = page.locator('#eid-list tr', { has: page.locator(`td:text-is("${env.WEBUI_PIN2}")`) });
+    await row.locator('button:text-is("approve")').click();
+    await page.locator('#msg.bad').waitFor();
+    ok(true, 'officer: approval without the in-person check statement is refused');
+    await page.check('#eid-checked');
+    await page.locator('#eid-list button:text-is("approve")').first().waitFor();
+    await page.locator('#eid-list tr', { has: page.locator(`td:text-is("${env.WEBUI_PIN2}")`) }).locator('button:text-is("approve")').click();
+    await page.locator('#msg.ok').waitFor();
+    ok((await page.locator('#msg').textContent()).includes(env.WEBUI_PIN2), 'officer: level-2 account approved');
+    await shot(page, 'officer-eid');
+  }
   await page.click('#logout');
   await page.locator('#login-form').waitFor({ state: 'visible' });
   ok(true, 'officer: logout');

@@ -2,14 +2,15 @@
 // authorization code flow + PKCE (S256) as the public client
 // "dancu-portal" whose redirect URI is this page; the access token lives in
 // sessionStorage (this tab only) and is sent as a Bearer token to
-// /oidc/userinfo and /oidc/me/*. Sections for APIs that a server may not
-// have yet (/api/v1/me, its data tracker, exchange dossiers) appear only
-// when the server answers them.
+// /oidc/userinfo, /oidc/me/* and, with the scope "records", the citizen's
+// own API: /api/v1/me (record, residence, household, card, e-ID account),
+// /api/v1/me/access (the data tracker), /api/v1/me/lock. Sections whose
+// API the server does not have (404) stay hidden.
 import { header, api, render, say, t, listOf } from './common.js';
 
 header('citizen.html');
 const CLIENT = 'dancu-portal';
-const SCOPE = 'openid profile birthdate address pin';
+const SCOPE = 'openid profile birthdate address pin records';
 const $ = id => document.getElementById(id);
 const redirectUri = location.origin + location.pathname;
 const msg = $('msg');
@@ -69,18 +70,42 @@ async function consents() {
   } }]);
 }
 
+// /api/v1/me: one sub-section per part (record, residence, household, card, e-ID).
+async function mine() {
+  const r = await api('GET', '/api/v1/me', { auth: auth() });
+  if (r.status === 404 || r.status === 405) return;
+  $('me-wrap').hidden = false;
+  if (!r.ok) { say($('me'), problem(r), false); return; }
+  const out = $('me'); out.replaceChildren();
+  for (const [k, v] of Object.entries(r.json || {})) {
+    const sec = document.createElement('section'); sec.id = 'me-' + k;
+    const h = document.createElement('h3'); h.textContent = t('c.me.' + k);
+    const box = document.createElement('div');
+    if (k === 'household' && v && typeof v === 'object') {
+      render(box, { id: v.id });
+      const m = document.createElement('div'); render(m, v.members || []); box.append(m);
+    } else render(box, v);
+    sec.append(h, box); out.append(sec);
+  }
+  $('lock-wrap').hidden = false;
+}
+
+async function lock() {
+  if (!confirm(t('c.lock.confirm'))) return;
+  const r = await api('POST', '/api/v1/me/lock', { auth: auth() });
+  if (!r.ok) { say(msg, problem(r), false); return; }
+  sessionStorage.removeItem('dancu.citizen');
+  show();
+  say(msg, t('c.lock.done'));
+}
+
 async function load() {
   const u = await api('GET', '/oidc/userinfo', { auth: auth() });
   if (u.status === 401) { sessionStorage.removeItem('dancu.citizen'); show(); return; }
   if (!u.ok) { say(msg, problem(u), false); return; }
   render($('record'), u.json);
-  const me = await optional('me-wrap', 'me', '/api/v1/me');
-  if (me && typeof me.qr_svg === 'string') {
-    const img = document.createElement('img');
-    img.alt = 'QR'; img.src = 'data:image/svg+xml;base64,' + btoa(unescape(encodeURIComponent(me.qr_svg)));
-    $('qr').replaceChildren(img);
-  }
-  await optional('tracker-wrap', 'tracker', '/api/v1/me/accesses', listOf);
+  await mine();
+  await optional('tracker-wrap', 'tracker', '/api/v1/me/access', listOf);
   await optional('dossiers-wrap', 'dossiers', '/api/v1/me/dossiers', listOf);
   await consents();
   const l = await api('GET', '/oidc/me/logins', { auth: auth() });
@@ -95,6 +120,7 @@ function show() {
 }
 
 $('login').addEventListener('click', login);
+$('lock').addEventListener('click', lock);
 $('logout').addEventListener('click', () => { sessionStorage.removeItem('dancu.citizen'); say(msg, ''); show(); });
 document.addEventListener('dancu:lang', () => { if (token()) load(); });
 

@@ -169,18 +169,23 @@ $('card-form').addEventListener('submit', async e => {
   if (await guard(r, $('card-out'))) { say($('card-out'), `${t('o.done')} ${r.json.id || ''}`); $('c-pin').value = f.pin; loadCards(f.pin); }
 });
 
-// Level-2 e-ID approvals: shown when the server has the e-ID officer API.
+// Level-2 e-ID approvals (GET /api/v1/eid/accounts?state=pending): approval
+// needs the officer's statement that the chip card and the face were
+// checked in person; a rejection needs a reason.
 async function loadEid() {
-  const r = await call('GET', '/api/v1/eid/pending');
+  const r = await call('GET', '/api/v1/eid/accounts?state=pending');
   if (r.status === 404) { $('eid-list').textContent = t('notyet'); return; }
   if (!(await guard(r, $('eid-list')))) return;
-  render($('eid-list'), listOf(r.json), ['approve', 'reject'].map(a => ({ label: a, run: async (row, b) => {
+  const move = (a, body) => async (row, b) => {
     b.disabled = true;
-    const id = row.pin || row.id;
-    const m = await call('POST', `/api/v1/eid/accounts/${encodeURIComponent(id)}/${a}`, { reason: 'web' });
-    if (await guard(m)) say(msg, `${t('o.done')} ${id}: ${a}`);
+    const m = await call('POST', `/api/v1/eid/accounts/${encodeURIComponent(row.pin)}/${a}`, body());
+    if (await guard(m)) say(msg, `${t('o.done')} ${row.pin}: ${a}`);
     loadEid();
-  } })));
+  };
+  render($('eid-list'), listOf(r.json), [
+    { label: 'approve', run: move('approve', () => ({ card_verified: $('eid-checked').checked, face_verified: $('eid-checked').checked })) },
+    { label: 'reject', run: move('reject', () => ({ reason: $('eid-reason').value })) },
+  ]);
 }
 
 const loaders = { dossiers: loadDossiers, overdue: loadOverdue, reviews: loadReviews, stays: loadStays, eid: loadEid };
