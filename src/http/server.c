@@ -341,8 +341,10 @@ static void respond(struct worker *w, h2o_req_t *req, struct dc__call *call, str
 	                                         : "application/json";
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype,
 	               strlen(ctype));
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
-	               H2O_STRLIT("no-store"));
+	/* no-store unless the handler chose (the web UI's files revalidate) */
+	if (rc || h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("cache-control"), -1) < 0)
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+		               H2O_STRLIT("no-store"));
 	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
 	                      id, strlen(id));
 	size_t len = body->len;
