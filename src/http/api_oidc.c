@@ -130,7 +130,16 @@ static int r_discovery(struct dc__call *c, struct dc_buf *body)
 	        "\"grant_types_supported\":[\"authorization_code\",\"refresh_token\"],"
 	        "\"subject_types_supported\":[\"public\",\"pairwise\"],"
 	        "\"id_token_signing_alg_values_supported\":[\"ES256\"],"
-	        "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\",\"none\"],"
+	        "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\","
+	        "\"private_key_jwt\",\"none\"],"
+	        "\"token_endpoint_auth_signing_alg_values_supported\":[\"ES256\",\"ES384\","
+	        "\"ES512\",\"RS256\",\"RS384\",\"RS512\",\"PS256\",\"PS384\",\"PS512\"],"
+	        "\"revocation_endpoint\":\"%s/oidc/revoke\","
+	        "\"revocation_endpoint_auth_methods_supported\":[\"client_secret_basic\","
+	        "\"private_key_jwt\",\"none\"],"
+	        "\"introspection_endpoint\":\"%s/oidc/introspect\","
+	        "\"introspection_endpoint_auth_methods_supported\":[\"client_secret_basic\","
+	        "\"private_key_jwt\"],"
 	        "\"code_challenge_methods_supported\":[\"S256\"],"
 	        "\"scopes_supported\":[\"openid\",\"profile\",\"birthdate\",\"address\",\"pin\","
 	        "\"records\"],"
@@ -139,7 +148,7 @@ static int r_discovery(struct dc__call *c, struct dc_buf *body)
 	        "\"acr_values_supported\":[\"%s\",\"%s\"],"
 	        "\"authorization_response_iss_parameter_supported\":true,"
 	        "\"ui_locales_supported\":[\"vi\",\"en\"]}",
-	        iss, iss, iss, iss, iss, iss, dc_eid_acr(1), dc_eid_acr(2));
+	        iss, iss, iss, iss, iss, iss, iss, iss, dc_eid_acr(1), dc_eid_acr(2));
 }
 
 static int r_jwks(struct dc__call *c, struct dc_buf *body)
@@ -618,14 +627,106 @@ static int r_authorize(struct dc__call *c, struct dc_buf *body)
 
 /* --- token endpoint ------------------------------------------------------ */
 
-/* Authenticates the client: Basic (confidential) or client_id in the body
- * (public). */
+#define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+#define ASSERTION_MAX 8192
+#define ASSERTION_TTL_S 300 /* an assertion may live at most 5 minutes */
+
+/* 1 when aud (a string or an array of strings) names this provider: the
+ * issuer, the token endpoint, or the endpoint being called. */
+static int aud_ok(struct dc__call *c, json_t *aud)
+{
+	char iss[300], tok[340], here[600];
+	issuer(c, iss, sizeof iss);
+	snprintf(tok, sizeof tok, "%s/oidc/token", iss);
+	snprintf(here, sizeof here, "%s%.*s", iss, (int)c->req->path_normalized.len,
+	         c->req->path_normalized.base);
+	size_t n = json_is_array(aud) ? json_array_size(aud) : 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *a =
+		        json_string_value(json_is_array(aud) ? json_array_get(aud, i) : aud);
+		if (a && (!strcmp(a, iss) || !strcmp(a, tok) || !strcmp(a, here)))
+			return 1;
+	}
+	return 0;
+}
+
+/* private_key_jwt (RFC 7523 2.2, OIDC Core 9): a JWT signed with a key the
+ * client registered; iss = sub = client_id, aud = this provider, exp within
+ * 5 minutes, jti used once. */
+static int assertion_auth(struct dc__call *c, const char *form, size_t fn, const char *body_id,
+                          struct dc__oidc_client *cl)
+{
+	char *jwt = h2o_mem_alloc_pool(&c->req->pool, ASSERTION_MAX);
+	json_t *hdr = NULL, *claims = NULL;
+	struct dc_buf keys = DC_BUF_INIT;
+	if (dc__form_get(form, fn, "client_assertion", jwt, ASSERTION_MAX) != 1)
+		return DC_ERR_AUTH;
+	/* The client is named by the (not yet verified) payload's iss. */
+	const char *dot = strchr(jwt, '.'), *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+	char id[65] = "";
+	if (dot && dot2) {
+		unsigned char raw[4096];
+		size_t rl = 0;
+		if (!sodium_base642bin(raw, sizeof raw - 1, dot + 1, (size_t)(dot2 - dot - 1), NULL,
+		                       &rl, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING)) {
+			json_error_t je;
+			json_t *p = json_loadb((const char *)raw, rl, 0, &je);
+			const char *v = json_string_value(json_object_get(p, "iss"));
+			if (v && strlen(v) < sizeof id)
+				snprintf(id, sizeof id, "%s", v);
+			json_decref(p);
+		}
+	}
+	if (!id[0] || (body_id[0] && strcmp(body_id, id)))
+		return DC_ERR_AUTH;
+	if (dc__oidc_client_get(c->store, id, cl) || cl->disabled ||
+	    strcmp(cl->auth_method, "private_key_jwt") ||
+	    dc__oidc_client_jwks(c->store, id, &keys) || dc_buf_error(&keys)) {
+		dc_buf_release(&keys);
+		return DC_ERR_AUTH;
+	}
+	int rc = dc__oidc_jws_verify(jwt, dc_buf_str(&keys), &hdr, &claims);
+	dc_buf_release(&keys);
+	if (rc)
+		return DC_ERR_AUTH;
+	int64_t now = dc_now_ms() / 1000;
+	json_t *exp = json_object_get(claims, "exp");
+	const char *iss = json_string_value(json_object_get(claims, "iss")),
+	           *sub = json_string_value(json_object_get(claims, "sub")),
+	           *jti = json_string_value(json_object_get(claims, "jti"));
+	int ok = iss && sub && !strcmp(iss, id) && !strcmp(sub, id) && jti && *jti &&
+	         strlen(jti) <= 256 && json_is_integer(exp) && json_integer_value(exp) > now &&
+	         json_integer_value(exp) <= now + ASSERTION_TTL_S &&
+	         aud_ok(c, json_object_get(claims, "aud"));
+	json_t *nbf = json_object_get(claims, "nbf");
+	if (ok && json_is_integer(nbf) && json_integer_value(nbf) > now + 30)
+		ok = 0;
+	if (ok) {
+		char who[80];
+		snprintf(who, sizeof who, "client:%s", id);
+		rc = dc__oidc_jti_use(c->store, who, jti, json_integer_value(exp) * 1000,
+		                      dc_now_ms());
+		ok = rc == DC_OK;
+	}
+	json_decref(hdr);
+	json_decref(claims);
+	return ok ? DC_OK : DC_ERR_AUTH;
+}
+
+/* Authenticates the client: Basic (client_secret_basic), a signed
+ * assertion (private_key_jwt), or client_id in the body (public). */
 static int client_auth(struct dc__call *c, const char *form, size_t fn, struct dc__oidc_client *cl)
 {
-	char id[P] = "", body_id[P] = "";
+	char id[P] = "", body_id[P] = "", atype[128] = "";
 	ssize_t i = h2o_find_header(&c->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-	if (dc__form_get(form, fn, "client_id", body_id, sizeof body_id) < 0)
+	if (dc__form_get(form, fn, "client_id", body_id, sizeof body_id) < 0 ||
+	    dc__form_get(form, fn, "client_assertion_type", atype, sizeof atype) < 0)
 		return DC_ERR_AUTH;
+	if (atype[0]) {
+		if (strcmp(atype, ASSERTION_TYPE) || i >= 0)
+			return DC_ERR_AUTH; /* one method per request */
+		return assertion_auth(c, form, fn, body_id, cl);
+	}
 	if (i >= 0) {
 		h2o_iovec_t v = c->req->headers.entries[i].value;
 		unsigned char dec[2 * P];
@@ -946,6 +1047,157 @@ static int r_token(struct dc__call *c, struct dc_buf *body)
 	return oauth_error(c, body, 400, "unsupported_grant_type", "unsupported grant_type");
 }
 
+/* --- revocation (RFC 7009) and introspection (RFC 7662) ----------------- */
+
+struct token_row {
+	char kind[16], family[65], client_id[65], pin[13], scope[P], acr[64], jkt[64];
+	int64_t auth_time, expires_ms, used, revoked;
+};
+
+static void token_fill(struct dc_stmt *st, void *arg)
+{
+	struct token_row *t = arg;
+	snprintf(t->kind, sizeof t->kind, "%s", dc_stmt_text(st, 0, NULL));
+	snprintf(t->family, sizeof t->family, "%s", dc_stmt_text(st, 1, NULL));
+	snprintf(t->client_id, sizeof t->client_id, "%s", dc_stmt_text(st, 2, NULL));
+	snprintf(t->pin, sizeof t->pin, "%s", dc_stmt_text(st, 3, NULL));
+	snprintf(t->scope, sizeof t->scope, "%s", dc_stmt_text(st, 4, NULL));
+	snprintf(t->acr, sizeof t->acr, "%s", dc_stmt_text(st, 5, NULL));
+	t->auth_time = dc_stmt_int64(st, 6);
+	t->expires_ms = dc_stmt_int64(st, 7);
+	t->used = dc_stmt_int64(st, 8);
+	t->revoked = dc_stmt_int64(st, 9);
+	snprintf(t->jkt, sizeof t->jkt, "%s", dc_stmt_text(st, 10, NULL));
+}
+
+/* The token named in the form's "token" (by its hash). 1 found, 0 not
+ * found (or no token given: *missing), or an error. */
+static int token_lookup(struct dc__call *c, const char *f, size_t fn, struct token_row *t,
+                        int *missing)
+{
+	char tok[P], h[65];
+	memset(t, 0, sizeof *t);
+	*missing = dc__form_get(f, fn, "token", tok, sizeof tok) != 1;
+	if (*missing)
+		return 0;
+	dc__oidc_sha256_hex(tok, h);
+	int rc = dc_db_get_one(dc_store_db(c->store),
+	                       "SELECT kind, family, client_id, pin, scope, acr, auth_time, "
+	                       "expires_ms, used, revoked, coalesce(jkt, '') FROM oidc_token "
+	                       "WHERE token_hash = $1",
+	                       h, token_fill, t);
+	if (rc == DC_ERR_NOT_FOUND)
+		return 0;
+	return rc ? rc : 1;
+}
+
+static int r_revoke(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc__oidc_client cl;
+	struct token_row t;
+	int missing;
+	h2o_iovec_t e = c->req->entity;
+	const char *f = e.base ? e.base : "";
+	size_t fn = e.base ? e.len : 0;
+	if (client_auth(c, f, fn, &cl) || cl.disabled)
+		return oauth_error(c, body, 401, "invalid_client", "client authentication failed");
+	int found = token_lookup(c, f, fn, &t, &missing);
+	if (missing)
+		return oauth_error(c, body, 400, "invalid_request", "token is required");
+	if (found < 0)
+		return dc__fail(c, found, 0, "the token could not be checked");
+	/* Unknown tokens and other clients' tokens: 200 all the same (RFC 7009
+	 * 2.2), and nothing changes. */
+	if (found && !strcmp(t.client_id, cl.id)) {
+		int rc = dc_store_begin(c->store);
+		if (rc == DC_OK) {
+			/* A refresh token ends its whole grant, access tokens too. */
+			if (!strcmp(t.kind, "refresh")) {
+				rc = revoke_family(c, t.family);
+			} else {
+				char tok[P], h[65];
+				struct dc_stmt *st = NULL;
+				dc__form_get(f, fn, "token", tok, sizeof tok);
+				dc__oidc_sha256_hex(tok, h);
+				rc = dc_db_prepare(
+				        dc_store_db(c->store),
+				        "UPDATE oidc_token SET revoked = 1 WHERE token_hash = "
+				        "$1",
+				        &st);
+				if (rc == DC_OK) {
+					dc_stmt_bind_str(st, 1, h);
+					rc = dc_stmt_step(st);
+					rc = rc == DC_DONE ? DC_OK : rc;
+				}
+				dc_stmt_finalize(st);
+			}
+		}
+		struct dc_audit_entry au = {cl.id, cl.id,  "oidc.revoke", t.pin,
+		                            NULL,  t.kind, c->request_id};
+		if (rc == DC_OK)
+			rc = dc_audit_append(c->store, &au, NULL);
+		if (rc == DC_OK)
+			rc = dc_store_commit(c->store);
+		else
+			dc_store_rollback(c->store);
+		if (rc)
+			return dc__fail(c, rc, 0, "the token could not be revoked");
+	}
+	c->content_type = "text/plain; charset=utf-8";
+	return DC_OK;
+}
+
+static int r_introspect(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc__oidc_client cl;
+	struct token_row t;
+	int missing;
+	char iss[300], sub[44];
+	h2o_iovec_t e = c->req->entity;
+	const char *f = e.base ? e.base : "";
+	size_t fn = e.base ? e.len : 0;
+	/* Confidential clients only: a public client could probe tokens. */
+	if (client_auth(c, f, fn, &cl) || cl.disabled || cl.public_client)
+		return oauth_error(c, body, 401, "invalid_client",
+		                   "client authentication failed (confidential clients only)");
+	int found = token_lookup(c, f, fn, &t, &missing);
+	if (missing)
+		return oauth_error(c, body, 400, "invalid_request", "token is required");
+	if (found < 0)
+		return dc__fail(c, found, 0, "the token could not be checked");
+	/* Only the client's own tokens are described (RFC 7662 4: a client
+	 * learns nothing about another's). */
+	int active = found && !strcmp(t.client_id, cl.id) && !t.revoked && !t.used &&
+	             t.expires_ms > dc_now_ms() && account_usable(c, t.pin);
+	if (!active)
+		return dc_buf_adds(body, "{\"active\":false}");
+	struct dc_audit_entry au = {cl.id,
+	                            cl.id,
+	                            "oidc.introspect",
+	                            t.pin,
+	                            "citizen_request",
+	                            "sub,acr,auth_time,scope",
+	                            c->request_id};
+	int rc = dc_audit_append(c->store, &au, NULL);
+	if (rc)
+		return dc__fail(c, rc, 503, "the answer could not be audited, so it is refused");
+	issuer(c, iss, sizeof iss);
+	subject(c, &cl, t.pin, sub);
+	json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "active", 1,
+	                      "scope", t.scope, "client_id", cl.id, "token_type",
+	                      !strcmp(t.kind, "access") ? (t.jkt[0] ? "DPoP" : "Bearer")
+	                                                : "refresh_token",
+	                      "sub", sub, "iss", iss, "exp", (json_int_t)(t.expires_ms / 1000),
+	                      "acr", t.acr, "auth_time", (json_int_t)t.auth_time, "aud", cl.id);
+	if (j && t.jkt[0])
+		json_object_set_new(j, "cnf", json_pack("{s:s}", "jkt", t.jkt));
+	char *sj = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	rc = sj ? dc_buf_adds(body, sj) : DC_ERR_NOMEM;
+	free(sj);
+	return rc;
+}
+
 /* --- userinfo ------------------------------------------------------------ */
 
 int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char scope[P],
@@ -1223,6 +1475,8 @@ const struct dc__route dc__oidc_routes[] = {
         {"/oidc/jwks", 0, "GET", r_jwks},
         {"/oidc/authorize", 0, "*", r_authorize},
         {"/oidc/token", 0, "POST", r_token},
+        {"/oidc/revoke", 0, "POST", r_revoke},
+        {"/oidc/introspect", 0, "POST", r_introspect},
         {"/oidc/userinfo", 0, "*", r_userinfo},
         {"/oidc/logout", 0, "GET", r_logout},
         {"/oidc/me/", 1, "*", r_me},
