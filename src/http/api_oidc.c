@@ -138,6 +138,8 @@ static int r_discovery(struct dc__call *c, struct dc_buf *body)
 	        "\"revocation_endpoint_auth_methods_supported\":[\"client_secret_basic\","
 	        "\"private_key_jwt\",\"none\"],"
 	        "\"introspection_endpoint\":\"%s/oidc/introspect\","
+	        "\"pushed_authorization_request_endpoint\":\"%s/oidc/par\","
+	        "\"require_pushed_authorization_requests\":false,"
 	        "\"introspection_endpoint_auth_methods_supported\":[\"client_secret_basic\","
 	        "\"private_key_jwt\"],"
 	        "\"code_challenge_methods_supported\":[\"S256\"],"
@@ -148,7 +150,7 @@ static int r_discovery(struct dc__call *c, struct dc_buf *body)
 	        "\"acr_values_supported\":[\"%s\",\"%s\"],"
 	        "\"authorization_response_iss_parameter_supported\":true,"
 	        "\"ui_locales_supported\":[\"vi\",\"en\"]}",
-	        iss, iss, iss, iss, iss, iss, iss, iss, dc_eid_acr(1), dc_eid_acr(2));
+	        iss, iss, iss, iss, iss, iss, iss, iss, iss, dc_eid_acr(1), dc_eid_acr(2));
 }
 
 static int r_jwks(struct dc__call *c, struct dc_buf *body)
@@ -164,17 +166,17 @@ static int r_jwks(struct dc__call *c, struct dc_buf *body)
 
 struct authz {
 	char client_id[P], redirect_uri[P], response_type[P], scope[P], state[P], nonce[P],
-	        challenge[P], method[P];
+	        challenge[P], method[P], request_uri[P];
 };
 
 static const char *const authz_names[] = {
-        "client_id", "redirect_uri", "response_type",  "scope",
-        "state",     "nonce",        "code_challenge", "code_challenge_method"};
+        "client_id", "redirect_uri",   "response_type",         "scope",      "state",
+        "nonce",     "code_challenge", "code_challenge_method", "request_uri"};
 
 static char *authz_field(struct authz *a, size_t i)
 {
-	char *f[] = {a->client_id, a->redirect_uri, a->response_type, a->scope,
-	             a->state,     a->nonce,        a->challenge,     a->method};
+	char *f[] = {a->client_id, a->redirect_uri, a->response_type, a->scope,      a->state,
+	             a->nonce,     a->challenge,    a->method,        a->request_uri};
 	return f[i];
 }
 
@@ -259,6 +261,12 @@ static int authz_check(struct dc__call *c, struct dc_buf *body, struct authz *a,
 	if (!dc__oidc_redirect_ok(cl, a->redirect_uri)) {
 		*rc = error_page(c, body, 400, "Địa chỉ chuyển hướng không khớp.",
 		                 "The redirect_uri does not exactly match a registered one.");
+		return 1;
+	}
+	if (cl->require_par && !a->request_uri[0]) {
+		*rc = error_page(c, body, 400, "Ứng dụng phải gửi yêu cầu qua PAR.",
+		                 "This application must push its request first (PAR, "
+		                 "/oidc/par) and send only request_uri.");
 		return 1;
 	}
 	const char *err = NULL;
@@ -347,6 +355,77 @@ static int login_page(struct dc__call *c, struct dc_buf *body, const struct auth
 	return dc_buf_error(body);
 }
 
+/* --- pushed authorization requests (RFC 9126) ------------------------------ */
+
+#define PAR_PREFIX "urn:ietf:params:oauth:request_uri:"
+#define PAR_TTL_MS (60 * 1000)
+#define PAR_SIGNIN_MS (10 * 60 * 1000) /* a page shown may be posted this long */
+
+/* Replaces a's parameters with the ones pushed under a->request_uri (which
+ * must belong to a->client_id, be unused, and not be expired: at display
+ * (post = 0) within its 60 s, at sign-in within the sign-in window). 0 on
+ * success, 1 when not usable, or an error. */
+static int par_load(struct dc__call *c, struct authz *a, int post)
+{
+	char h[65];
+	struct dc_stmt *st = NULL;
+	struct authz b;
+	int found = 0;
+	dc__oidc_sha256_hex(a->request_uri, h);
+	int rc = dc_db_prepare(dc_store_db(c->store),
+	                       "SELECT client_id, params, expires_ms, used FROM oidc_par WHERE "
+	                       "uri_hash = $1",
+	                       &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, h);
+		rc = dc_stmt_step(st);
+	}
+	if (rc == DC_ROW) {
+		size_t n = 0;
+		const char *params = dc_stmt_text(st, 1, &n);
+		int64_t exp = dc_stmt_int64(st, 2) + (post ? PAR_SIGNIN_MS : 0);
+		found = !strcmp(dc_stmt_text(st, 0, NULL), a->client_id) &&
+		        dc_stmt_int64(st, 3) == 0 && exp > dc_now_ms() &&
+		        authz_read(params, n, &b) == 0;
+		rc = DC_OK;
+	}
+	dc_stmt_finalize(st);
+	if (rc)
+		return rc;
+	if (!found)
+		return 1;
+	memcpy(b.request_uri, a->request_uri, sizeof b.request_uri);
+	*a = b;
+	return 0;
+}
+
+/* Marks the pushed request used (joins the caller's transaction);
+ * DC_ERR_REPLAY when it already was. */
+static int par_spend(struct dc__call *c, const char *request_uri)
+{
+	char h[65];
+	struct dc_stmt *st = NULL;
+	dc__oidc_sha256_hex(request_uri, h);
+	int rc =
+	        dc_db_prepare(dc_store_db(c->store),
+	                      "UPDATE oidc_par SET used = 1 WHERE uri_hash = $1 AND used = 0", &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, h);
+		rc = dc_stmt_step(st);
+		if (rc == DC_DONE)
+			rc = dc_stmt_changes(st) ? DC_OK : DC_ERR_REPLAY;
+	}
+	dc_stmt_finalize(st);
+	return rc;
+}
+
+static int par_error_page(struct dc__call *c, struct dc_buf *body)
+{
+	return error_page(c, body, 400,
+	                  "Yêu cầu (request_uri) không tồn tại, đã hết hạn hoặc đã dùng.",
+	                  "The request_uri is unknown, expired or already used.");
+}
+
 static int authz_get(struct dc__call *c, struct dc_buf *body)
 {
 	struct authz a;
@@ -358,6 +437,9 @@ static int authz_get(struct dc__call *c, struct dc_buf *body)
 	if (authz_read(q, qn, &a))
 		return error_page(c, body, 400, "Yêu cầu không hợp lệ.",
 		                  "Malformed or repeated parameters.");
+	if (a.request_uri[0] && (rc = par_load(c, &a, 0)) != 0)
+		return rc == 1 ? par_error_page(c, body)
+		               : dc__fail(c, rc, 0, "cannot read the request");
 	if (authz_check(c, body, &a, &cl, &rc))
 		return rc;
 	return login_page(c, body, &a, &cl, 200, NULL, NULL);
@@ -453,10 +535,16 @@ static int authz_post_begin(struct dc__call *c, struct dc_buf *body, struct sign
 	    dc__form_get(e.base, e.len, "decision", decision, sizeof decision) < 0)
 		return error_page(c, body, 400, "Yêu cầu không hợp lệ.",
 		                  "Malformed or repeated parameters.");
+	if (a.request_uri[0] && (rc = par_load(c, &a, 1)) != 0)
+		return rc == 1 ? par_error_page(c, body)
+		               : dc__fail(c, rc, 0, "cannot read the request");
 	if (authz_check(c, body, &a, &cl, &rc))
 		return rc;
-	if (strcmp(decision, "allow"))
+	if (strcmp(decision, "allow")) {
+		if (a.request_uri[0])
+			(void)par_spend(c, a.request_uri);
 		return redirect_error(c, body, &a, "access_denied");
+	}
 	struct sockaddr_storage ss;
 	socklen_t sl = c->req->conn->callbacks->get_peername(c->req->conn, (void *)&ss);
 	if (sl)
@@ -563,6 +651,13 @@ static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *
 	}
 	clean_scope(a.scope, scope, sizeof scope);
 	rc = dc_store_begin(c->store);
+	if (rc == DC_OK && a.request_uri[0]) { /* a pushed request is good once */
+		rc = par_spend(c, a.request_uri);
+		if (rc == DC_ERR_REPLAY) {
+			dc_store_rollback(c->store);
+			return par_error_page(c, body);
+		}
+	}
 	if (rc == DC_OK)
 		rc = dc_eid_login_record(c->store, pin, cl.id, acct.level, 1, ip, t);
 	if (rc == DC_OK) {
@@ -1047,6 +1142,79 @@ static int r_token(struct dc__call *c, struct dc_buf *body)
 	return oauth_error(c, body, 400, "unsupported_grant_type", "unsupported grant_type");
 }
 
+/* POST /oidc/par: the client pushes its authorization request
+ * (authenticated as at the token endpoint) and gets a request_uri, good
+ * once, for 60 seconds. */
+static int r_par(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc__oidc_client cl;
+	struct authz a;
+	char tok[44];
+	h2o_iovec_t e = c->req->entity;
+	const char *f = e.base ? e.base : "";
+	size_t fn = e.base ? e.len : 0;
+	if (client_auth(c, f, fn, &cl) || cl.disabled)
+		return oauth_error(c, body, 401, "invalid_client", "client authentication failed");
+	if (authz_read(f, fn, &a))
+		return oauth_error(c, body, 400, "invalid_request",
+		                   "malformed or repeated parameters");
+	if (a.request_uri[0])
+		return oauth_error(c, body, 400, "invalid_request",
+		                   "request_uri cannot be pushed (RFC 9126 2.1)");
+	if (a.client_id[0] && strcmp(a.client_id, cl.id))
+		return oauth_error(c, body, 400, "invalid_request",
+		                   "client_id differs from the authenticated client");
+	snprintf(a.client_id, sizeof a.client_id, "%s", cl.id);
+	const char *err = NULL;
+	if (!dc__oidc_redirect_ok(&cl, a.redirect_uri))
+		err = "redirect_uri does not exactly match a registered one";
+	else if (strcmp(a.response_type, "code"))
+		err = "response_type must be code";
+	else if (!has_scope(a.scope, "openid"))
+		err = "scope must include openid";
+	else if (strcmp(a.method, "S256") || strlen(a.challenge) != 43)
+		err = "PKCE with code_challenge_method S256 is required";
+	if (err)
+		return oauth_error(c, body, 400, "invalid_request", err);
+	struct dc_buf params = DC_BUF_INIT, uri = DC_BUF_INIT;
+	for (size_t i = 0; i + 1 < DC_ARRAY_LEN(authz_names); i++) {
+		dc_buf_addf(&params, "%s%s=", i ? "&" : "", authz_names[i]);
+		dc__form_escape(&params, authz_field(&a, i));
+	}
+	random_token(tok);
+	dc_buf_adds(&uri, PAR_PREFIX);
+	dc_buf_adds(&uri, tok);
+	char h[65];
+	int rc = dc_buf_error(&params) ? DC_ERR_NOMEM : dc_buf_error(&uri);
+	struct dc_stmt *st = NULL;
+	if (rc == DC_OK) {
+		dc__oidc_sha256_hex(dc_buf_str(&uri), h);
+		rc = dc_db_prepare(dc_store_db(c->store),
+		                   "INSERT INTO oidc_par (uri_hash, client_id, params, expires_ms) "
+		                   "VALUES ($1, $2, $3, $4)",
+		                   &st);
+	}
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, h);
+		dc_stmt_bind_str(st, 2, cl.id);
+		dc_stmt_bind_str(st, 3, dc_buf_str(&params));
+		dc_stmt_bind_int64(st, 4, dc_now_ms() + PAR_TTL_MS);
+		rc = dc_stmt_step(st);
+		rc = rc == DC_DONE ? DC_OK : rc;
+	}
+	dc_stmt_finalize(st);
+	if (rc == DC_OK) {
+		c->status = 201;
+		rc = dc_buf_addf(body, "{\"request_uri\":\"%s\",\"expires_in\":%d}",
+		                 dc_buf_str(&uri), PAR_TTL_MS / 1000);
+	} else {
+		rc = dc__fail(c, rc, 0, "the request could not be stored");
+	}
+	dc_buf_release(&params);
+	dc_buf_release(&uri);
+	return rc;
+}
+
 /* --- revocation (RFC 7009) and introspection (RFC 7662) ----------------- */
 
 struct token_row {
@@ -1476,6 +1644,7 @@ const struct dc__route dc__oidc_routes[] = {
         {"/oidc/authorize", 0, "*", r_authorize},
         {"/oidc/token", 0, "POST", r_token},
         {"/oidc/revoke", 0, "POST", r_revoke},
+        {"/oidc/par", 0, "POST", r_par},
         {"/oidc/introspect", 0, "POST", r_introspect},
         {"/oidc/userinfo", 0, "*", r_userinfo},
         {"/oidc/logout", 0, "GET", r_logout},
