@@ -139,6 +139,8 @@ static int r_discovery(struct dc__call *c, struct dc_buf *body)
 	        "\"private_key_jwt\",\"none\"],"
 	        "\"introspection_endpoint\":\"%s/oidc/introspect\","
 	        "\"pushed_authorization_request_endpoint\":\"%s/oidc/par\","
+	        "\"dpop_signing_alg_values_supported\":[\"ES256\",\"ES384\",\"ES512\","
+	        "\"RS256\",\"RS384\",\"RS512\",\"PS256\",\"PS384\",\"PS512\"],"
 	        "\"require_pushed_authorization_requests\":false,"
 	        "\"introspection_endpoint_auth_methods_supported\":[\"client_secret_basic\","
 	        "\"private_key_jwt\"],"
@@ -858,8 +860,130 @@ static int client_auth(struct dc__call *c, const char *form, size_t fn, struct d
 
 struct grant {
 	char pin[13], scope[P], nonce[P], acr[64], family[65];
+	char jkt[64]; /* DPoP key thumbprint the tokens are bound to, or "" */
 	int64_t auth_time;
 };
+
+/* --- DPoP (RFC 9449) ------------------------------------------------------ */
+
+#define DPOP_MAX 4096
+#define DPOP_IAT_SKEW_S 60
+
+/* The JWK SHA-256 thumbprint (RFC 7638) of an EC or RSA public key. */
+static int jwk_thumbprint(json_t *jwk, char out[64])
+{
+	const char *kty = json_string_value(json_object_get(jwk, "kty"));
+	struct dc_buf t = DC_BUF_INIT;
+	if (!kty)
+		return DC_ERR_VERIFY;
+	json_t *m;
+	if (!strcmp(kty, "EC"))
+		m = json_pack("{s:O?, s:s, s:O?, s:O?}", "crv", json_object_get(jwk, "crv"), "kty",
+		              "EC", "x", json_object_get(jwk, "x"), "y", json_object_get(jwk, "y"));
+	else if (!strcmp(kty, "RSA"))
+		m = json_pack("{s:O?, s:s, s:O?}", "e", json_object_get(jwk, "e"), "kty", "RSA",
+		              "n", json_object_get(jwk, "n"));
+	else
+		return DC_ERR_VERIFY;
+	/* Members in lexicographic order, no whitespace. */
+	char *canon = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(m);
+	if (!canon)
+		return DC_ERR_NOMEM;
+	unsigned char d[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(d, (const unsigned char *)canon, strlen(canon));
+	free(canon);
+	dc__b64url(&t, d, sizeof d);
+	int rc = dc_buf_error(&t);
+	if (rc == DC_OK)
+		snprintf(out, 64, "%s", dc_buf_str(&t));
+	dc_buf_release(&t);
+	return rc;
+}
+
+/* Checks the request's DPoP proof for method htm at URL htu (and, at a
+ * resource, the access token's hash "ath"). 0: no proof sent; 1: a valid
+ * proof, its key's thumbprint in jkt; -1: a proof that is not valid
+ * (malformed, more than one, wrong type, key, signature, method, URL,
+ * time, or a replayed jti). */
+static int dpop_check(struct dc__call *c, const char *htm, const char *htu, const char *token,
+                      char jkt[64])
+{
+	h2o_req_t *r = c->req;
+	ssize_t i = h2o_find_header_by_str(&r->headers, H2O_STRLIT("dpop"), -1);
+	if (i < 0)
+		return 0;
+	if (h2o_find_header_by_str(&r->headers, H2O_STRLIT("dpop"), i) >= 0)
+		return -1;
+	h2o_iovec_t v = r->headers.entries[i].value;
+	if (v.len == 0 || v.len >= DPOP_MAX)
+		return -1;
+	char *proof = h2o_mem_alloc_pool(&r->pool, v.len + 1);
+	memcpy(proof, v.base, v.len);
+	proof[v.len] = '\0';
+	/* The key is in the (unverified) header: read it, then verify with it. */
+	const char *dot = strchr(proof, '.');
+	unsigned char raw[DPOP_MAX];
+	size_t rl = 0;
+	json_error_t je;
+	if (!dot || sodium_base642bin(raw, sizeof raw - 1, proof, (size_t)(dot - proof), NULL, &rl,
+	                              NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+		return -1;
+	json_t *h0 = json_loadb((const char *)raw, rl, JSON_REJECT_DUPLICATES, &je);
+	json_t *jwk = json_object_get(h0, "jwk");
+	const char *typ = json_string_value(json_object_get(h0, "typ"));
+	char *jwk_text =
+	        json_is_object(jwk) && !json_object_get(jwk, "d") && typ && !strcmp(typ, "dpop+jwt")
+	                ? json_dumps(jwk, JSON_COMPACT)
+	                : NULL;
+	int ok = jwk_text && jwk_thumbprint(jwk, jkt) == DC_OK;
+	json_decref(h0);
+	json_t *hdr = NULL, *claims = NULL;
+	ok = ok && dc__oidc_jws_verify(proof, jwk_text, &hdr, &claims) == DC_OK;
+	free(jwk_text);
+	int64_t now = dc_now_ms() / 1000;
+	json_t *iat = json_object_get(claims, "iat");
+	const char *jti = json_string_value(json_object_get(claims, "jti")),
+	           *phtm = json_string_value(json_object_get(claims, "htm")),
+	           *phtu = json_string_value(json_object_get(claims, "htu")),
+	           *ath = json_string_value(json_object_get(claims, "ath"));
+	ok = ok && jti && *jti && strlen(jti) <= 256 && phtm && !strcmp(phtm, htm) && phtu &&
+	     json_is_integer(iat) && json_integer_value(iat) > now - DPOP_IAT_SKEW_S &&
+	     json_integer_value(iat) < now + DPOP_IAT_SKEW_S;
+	/* htu without query and fragment (RFC 9449 4.3). */
+	if (ok) {
+		size_t n = strcspn(phtu, "?#");
+		ok = n == strlen(htu) && !memcmp(phtu, htu, n);
+	}
+	if (ok && token) {
+		unsigned char d[crypto_hash_sha256_BYTES];
+		struct dc_buf t = DC_BUF_INIT;
+		crypto_hash_sha256(d, (const unsigned char *)token, strlen(token));
+		dc__b64url(&t, d, sizeof d);
+		ok = ath && dc_buf_error(&t) == DC_OK && !strcmp(ath, dc_buf_str(&t));
+		dc_buf_release(&t);
+	}
+	if (ok) {
+		char who[80];
+		snprintf(who, sizeof who, "dpop:%s", jkt);
+		ok = dc__oidc_jti_use(c->store, who, jti,
+		                      (json_integer_value(iat) + 2 * DPOP_IAT_SKEW_S) * 1000,
+		                      dc_now_ms()) == DC_OK;
+	}
+	json_decref(hdr);
+	json_decref(claims);
+	return ok ? 1 : -1;
+}
+
+/* The URL of this request without the query (for htu). */
+static void request_url(struct dc__call *c, char *out, size_t n)
+{
+	char iss[300];
+	issuer(c, iss, sizeof iss);
+	h2o_iovec_t p = c->req->path;
+	size_t pl = c->req->query_at == SIZE_MAX ? p.len : c->req->query_at;
+	snprintf(out, n, "%s%.*s", iss, (int)pl, p.base);
+}
 
 static int insert_token(struct dc__call *c, const char *kind, const struct grant *g,
                         const char *client_id, int64_t ttl_s, char tok[44])
@@ -868,17 +992,19 @@ static int insert_token(struct dc__call *c, const char *kind, const struct grant
 	struct dc_stmt *st = NULL;
 	random_token(tok);
 	dc__oidc_sha256_hex(tok, h);
-	int rc = dc_db_prepare(dc_store_db(c->store),
-	                       "INSERT INTO oidc_token (token_hash, kind, family, client_id, pin, "
-	                       "scope, acr, auth_time, expires_ms) VALUES ($1, $2, $3, $4, $5, $6, "
-	                       "$7, $8, $9)",
-	                       &st);
+	int rc =
+	        dc_db_prepare(dc_store_db(c->store),
+	                      "INSERT INTO oidc_token (token_hash, kind, family, client_id, pin, "
+	                      "scope, acr, auth_time, expires_ms, jkt) VALUES ($1, $2, $3, $4, $5, "
+	                      "$6, $7, $8, $9, $10)",
+	                      &st);
 	if (rc == DC_OK) {
 		const char *v[] = {h, kind, g->family, client_id, g->pin, g->scope, g->acr};
 		for (int i = 0; i < 7; i++)
 			dc_stmt_bind_str(st, i + 1, v[i]);
 		dc_stmt_bind_int64(st, 8, g->auth_time);
 		dc_stmt_bind_int64(st, 9, dc_now_ms() + ttl_s * 1000);
+		dc_stmt_bind_str(st, 10, g->jkt);
 		rc = dc_stmt_step(st);
 		rc = rc == DC_DONE ? DC_OK : rc;
 	}
@@ -936,18 +1062,18 @@ static int issue(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_
 	free(cj);
 	json_decref(j);
 	if (rc == DC_OK)
-		rc = dc_buf_addf(
-		        body,
-		        "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%d,"
-		        "\"refresh_token\":\"%s\",\"scope\":\"%s\",\"id_token\":\"%s\"}",
-		        at, DC__OIDC_ACCESS_TTL_S, rt, g->scope, dc_buf_str(&idt));
+		rc = dc_buf_addf(body,
+		                 "{\"access_token\":\"%s\",\"token_type\":\"%s\",\"expires_in\":%d,"
+		                 "\"refresh_token\":\"%s\",\"scope\":\"%s\",\"id_token\":\"%s\"}",
+		                 at, g->jkt[0] ? "DPoP" : "Bearer", DC__OIDC_ACCESS_TTL_S, rt,
+		                 g->scope, dc_buf_str(&idt));
 	dc_buf_release(&claims);
 	dc_buf_release(&idt);
 	return rc;
 }
 
 static int grant_code(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_client *cl,
-                      const char *f, size_t fn)
+                      const char *f, size_t fn, const char *jkt)
 {
 	char code[P], redirect[P], verifier[P], h[65], client_id[65], want_redirect[P],
 	        challenge[64];
@@ -1034,6 +1160,7 @@ static int grant_code(struct dc__call *c, struct dc_buf *body, const struct dc__
 		if (!err && !account_usable(c, g.pin))
 			err = "the account is locked or closed";
 	}
+	snprintf(g.jkt, sizeof g.jkt, "%s", jkt);
 	if (rc == DC_OK && !err)
 		rc = issue(c, body, cl, &g);
 	/* An error still commits: the code is spent, a replay revoked. */
@@ -1047,7 +1174,7 @@ static int grant_code(struct dc__call *c, struct dc_buf *body, const struct dc__
 }
 
 static int grant_refresh(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_client *cl,
-                         const char *f, size_t fn)
+                         const char *f, size_t fn, const char *jkt)
 {
 	char rt[P], h[65], client_id[65];
 	struct grant g;
@@ -1063,7 +1190,8 @@ static int grant_refresh(struct dc__call *c, struct dc_buf *body, const struct d
 	rc = dc_db_prepare(
 	        dc_store_db(c->store),
 	        "SELECT client_id, pin, scope, acr, auth_time, family, expires_ms, used, "
-	        "revoked FROM oidc_token WHERE token_hash = $1 AND kind = 'refresh'",
+	        "revoked, coalesce(jkt, '') FROM oidc_token WHERE token_hash = $1 AND kind = "
+	        "'refresh'",
 	        &st);
 	if (rc == DC_OK) {
 		dc_stmt_bind_str(st, 1, h);
@@ -1080,6 +1208,7 @@ static int grant_refresh(struct dc__call *c, struct dc_buf *body, const struct d
 		expires = dc_stmt_int64(st, 6);
 		used = dc_stmt_int64(st, 7);
 		revoked = dc_stmt_int64(st, 8);
+		snprintf(g.jkt, sizeof g.jkt, "%s", dc_stmt_text(st, 9, NULL));
 		rc = DC_OK;
 	} else if (rc == DC_DONE) {
 		rc = DC_OK;
@@ -1099,7 +1228,11 @@ static int grant_refresh(struct dc__call *c, struct dc_buf *body, const struct d
 			err = "the refresh token expired";
 		else if (!account_usable(c, g.pin))
 			err = "the account is locked or closed";
+		else if (g.jkt[0] && strcmp(g.jkt, jkt))
+			err = "the refresh token is bound to another DPoP key";
 	}
+	if (!g.jkt[0])
+		snprintf(g.jkt, sizeof g.jkt, "%s", jkt);
 	if (rc == DC_OK && !err) {
 		rc = dc_db_prepare(
 		        dc_store_db(c->store),
@@ -1135,10 +1268,15 @@ static int r_token(struct dc__call *c, struct dc_buf *body)
 		return oauth_error(c, body, 400, "invalid_request", "grant_type is required");
 	if (client_auth(c, f, fn, &cl) || cl.disabled)
 		return oauth_error(c, body, 401, "invalid_client", "client authentication failed");
+	char url[700], jkt[64] = "";
+	request_url(c, url, sizeof url);
+	if (dpop_check(c, "POST", url, NULL, jkt) < 0)
+		return oauth_error(c, body, 400, "invalid_dpop_proof",
+		                   "the DPoP proof is not valid");
 	if (!strcmp(gt, "authorization_code"))
-		return grant_code(c, body, &cl, f, fn);
+		return grant_code(c, body, &cl, f, fn, jkt);
 	if (!strcmp(gt, "refresh_token"))
-		return grant_refresh(c, body, &cl, f, fn);
+		return grant_refresh(c, body, &cl, f, fn, jkt);
 	return oauth_error(c, body, 400, "unsupported_grant_type", "unsupported grant_type");
 }
 
@@ -1371,23 +1509,27 @@ static int r_introspect(struct dc__call *c, struct dc_buf *body)
 int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char scope[P],
                     char acr[64], struct dc__oidc_client *cl)
 {
-	char h[65], tok[P];
+	char h[65], tok[P], jkt[64] = "";
 	struct dc_stmt *st = NULL;
 	ssize_t i = h2o_find_header(&c->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-	if (i < 0 || c->req->headers.entries[i].value.len < 8 ||
-	    strncasecmp(c->req->headers.entries[i].value.base, "Bearer ", 7) ||
-	    c->req->headers.entries[i].value.len - 7 >= P) {
+	h2o_iovec_t v = i >= 0 ? c->req->headers.entries[i].value : h2o_iovec_init(NULL, 0);
+	/* "Bearer <token>", or "DPoP <token>" with a DPoP proof (RFC 9449 7). */
+	int dpop = v.len > 5 && !strncasecmp(v.base, "DPoP ", 5);
+	size_t skip = dpop ? 5 : 7;
+	if (i < 0 || v.len <= skip || (!dpop && strncasecmp(v.base, "Bearer ", 7)) ||
+	    v.len - skip >= P) {
 		header(c, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-		return dc__fail(c, DC_ERR_AUTH, 401, "a Bearer access token is required");
+		return dc__fail(c, DC_ERR_AUTH, 401, "a Bearer (or DPoP) access token is required");
 	}
-	h2o_iovec_t v = c->req->headers.entries[i].value;
-	snprintf(tok, sizeof tok, "%.*s", (int)v.len - 7, v.base + 7);
+	snprintf(tok, sizeof tok, "%.*s", (int)(v.len - skip), v.base + skip);
 	dc__oidc_sha256_hex(tok, h);
 	int found = 0;
-	int rc = dc_db_prepare(dc_store_db(c->store),
-	                       "SELECT client_id, pin, scope, acr FROM oidc_token WHERE token_hash "
-	                       "= $1 AND kind = 'access' AND revoked = 0 AND expires_ms > $2",
-	                       &st);
+	int rc = dc_db_prepare(
+	        dc_store_db(c->store),
+	        "SELECT client_id, pin, scope, acr, coalesce(jkt, '') FROM oidc_token "
+	        "WHERE token_hash = $1 AND kind = 'access' AND revoked = 0 AND "
+	        "expires_ms > $2",
+	        &st);
 	if (rc == DC_OK) {
 		dc_stmt_bind_str(st, 1, h);
 		dc_stmt_bind_int64(st, 2, dc_now_ms());
@@ -1398,17 +1540,34 @@ int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char s
 			snprintf(pin, 13, "%s", dc_stmt_text(st, 1, NULL));
 			snprintf(scope, P, "%s", dc_stmt_text(st, 2, NULL));
 			snprintf(acr, 64, "%s", dc_stmt_text(st, 3, NULL));
+			snprintf(jkt, sizeof jkt, "%s", dc_stmt_text(st, 4, NULL));
 		}
 		rc = rc == DC_ROW || rc == DC_DONE ? DC_OK : rc;
 	}
 	dc_stmt_finalize(st);
 	if (rc)
 		return dc__fail(c, rc, 0, "the token could not be checked");
-	if (!found || dc__oidc_client_get(c->store, client_id, cl) || cl->disabled ||
+	/* A DPoP-bound token needs the DPoP scheme and a proof by its key; a
+	 * Bearer token cannot be sent as DPoP. */
+	int bound_ok = !jkt[0] && !dpop;
+	if (found && jkt[0] && dpop) {
+		char url[700], proof_jkt[64] = "";
+		request_url(c, url, sizeof url);
+		char method[16];
+		snprintf(method, sizeof method, "%.*s", (int)c->req->method.len,
+		         c->req->method.base);
+		bound_ok =
+		        dpop_check(c, method, url, tok, proof_jkt) == 1 && !strcmp(proof_jkt, jkt);
+	}
+	if (!found || !bound_ok || dc__oidc_client_get(c->store, client_id, cl) || cl->disabled ||
 	    !account_usable(c, pin)) {
-		header(c, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-		return dc__fail(c, DC_ERR_AUTH, 401,
-		                "the access token is invalid, expired or revoked");
+		header(c, H2O_TOKEN_WWW_AUTHENTICATE,
+		       dpop || jkt[0] ? "DPoP error=\"invalid_token\", algs=\"ES256 RS256 PS256\""
+		                      : "Bearer error=\"invalid_token\"");
+		return dc__fail(
+		        c, DC_ERR_AUTH, 401,
+		        "the access token is invalid, expired or revoked, or its DPoP proof is "
+		        "missing or wrong");
 	}
 	return DC_OK;
 }

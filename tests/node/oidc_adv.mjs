@@ -134,4 +134,40 @@ await client.tokenRevocation(secConfig, t2.access_token, { token_type_hint: 'acc
 await rejects(client.fetchUserInfo(secConfig, t2.access_token, t2.claims().sub), 'adv: a revoked access token fails at userinfo');
 const t3 = await client.refreshTokenGrant(secConfig, t2.refresh_token);
 ok(t3.access_token, 'adv: revoking only the access token leaves the refresh token working');
+
+// DPoP (RFC 9449): openid-client makes the proofs.
+ok(meta.dpop_signing_alg_values_supported?.includes('ES256'), 'dpop: discovery lists the DPoP algorithms');
+const dpop = client.getDPoPHandle(secConfig, await client.randomDPoPKeyPair('ES256'));
+const p4 = await params();
+const r4 = await login(client.buildAuthorizationUrl(secConfig, authParams(p4)));
+const t4 = await client.authorizationCodeGrant(secConfig, new URL(r4.location),
+  { pkceCodeVerifier: p4.verifier, expectedState: p4.state, expectedNonce: p4.nonce }, undefined, { DPoP: dpop });
+ok(t4.token_type === 'dpop', 'dpop: the token endpoint binds the access token to the key (token_type DPoP)');
+const ui = await client.fetchUserInfo(secConfig, t4.access_token, t4.claims().sub, { DPoP: dpop });
+ok(ui.sub === t4.claims().sub, 'dpop: userinfo with the DPoP scheme and a proof');
+const asBearer = await fetch(meta.userinfo_endpoint, { headers: { authorization: `Bearer ${t4.access_token}` } });
+ok(asBearer.status === 401, 'dpop: the bound token sent as a Bearer token is refused');
+const otherKey = client.getDPoPHandle(secConfig, await client.randomDPoPKeyPair('ES256'));
+await rejects(client.fetchUserInfo(secConfig, t4.access_token, t4.claims().sub, { DPoP: otherKey }),
+  'dpop: a proof made with another key is refused');
+const kp = await jose.generateKeyPair('ES256', { extractable: true });
+const jwk = await jose.exportJWK(kp.publicKey);
+const ath = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(t4.access_token))).toString('base64url');
+const proof = await new jose.SignJWT({ htm: 'GET', htu: meta.userinfo_endpoint, ath })
+  .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk }).setJti(crypto.randomUUID()).setIssuedAt().sign(kp.privateKey);
+const noAth = await new jose.SignJWT({ htm: 'POST', htu: meta.userinfo_endpoint })
+  .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk }).setJti(crypto.randomUUID()).setIssuedAt().sign(kp.privateKey);
+ok((await fetch(meta.userinfo_endpoint, { headers: { authorization: `DPoP ${t4.access_token}`, dpop: noAth } })).status === 401,
+  'dpop: a proof for another method and without ath is refused');
+const tokResp = await fetch(meta.token_endpoint, {
+  method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${secId}:${secret}`).toString('base64')}`, dpop: proof },
+  body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: t4.refresh_token }),
+});
+ok(tokResp.status === 400 && (await tokResp.json()).error === 'invalid_dpop_proof', 'dpop: a proof for another URL is refused at the token endpoint');
+await rejects(client.refreshTokenGrant(secConfig, t4.refresh_token, undefined, { DPoP: otherKey }),
+  'dpop: the refresh token is bound to the key too');
+const t5 = await client.refreshTokenGrant(secConfig, t4.refresh_token, undefined, { DPoP: dpop });
+ok(t5.token_type === 'dpop', 'dpop: refresh with the same key gives a bound token');
+const intro = await client.tokenIntrospection(secConfig, t5.access_token);
+ok(intro.active && intro.token_type === 'DPoP' && intro.cnf?.jkt, 'dpop: introspection shows the key binding (cnf.jkt)');
 process.exit(failures ? 1 : 0);
