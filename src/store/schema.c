@@ -117,6 +117,7 @@ static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {
         dc__schema_card,
         dc__schema_eid,
         dc__schema_exchange,
+        dc__schema_services,
 };
 
 int dc__schema_version(void)

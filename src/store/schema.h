@@ -37,5 +37,6 @@ int dc__schema_audit_links(enum dc__dialect d,
                            struct dc_buf *o); /* src/audit/schema_audit_links.c */
 
 int dc__schema_exchange(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
+int dc__schema_services(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
 
 #endif
