@@ -142,4 +142,34 @@ int dc_eid_outbox_flush(struct dc_store *s, dc_eid_sender send, void *arg);
 /* Demo sender: arg is a file path (const char *); appends "phone\ttext\n". */
 int dc_eid_sender_file(void *arg, const char *phone, const char *text);
 
+/* The reason given for the account's last rejection or lock (free text,
+ * at most 500 bytes; NULL clears it). Joins the caller's transaction. */
+int dc_eid_note(struct dc_store *s, const char *pin, const char *note);
+
+/* One row of an officer's work list: the account, the citizen's name and
+ * home commune (permanent, else temporary, else current residence) and the
+ * note of dc_eid_note. Strings are borrowed for the callback. */
+struct dc_eid_row {
+	const struct dc_eid_account *account;
+	const char *name;
+	const char *commune; /* may be "" */
+	const char *note;    /* may be "" */
+};
+
+/* Which accounts dc_eid_list reads (every member optional: 0 / NULL). */
+struct dc_eid_filter {
+	enum dc_eid_state state; /* 0: any */
+	const char *commune;     /* home commune */
+	const char *after;       /* only pins sorting after this one */
+	const char *pin;         /* only this citizen */
+};
+
+/* Accounts matching f, ordered by pin. cb returns 0 to go on, 1 to stop
+ * (DC_OK is returned then), or an error. */
+int dc_eid_list(struct dc_store *s, const struct dc_eid_filter *f,
+                int (*cb)(void *arg, const struct dc_eid_row *r), void *arg);
+
+/* The state name parsed ("pending" = submitted); 0 for an unknown name. */
+enum dc_eid_state dc_eid_state_parse(const char *s);
+
 #endif

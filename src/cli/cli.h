@@ -62,5 +62,6 @@ int dc__cmd_verify_batch(int argc, char **argv);
 /* "cli:<user>" (SUDO_USER or USER): the actor of CLI actions in the audit log. */
 void dc__cli_actor(char *out, size_t n);
 int dc__cmd_card(int argc, char **argv);
+int dc__cmd_agency(int argc, char **argv);
 
 #endif

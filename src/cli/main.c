@@ -37,6 +37,7 @@ static const struct command commands[] = {
         {"org", dc__cmd_org, "relying-party organisations: onboarding, policy, API keys, usage"},
         {"verify-batch", dc__cmd_verify_batch,
          "verify a CSV of claimed identities for an organisation (result CSV + summary)"},
+        {"agency", dc__cmd_agency, "connected agencies: subscriptions, API keys, webhooks"},
         {"card", dc__cmd_card, "identity cards: apply, produce, MRZ/QR, verify, check-in"},
         {"gen", dc__cmd_gen, "generate a synthetic population (CSV or JSON Lines)"},
         {"import", dc__cmd_import,

@@ -699,3 +699,66 @@ int dc_eid_sender_file(void *arg, const char *phone, const char *text)
 	bad |= fclose(f) != 0;
 	return bad ? DC_ERR_IO : DC_OK;
 }
+
+enum dc_eid_state dc_eid_state_parse(const char *s)
+{
+	if (s && !strcmp(s, "pending"))
+		return DC_EID_SUBMITTED;
+	for (int i = DC_EID_SUBMITTED; i <= DC_EID_CLOSED; i++)
+		if (s && !strcmp(s, state_names[i]))
+			return (enum dc_eid_state)i;
+	return (enum dc_eid_state)0;
+}
+
+int dc_eid_note(struct dc_store *s, const char *pin, const char *note)
+{
+	if (note && strlen(note) > 500)
+		return DC_ERR_INVALID;
+	struct dc_stmt *st = NULL;
+	int rc = dc_db_prepare(dc_store_db(s),
+	                       "UPDATE eid_account SET state_note = $2 WHERE pin = $1", &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, pin);
+		dc_stmt_bind_str(st, 2, note);
+		rc = dc_stmt_step(st);
+		if (rc == DC_DONE)
+			rc = dc_stmt_changes(st) ? DC_OK : DC_ERR_NOT_FOUND;
+	}
+	dc_stmt_finalize(st);
+	return rc;
+}
+
+int dc_eid_list(struct dc_store *s, const struct dc_eid_filter *f,
+                int (*cb)(void *arg, const struct dc_eid_row *r), void *arg)
+{
+	struct dc_stmt *st = NULL;
+	struct dc_eid_account a;
+	int rc = dc_db_prepare(
+	        dc_store_db(s),
+	        "SELECT a.pin, a.level, a.state, a.phone, coalesce(a.face_ref, ''), "
+	        "coalesce(a.verified_by, ''), coalesce(a.lock_reason, ''), a.failed, "
+	        "a.locked_until_ms, a.created_ms, a.approved_ms, a.activated_ms, "
+	        "coalesce(c.birth_name, ''), coalesce(c.perm_commune, c.temp_commune, "
+	        "c.cur_commune, ''), coalesce(a.state_note, '') FROM eid_account a LEFT JOIN "
+	        "citizen c ON c.pin = a.pin WHERE (CAST($1 AS TEXT) IS NULL OR a.state = $1) AND "
+	        "(CAST($2 AS TEXT) IS NULL OR a.pin > $2) AND (CAST($3 AS TEXT) IS NULL OR "
+	        "coalesce(c.perm_commune, c.temp_commune, c.cur_commune) = $3) AND "
+	        "(CAST($4 AS TEXT) IS NULL OR a.pin = $4) "
+	        "ORDER BY a.pin",
+	        &st);
+	if (rc == DC_OK) {
+		/* NULL (or "") leaves a condition out. */
+		dc_stmt_bind_str(st, 1, f->state ? dc_eid_state_name(f->state) : NULL);
+		dc_stmt_bind_str(st, 2, f->after);
+		dc_stmt_bind_str(st, 3, f->commune);
+		dc_stmt_bind_str(st, 4, f->pin);
+	}
+	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
+		fill(st, &a);
+		struct dc_eid_row r = {&a, dc_stmt_text(st, 12, NULL), dc_stmt_text(st, 13, NULL),
+		                       dc_stmt_text(st, 14, NULL)};
+		rc = cb(arg, &r);
+	}
+	dc_stmt_finalize(st);
+	return rc == DC_DONE || rc == 1 ? DC_OK : rc;
+}

@@ -52,3 +52,26 @@ int dc__schema_eid(enum dc__dialect d, struct dc_buf *o)
 	            "TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY (pin, client_id));\n");
 	return dc_buf_error(o);
 }
+
+/* The officer e-ID API, token revocation, private_key_jwt, PAR and DPoP:
+ * the reason given for a rejection or lock; a client's authentication
+ * method, its public keys (JWKS) and whether it must use PAR; the JWT ids
+ * seen (replay cache of client assertions and DPoP proofs); pushed
+ * authorization requests; and the key an access token is bound to (DPoP). */
+int dc__schema_eid_api(enum dc__dialect d, struct dc_buf *o)
+{
+	(void)d;
+	dc_buf_adds(o,
+	            "ALTER TABLE eid_account ADD COLUMN state_note TEXT;\n"
+	            "ALTER TABLE oidc_client ADD COLUMN auth_method TEXT NOT NULL DEFAULT '';\n"
+	            "ALTER TABLE oidc_client ADD COLUMN jwks TEXT;\n"
+	            "ALTER TABLE oidc_client ADD COLUMN require_par INTEGER NOT NULL DEFAULT 0;\n"
+	            "ALTER TABLE oidc_token ADD COLUMN jkt TEXT;\n"
+	            "CREATE TABLE oidc_jti (issuer TEXT NOT NULL, jti TEXT NOT NULL, expires_ms "
+	            "BIGINT NOT NULL, PRIMARY KEY (issuer, jti));\n"
+	            "CREATE INDEX oidc_jti_expiry ON oidc_jti (expires_ms);\n"
+	            "CREATE TABLE oidc_par (uri_hash TEXT NOT NULL PRIMARY KEY, client_id TEXT NOT "
+	            "NULL, params TEXT NOT NULL, expires_ms BIGINT NOT NULL, used INTEGER NOT NULL "
+	            "DEFAULT 0);\n");
+	return dc_buf_error(o);
+}

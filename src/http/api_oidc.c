@@ -91,7 +91,8 @@ static int has_scope(const char *scope, const char *s)
 /* Keeps only the scopes we know, in a canonical order. */
 static void clean_scope(const char *in, char *out, size_t n)
 {
-	static const char *const known[] = {"openid", "profile", "birthdate", "address", "pin"};
+	static const char *const known[] = {"openid",  "profile", "birthdate",
+	                                    "address", "pin",     "records"};
 	out[0] = '\0';
 	for (size_t i = 0; i < DC_ARRAY_LEN(known); i++)
 		if (has_scope(in, known[i]))
@@ -131,7 +132,8 @@ static int r_discovery(struct dc__call *c, struct dc_buf *body)
 	        "\"id_token_signing_alg_values_supported\":[\"ES256\"],"
 	        "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\",\"none\"],"
 	        "\"code_challenge_methods_supported\":[\"S256\"],"
-	        "\"scopes_supported\":[\"openid\",\"profile\",\"birthdate\",\"address\",\"pin\"],"
+	        "\"scopes_supported\":[\"openid\",\"profile\",\"birthdate\",\"address\",\"pin\","
+	        "\"records\"],"
 	        "\"claims_supported\":[\"sub\",\"name\",\"gender\",\"birthdate\",\"address\","
 	        "\"personal_id_number\",\"acr\",\"auth_time\",\"nonce\"],"
 	        "\"acr_values_supported\":[\"%s\",\"%s\"],"
@@ -280,6 +282,8 @@ static const struct {
         {"birthdate", "Ngày sinh", "Date of birth"},
         {"address", "Địa chỉ thường trú", "Permanent address"},
         {"pin", "Số định danh cá nhân", "Personal ID number"},
+        {"records", "Xem hồ sơ của bạn, nhật ký truy cập dữ liệu và khóa tài khoản",
+         "See your records and who read your data, and lock your account"},
 };
 
 static int login_page(struct dc__call *c, struct dc_buf *body, const struct authz *a,

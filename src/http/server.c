@@ -389,6 +389,31 @@ static void pending_dispose(void *p)
 	dc_buf_release(&pd->body);
 }
 
+/* Without an event loop (c->loop NULL, c->inline_body set) a deferred job
+ * runs at once on the caller's store: a committer job in its own
+ * transaction, a CPU job as it is; then done() writes the answer. */
+static int run_inline(struct dc__call *c, int cpu, int (*work)(struct dc_store *s, void *arg),
+                      int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg),
+                      void *arg, void (*free_arg)(void *arg))
+{
+	if (!c->inline_body)
+		DC_BUG("a deferred job without an event loop or an inline body");
+	int rc;
+	if (cpu) {
+		rc = work(NULL, arg);
+	} else if ((rc = dc_store_begin(c->store)) == DC_OK) {
+		rc = work(c->store, arg);
+		if (rc == DC_OK)
+			rc = dc_store_commit(c->store);
+		else
+			dc_store_rollback(c->store);
+	}
+	rc = done(c, c->inline_body, rc, arg);
+	if (free_arg)
+		free_arg(arg);
+	return rc;
+}
+
 /* Hands a job to the committer (pool NULL) or to the CPU pool; on
  * success the request is parked until on_replies answers it. */
 static int park(struct dc__call *c, struct dc__workpool *pool,
@@ -425,6 +450,8 @@ int dc__defer(struct dc__call *c, int (*work)(struct dc_store *s, void *arg),
               int (*done)(struct dc__call *c, struct dc_buf *body, int rc, void *arg), void *arg,
               void (*free_arg)(void *arg))
 {
+	if (!c->loop) /* no event loop: an in-process caller (the route fuzzer) */
+		return run_inline(c, 0, work, done, arg, free_arg);
 	int rc = park(c, NULL, work, done, arg, free_arg);
 	if (rc == DC__DEFERRED)
 		return rc;
@@ -438,6 +465,8 @@ int dc__offload(struct dc__call *c, int (*work)(struct dc_store *s, void *arg),
                 void (*free_arg)(void *arg))
 {
 	struct worker *w = c->loop;
+	if (!w)
+		return run_inline(c, 1, work, done, arg, free_arg);
 	int rc = park(c, w->srv->hashpool, work, done, arg, free_arg);
 	if (rc == DC_ERR_BUSY)
 		h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,

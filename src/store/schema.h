@@ -34,6 +34,10 @@ int dc__schema_migrate(struct dc_db *db, enum dc__dialect d);
 int dc__schema_apikey(enum dc__dialect d, struct dc_buf *o); /* src/auth/schema_apikey.c */
 int dc__schema_verify(enum dc__dialect d, struct dc_buf *o); /* src/verify/schema_verify.c */
 int dc__schema_audit_links(enum dc__dialect d,
-                           struct dc_buf *o); /* src/audit/schema_audit_links.c */
+                           struct dc_buf *o);                 /* src/audit/schema_audit_links.c */
+int dc__schema_kyc(enum dc__dialect d, struct dc_buf *o);     /* src/verify/schema_kyc.c */
+int dc__schema_eid_api(enum dc__dialect d, struct dc_buf *o); /* src/eid/schema_eid.c */
+
+int dc__schema_exchange(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
 
 #endif
