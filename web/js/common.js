@@ -47,6 +47,16 @@ const DICT = {
   'c.badstate': ['Phiên đăng nhập không hợp lệ, hãy thử lại.', 'The login did not match this browser session; try again.'],
   'f.name': ['Họ và tên', 'Name'], 'f.gender': ['Giới tính', 'Sex'], 'f.birthdate': ['Ngày sinh', 'Date of birth'],
   'f.address': ['Nơi thường trú', 'Permanent address'], 'f.pin': ['Số định danh cá nhân', 'Personal ID number'],
+  'f.dob': ['Ngày sinh', 'Date of birth'], 'f.sex': ['Giới tính', 'Sex'], 'f.status': ['Tình trạng', 'Status'],
+  'f.birth_name': ['Họ tên khai sinh', 'Birth name'], 'f.birth_place': ['Nơi sinh', 'Place of birth'],
+  'f.origin_place': ['Quê quán', 'Place of origin'], 'f.ethnicity': ['Dân tộc', 'Ethnicity'], 'f.religion': ['Tôn giáo', 'Religion'],
+  'f.nationality': ['Quốc tịch', 'Nationality'], 'f.blood_group': ['Nhóm máu', 'Blood group'], 'f.phone': ['Số điện thoại', 'Phone'],
+  'f.marital_status': ['Tình trạng hôn nhân', 'Marital status'], 'f.household_id': ['Mã hộ', 'Household'],
+  'f.head_relation': ['Quan hệ với chủ hộ', 'Relation to the head'], 'f.head': ['Chủ hộ', 'Head of household'],
+  'f.permanent': ['Thường trú', 'Permanent residence'], 'f.temporary': ['Tạm trú', 'Temporary residence'],
+  'f.current': ['Nơi ở hiện tại', 'Current address'], 'f.perm_address': ['Địa chỉ thường trú', 'Permanent address'],
+  'f.state': ['Trạng thái', 'State'], 'f.level': ['Mức', 'Level'], 'f.kind': ['Loại', 'Kind'],
+  'f.issued': ['Ngày cấp', 'Issued'], 'f.expiry': ['Có giá trị đến', 'Valid until'],
   'f.acr': ['Mức định danh', 'Identification level'], 'f.sub': ['Mã chủ thể', 'Subject'],
   'o.title': ['Bảng điều khiển cán bộ', 'Officer console'],
   'o.id': ['Mã cán bộ', 'Officer ID'], 'o.password': ['Mật khẩu', 'Password'], 'o.totp': ['Mã TOTP', 'TOTP code'],
@@ -148,6 +158,16 @@ function cell(k, v) {
   return String(v);
 }
 
+// A nested object in one line: an address as "address, commune, province",
+// a person as "name (pin)", anything else as its non-empty values.
+function summary(x) {
+  if (x.formatted !== undefined) return x.formatted;
+  const addr = ['address', 'commune_name', 'province_name'].map(k => x[k]).filter(Boolean);
+  if (addr.length) return addr.join(', ');
+  if (x.name && x.pin) return `${x.name} (${x.pin})`;
+  return Object.values(x).filter(v => v !== null && v !== '' && typeof v !== 'object').join(', ');
+}
+
 // Renders any JSON value into node: object → <dl>, array of objects →
 // <table> (with optional per-row action buttons), scalar → text.
 // actions: [{label, run(row)}].
@@ -182,7 +202,7 @@ export function render(node, v, actions = []) {
     for (const [k, x] of Object.entries(v)) {
       const dt = document.createElement('dt'); dt.textContent = DICT['f.' + k] ? t('f.' + k) : k;
       const dd = document.createElement('dd');
-      if (x && typeof x === 'object' && !Array.isArray(x) && x.formatted !== undefined) dd.textContent = x.formatted;
+      if (x && typeof x === 'object' && !Array.isArray(x)) dd.textContent = summary(x);
       else if (Array.isArray(x) && x.length && typeof x[0] === 'object') render(dd, x);
       else dd.textContent = cell(k, x);
       dl.append(dt, dd);
