@@ -82,6 +82,10 @@ const DICT = {
   'o.actions': ['Thao tác', 'Actions'], 'o.done': ['Đã thực hiện.', 'Done.'],
   'o.eid.checked': ['Đã kiểm tra thẻ CCCD gắn chip và khuôn mặt trực tiếp', 'Chip card and face checked in person'],
   'o.eid.reason': ['Lý do từ chối', 'Reason for a rejection'],
+  'act.accept': ['Tiếp nhận', 'Accept'], 'act.request_supplement': ['Yêu cầu bổ sung', 'Ask for more'],
+  'act.approve': ['Phê duyệt', 'Approve'], 'act.reject': ['Từ chối', 'Reject'], 'act.view': ['Xem', 'View'],
+  'act.create': ['Tạo người mới', 'New person'], 'act.produce': ['Sản xuất', 'Produce'], 'act.deliver': ['Trả thẻ', 'Deliver'],
+  'act.revoke': ['Thu hồi', 'Revoke'], 'act.QR': ['Mã QR', 'QR code'],
   'r.title': ['Tổ chức khai thác dữ liệu', 'Relying-party console'],
   'r.key': ['Khóa API', 'API key'], 'r.purpose': ['Mục đích', 'Purpose'], 'r.file': ['Tệp CSV (ref,id_number,name,dob,sex)', 'CSV file (ref,id_number,name,dob,sex)'],
   'r.upload': ['Tải lên và xác thực', 'Upload and verify'], 'r.progress': ['Tiến độ', 'Progress'],
@@ -195,7 +199,8 @@ export function render(node, v, actions = []) {
         for (const a of actions) {
           if (a.when && !a.when(o)) continue;
           const b = document.createElement('button'); b.type = 'button'; b.className = 'secondary';
-          b.textContent = typeof a.label === 'function' ? a.label(o) : a.label;
+          if (typeof a.label === 'function') b.textContent = a.label(o);
+          else { b.dataset.action = a.label; b.textContent = DICT['act.' + a.label] ? t('act.' + a.label) : a.label; }
           b.addEventListener('click', () => a.run(o, b));
           td.append(b, ' ');
         }

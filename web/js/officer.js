@@ -123,7 +123,7 @@ async function loadReviews() {
     render($('review-item'), i.json);
     const bar = document.createElement('p');
     for (const a of ['create', 'reject']) {
-      const b = document.createElement('button'); b.type = 'button'; b.textContent = a; b.className = 'secondary';
+      const b = document.createElement('button'); b.type = 'button'; b.textContent = t('act.' + a); b.dataset.action = a; b.className = 'secondary';
       b.addEventListener('click', async () => {
         const d = await call('POST', `/api/v1/reviews/${encodeURIComponent(row.id)}/${a}`, { note: 'web' });
         if (await guard(d)) { say(msg, `${t('o.done')} ${row.id}: ${a}`); $('review-item').replaceChildren(); loadReviews(); }
