@@ -63,5 +63,6 @@ int dc__cmd_verify_batch(int argc, char **argv);
 void dc__cli_actor(char *out, size_t n);
 int dc__cmd_card(int argc, char **argv);
 int dc__cmd_agency(int argc, char **argv);
+int dc__cmd_pki(int argc, char **argv);
 
 #endif

@@ -39,6 +39,7 @@ static const struct command commands[] = {
          "verify a CSV of claimed identities for an organisation (result CSV + summary)"},
         {"agency", dc__cmd_agency, "connected agencies: subscriptions, API keys, webhooks"},
         {"card", dc__cmd_card, "identity cards: apply, produce, MRZ/QR, verify, check-in"},
+        {"pki", dc__cmd_pki, "card PKI: CSCA, Document Signers, CRL, trust list"},
         {"gen", dc__cmd_gen, "generate a synthetic population (CSV or JSON Lines)"},
         {"import", dc__cmd_import,
          "import citizens from CSV or JSON Lines through the quality gate"},
