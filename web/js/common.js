@@ -62,6 +62,14 @@ const DICT = {
   'f.current': ['Nơi ở hiện tại', 'Current address'], 'f.perm_address': ['Địa chỉ thường trú', 'Permanent address'],
   'f.state': ['Trạng thái', 'State'], 'f.level': ['Mức', 'Level'], 'f.kind': ['Loại', 'Kind'],
   'f.issued': ['Ngày cấp', 'Issued'], 'f.expiry': ['Có giá trị đến', 'Valid until'],
+  'f.at_ms': ['Thời điểm', 'When'], 'f.client_id': ['Ứng dụng', 'Application'], 'f.scope': ['Phạm vi', 'Scope'],
+  'f.ok': ['Thành công', 'Succeeded'], 'f.ip': ['Địa chỉ IP', 'IP address'], 'f.actor': ['Người thực hiện', 'Actor'],
+  'f.org': ['Tổ chức', 'Organisation'], 'f.action': ['Hành động', 'Action'], 'f.purpose': ['Mục đích', 'Purpose'],
+  'f.fields': ['Trường dữ liệu', 'Fields'], 'f.seq': ['STT', 'No.'], 'f.relation': ['Quan hệ', 'Relation'],
+  'f.day': ['Ngày', 'Day'], 'f.requests': ['Yêu cầu', 'Requests'], 'f.rows': ['Số dòng', 'Rows'],
+  'f.full_match': ['Khớp hoàn toàn', 'Full match'], 'f.not_found': ['Không tìm thấy', 'Not found'], 'f.refused': ['Bị từ chối', 'Refused'],
+  'f.reason': ['Lý do', 'Reason'], 'f.applied_ms': ['Ngày nộp', 'Applied'], 'f.updated_ms': ['Cập nhật', 'Updated'],
+  'f.created_ms': ['Ngày tạo', 'Created'], 'f.deadline': ['Hạn giải quyết', 'Deadline'],
   'f.acr': ['Mức định danh', 'Identification level'], 'f.sub': ['Mã chủ thể', 'Subject'],
   'o.title': ['Bảng điều khiển cán bộ', 'Officer console'],
   'o.id': ['Mã cán bộ', 'Officer ID'], 'o.password': ['Mật khẩu', 'Password'], 'o.totp': ['Mã TOTP', 'TOTP code'],
@@ -188,7 +196,7 @@ export function render(node, v, actions = []) {
     const wrap = document.createElement('div'); wrap.className = 'scroll';
     const tb = document.createElement('table');
     const hr = tb.createTHead().insertRow();
-    for (const k of keys) { const th = document.createElement('th'); th.scope = 'col'; th.textContent = k; hr.append(th); }
+    for (const k of keys) { const th = document.createElement('th'); th.scope = 'col'; th.textContent = DICT['f.' + k] ? t('f.' + k) : k; hr.append(th); }
     if (actions.length) { const th = document.createElement('th'); th.textContent = t('o.actions'); hr.append(th); }
     const body = tb.createTBody();
     for (const o of v) {
