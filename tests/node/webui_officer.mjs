@@ -18,6 +18,11 @@ await run('officer', async () => {
   await page.click('#login-form button[type=submit]');
   await page.locator('#console').waitFor({ state: 'visible' });
   ok(true, 'officer: login with password + TOTP');
+  await page.click('#lang');
+  ok(await page.textContent('[data-tab=birth]') === 'Birth' && await page.textContent('label[for=b-dob]') === 'Date of birth',
+    'officer: the console in English');
+  await page.click('#lang');
+  ok(await page.textContent('[data-tab=birth]') === 'Khai sinh', 'officer: and back in Vietnamese');
 
   await page.click('[data-tab=birth]');
   const today = new Date(Date.now() + 7 * 3600e3 - 86400e3).toISOString().slice(0, 10);
