@@ -49,55 +49,102 @@ int dc__verify_org_of_key(struct dc__call *c, struct dc_apikey *k, struct dc_org
 	return dc__mtls_org_check(c, org->id); /* bound to a client certificate? */
 }
 
-static int r_verify(struct dc__call *c, struct dc_buf *body)
-{
-	struct dc_apikey k;
+/* A 1:1 verification between its halves: parsed on the loop, verified and
+ * recorded on the committer (group commit: its audit entry, txn id and
+ * usage count are durable with a batch of others before the answer). */
+struct vjob {
 	struct dc_org org;
+	struct dc_apikey key;
 	struct dc_verify_request rq;
 	struct dc_verify_result res;
 	struct dc_verify_scratch scratch;
-	json_t *hold = NULL;
+	const struct dc_units *units;
+	json_t *hold;
+	int64_t now;
+	int vrc; /* dc_verify_one's answer, refusals included */
 	char detail[256];
-	int rc = dc__verify_org_of_key(c, &k, &org);
-	if (rc)
-		return rc;
-	h2o_iovec_t b = c->req->entity;
-	rc = dc__verify_request_parse(b.base, b.len, &rq, &hold, detail, sizeof detail);
-	if (rc)
-		return dc__fail(c, rc, 400, detail);
-	rq.org = org.id;
-	rq.actor = k.id;
-	rq.request_id = c->request_id;
-	dc_verify_scratch_init(&scratch);
-	rc = dc_verify_one(c->store, c->units, &org, &rq, dc_now_ms(), &scratch, &res, detail);
-	dc_verify_scratch_release(&scratch);
+	char request_id[80]; /* a copy: the request may go before the job ends */
+};
+
+static void vjob_free(void *arg)
+{
+	struct vjob *v = arg;
+	dc_verify_scratch_release(&v->scratch);
+	json_decref(v->hold);
+	free(v);
+}
+
+static int vjob_work(struct dc_store *s, void *arg)
+{
+	struct vjob *v = arg;
+	v->vrc = dc_verify_one(s, v->units, &v->org, &v->rq, v->now, &v->scratch, &v->res,
+	                       v->detail);
+	/* A refusal is an answer whose count was written: keep it. */
+	int refused = v->vrc == DC_ERR_FORBIDDEN || v->vrc == DC_ERR_INVALID ||
+	              v->vrc == DC_ERR_REPLAY || v->vrc == DC_ERR_RATE;
+	return v->vrc == DC_OK || refused ? DC_OK : v->vrc;
+}
+
+static int vjob_done(struct dc__call *c, struct dc_buf *body, int rc, void *arg)
+{
+	struct vjob *v = arg;
+	const struct dc_verify_request *rq = &v->rq;
+	const struct dc_verify_result *res = &v->res;
+	if (rc == DC_OK)
+		rc = v->vrc;
 	if (rc == DC_OK) {
 		dc_buf_adds(body, "{\"txn\":\"");
-		dc_buf_add_json_str(body, rq.txn, strlen(rq.txn));
+		dc_buf_add_json_str(body, rq->txn, strlen(rq->txn));
 		dc_buf_addf(body,
 		            "\",\"status\":\"%s\",\"card_status\":\"%s\",\"match\":%s,\"fields\":{",
-		            dc_vstatus_code(res.status), dc_verify_card_state_code(res.card),
-		            res.full_match ? "true" : "false");
+		            dc_vstatus_code(res->status), dc_verify_card_state_code(res->card),
+		            res->full_match ? "true" : "false");
 		int first = 1;
 		for (int f = 0; f < DC_VF__COUNT; f++)
-			if (rq.claims.v[f] && res.status != DC_VS_NOT_FOUND) {
+			if (rq->claims.v[f] && res->status != DC_VS_NOT_FOUND) {
 				dc_buf_addf(body, "%s\"%s\":\"%s\"", first ? "" : ",",
-				            dc_vfield_code(f), dc_vreason_code(res.reason[f]));
+				            dc_vfield_code(f), dc_vreason_code(res->reason[f]));
 				first = 0;
 			}
 		dc_buf_adds(body, "}}");
-		rc = dc_buf_error(body);
-	} else if (rc == DC_ERR_FORBIDDEN || rc == DC_ERR_INVALID || rc == DC_ERR_REPLAY) {
-		rc = dc__fail(c, rc, 0, detail);
-	} else if (rc == DC_ERR_RATE) {
+		return dc_buf_error(body);
+	}
+	if (rc == DC_ERR_FORBIDDEN || rc == DC_ERR_INVALID || rc == DC_ERR_REPLAY)
+		return dc__fail(c, rc, 0, v->detail);
+	if (rc == DC_ERR_RATE) {
 		h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
 		               H2O_STRLIT("3600"));
-		rc = dc__fail(c, rc, 429, detail);
-	} else {
-		rc = dc__fail(c, rc, 0, "the verification failed; nothing was recorded");
+		return dc__fail(c, rc, 429, v->detail);
 	}
-	json_decref(hold);
-	return rc;
+	return dc__fail(c, rc, 0, "the verification failed; nothing was recorded");
+}
+
+static int r_verify(struct dc__call *c, struct dc_buf *body)
+{
+	struct vjob *v = calloc(1, sizeof *v);
+	if (!v)
+		return dc__fail(c, DC_ERR_NOMEM, 0,
+		                "the verification failed; nothing was recorded");
+	dc_verify_scratch_init(&v->scratch);
+	int rc = dc__verify_org_of_key(c, &v->key, &v->org);
+	if (rc) {
+		vjob_free(v);
+		return rc;
+	}
+	h2o_iovec_t b = c->req->entity;
+	rc = dc__verify_request_parse(b.base, b.len, &v->rq, &v->hold, v->detail, sizeof v->detail);
+	if (rc) {
+		rc = dc__fail(c, rc, 400, v->detail);
+		vjob_free(v);
+		return rc;
+	}
+	v->rq.org = v->org.id;
+	v->rq.actor = v->key.id;
+	snprintf(v->request_id, sizeof v->request_id, "%s", c->request_id);
+	v->rq.request_id = v->request_id;
+	v->units = c->units;
+	v->now = dc_now_ms();
+	return dc__defer(c, vjob_work, vjob_done, v, vjob_free);
 }
 
 static int usage_json(void *arg, const struct dc_org_usage *u)

@@ -296,11 +296,17 @@ int dc_verify_one(struct dc_store *s, const struct dc_units *units, const struct
 	rc = dc_store_commit(s);
 	goto cleanup;
 refused:
-	if (in_tx) {
-		dc_store_rollback(s);
-		in_tx = 0;
-	}
+	/* The refusal is counted; inside the transaction (a replayed txn, the
+	 * quota) nothing else was written but the txn id, which the timestamp
+	 * window retires anyway: commit rather than roll back, so that the
+	 * count survives when this runs as one job of a group commit. */
 	count_refusal(s, org->id, now_ms);
+	if (in_tx) {
+		in_tx = 0;
+		int crc = dc_store_commit(s);
+		if (crc)
+			rc = crc;
+	}
 cleanup:
 	if (in_tx)
 		dc_store_rollback(s);
