@@ -154,6 +154,8 @@ run_suite() { # label, sql-command, store args...
 	check "$label: claims: exactly the approved attributes, the register's name" bash -c "grep -q '\"name\":\"$name\"' <<<'$claims' && grep -q '\"dob\":\"' <<<'$claims' && grep -q '\"address\":{' <<<'$claims' && ! grep -q '\"sex\"' <<<'$claims'"
 	check "$label: a second fetch is a second release" bash -c "[ \"\$(curl -s -o '$T/b2' -w '%{http_code}' '$URL/api/v1/kyc/requests/$id1' -H 'Authorization: ApiKey $KA')\" = 200 ] && grep -q '\"releases\":2' '$T/b2'"
 	check "$label: another organisation still gets 404" test "$(kget "$KB" "$id1")" = 404
+	check "$label: the organisation lists its requests (with the ID number)" bash -c "[ \"\$(curl -s -o '$T/b2' -w '%{http_code}' '$URL/api/v1/kyc/requests' -H 'Authorization: ApiKey $KA')\" = 200 ] && grep -q '\"id\":\"$id1\",\"org\":\"bank-a\",\"pin\":\"$pin\"' '$T/b2'"
+	check "$label: … another organisation's list does not show them" bash -c "[ \"\$(curl -s -o '$T/b2' -w '%{http_code}' '$URL/api/v1/kyc/requests' -H 'Authorization: ApiKey $KB')\" = 200 ] && ! grep -q '$id1' '$T/b2'"
 
 	# --- the citizen's API (Bearer) -----------------------------------------
 	local AT BT
