@@ -33,6 +33,7 @@
 #include "dancu/officer.h"
 #include "dancu/audit.h"
 #include "dancu/db.h"
+#include "dancu/exchange.h"
 #include "dancu/residence.h"
 #include "dancu/server.h"
 #include "dancu/store.h"
@@ -81,7 +82,8 @@ struct server {
 	const struct dc_units *units;
 	struct dc_calendar *cal;
 	struct dc__committer *committer;
-	struct dc__workpool *hashpool; /* argon2id checks off the loops */
+	struct dc__workpool *hashpool;    /* argon2id checks off the loops */
+	struct dc_webhook_pusher *pusher; /* agencies' webhooks (src/exchange) */
 	struct dc__session_cache *sessions;
 	unsigned char audit_sk[64]; /* checkpoint signing key */
 	SSL_CTX *tls;               /* NULL: plain HTTP */
@@ -910,6 +912,15 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 			fprintf(stderr, "dancu serve: cannot start the hash threads: %s\n",
 			        dc_strerror(rc));
 	}
+	if (rc == DC_OK) {
+		char err[256] = "";
+		struct dc_webhook_opts wo = {0, (unsigned)cfg->webhook_retry_ms,
+		                             (unsigned)cfg->webhook_budget,
+		                             (unsigned)cfg->webhook_timeout_ms};
+		rc = dc_webhook_start(target, units, &wo, srv.key, &srv.pusher, err, sizeof err);
+		if (rc)
+			fprintf(stderr, "dancu serve: cannot start the webhook pusher: %s\n", err);
+	}
 	if (rc)
 		goto cleanup;
 
@@ -934,6 +945,7 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 		pthread_join(srv.workers[i].thread, NULL);
 	fprintf(stderr, "dancu: stopped\n");
 cleanup:
+	dc_webhook_stop(srv.pusher);
 	dc__workpool_stop(srv.hashpool);
 	dc__committer_stop(srv.committer);
 	dc__session_cache_free(srv.sessions);

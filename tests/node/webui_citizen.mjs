@@ -58,6 +58,30 @@ await run('citizen', async () => {
   await page.click('#consents button');
   await page.locator('#login').waitFor({ state: 'visible' });
   ok(await page.evaluate(() => !sessionStorage.getItem('dancu.citizen')), 'citizen: revoking the portal consent logs out');
+  if (env.WEBUI_HAS_ME === '1') {
+    // Log in again (the consent page comes back), then lock the account from the portal.
+    await page.click('#login');
+    await page.waitForURL(/\/oidc\/authorize/);
+    await page.fill('#pin', env.WEBUI_PIN);
+    await page.fill('#password', env.WEBUI_PASSWORD);
+    await page.click('button[value=allow]');
+    await page.locator('#lock').waitFor({ state: 'visible' });
+    page.once('dialog', d => d.accept());
+    await page.click('#lock');
+    await page.locator('#login').waitFor({ state: 'visible' });
+    ok((await page.locator('#msg').textContent()).length > 0 && await page.evaluate(() => !sessionStorage.getItem('dancu.citizen')),
+      'citizen: locking the own account from the portal logs out');
+    await page.click('#login');
+    await page.waitForURL(/\/oidc\/authorize/);
+    await page.fill('#pin', env.WEBUI_PIN);
+    await page.fill('#password', env.WEBUI_PASSWORD);
+    await page.click('button[value=allow]');
+    await page.waitForLoadState();
+    ok(page.url().includes('/oidc/authorize') && (await page.textContent('body')).includes('locked'),
+      'citizen: a locked account cannot log in again (the login page says so)');
+    await shot(page, 'citizen-locked');
+    await page.goto(URL + '/ui/citizen.html');
+  }
   const after = await page.evaluate(async () => (await fetch('/oidc/userinfo', { headers: { Authorization: 'Bearer x' } })).status);
   ok(after === 401, 'citizen: userinfo without a valid token → 401');
 

@@ -18,6 +18,11 @@ await run('officer', async () => {
   await page.click('#login-form button[type=submit]');
   await page.locator('#console').waitFor({ state: 'visible' });
   ok(true, 'officer: login with password + TOTP');
+  await page.click('#lang');
+  ok(await page.textContent('[data-tab=birth]') === 'Birth' && await page.textContent('label[for=b-dob]') === 'Date of birth',
+    'officer: the console in English');
+  await page.click('#lang');
+  ok(await page.textContent('[data-tab=birth]') === 'Khai sinh', 'officer: and back in Vietnamese');
 
   await page.click('[data-tab=birth]');
   const today = new Date(Date.now() + 7 * 3600e3 - 86400e3).toISOString().slice(0, 10);
@@ -68,7 +73,7 @@ await run('officer', async () => {
   await page.click('#card-form button[type=submit]');
   await page.locator('#card-list table').waitFor();
   ok((await page.locator('#card-list').textContent()).includes('applied'), 'officer: a card application filed and listed');
-  await page.click('#card-list button:text-is("approve")');
+  await page.click('#card-list button[data-action=approve]');
   await page.locator('#card-list td:text-is("approved")').waitFor();
   ok(true, 'officer: the card approved');
   await shot(page, 'officer-cards');
@@ -78,12 +83,12 @@ await run('officer', async () => {
     await page.locator(`#eid-list td:text-is("${env.WEBUI_PIN2}")`).waitFor();
     ok(true, 'officer: the pending level-2 account is in the work list');
     const row = page.locator('#eid-list tr', { has: page.locator(`td:text-is("${env.WEBUI_PIN2}")`) });
-    await row.locator('button:text-is("approve")').click();
+    await row.locator('button[data-action=approve]').click();
     await page.locator('#msg.bad').waitFor();
     ok(true, 'officer: approval without the in-person check statement is refused');
     await page.check('#eid-checked');
-    await page.locator('#eid-list button:text-is("approve")').first().waitFor();
-    await page.locator('#eid-list tr', { has: page.locator(`td:text-is("${env.WEBUI_PIN2}")`) }).locator('button:text-is("approve")').click();
+    await page.locator('#eid-list button[data-action=approve]').first().waitFor();
+    await page.locator('#eid-list tr', { has: page.locator(`td:text-is("${env.WEBUI_PIN2}")`) }).locator('button[data-action=approve]').click();
     await page.locator('#msg.ok').waitFor();
     ok((await page.locator('#msg').textContent()).includes(env.WEBUI_PIN2), 'officer: level-2 account approved');
     await shot(page, 'officer-eid');

@@ -99,6 +99,54 @@ async function lock() {
   say(msg, t('c.lock.done'));
 }
 
+// Public services (issue 7, docs/EXCHANGE.md section 2): the catalogue,
+// submitting a dossier (linked procedures are services flagged "linked"),
+// and the citizen's dossiers with their history. Hidden until the server
+// has /api/v1/services.
+let catalogue = [];
+async function services() {
+  const r = await api('GET', '/api/v1/services', { auth: auth() });
+  if (!r.ok) return;
+  catalogue = listOf(r.json);
+  $('svc-wrap').hidden = false;
+  const sel = $('svc'); sel.replaceChildren();
+  for (const s of catalogue) {
+    const o = document.createElement('option'); o.value = s.code;
+    o.textContent = `${s.name || s.code}${s.linked ? ' ★' : ''}${s.fee_vnd ? ` · ${Number(s.fee_vnd).toLocaleString()} đ` : ''}`;
+    sel.append(o);
+  }
+  template();
+}
+function template() {
+  const s = catalogue.find(x => x.code === $('svc').value);
+  const fields = s && Array.isArray(s.fields) ? s.fields
+    : /birth/.test($('svc').value) ? ['birth_name', 'dob', 'sex', 'birth_reg_unit', 'perm_commune', 'evidence'] : [];
+  $('svc-data').value = JSON.stringify(Object.fromEntries(fields.map(f => [f, ''])), null, 1);
+}
+async function dossiers() {
+  const r = await api('GET', '/api/v1/dossiers', { auth: auth() });
+  if (r.status === 404 || r.status === 405) return;
+  $('dossiers-wrap').hidden = false;
+  if (!r.ok) { say($('dossiers'), problem(r), false); return; }
+  render($('dossiers'), listOf(r.json), [{ label: () => t('c.view'), run: async row => {
+    const d = await api('GET', '/api/v1/dossiers/' + encodeURIComponent(row.id), { auth: auth() });
+    if (!d.ok) { say($('dossier'), problem(d), false); return; }
+    const { history, ...rest } = d.json;
+    render($('dossier'), rest);
+    if (Array.isArray(history)) { const h = document.createElement('div'); render(h, history); $('dossier').append(h); }
+  } }]);
+}
+$('svc').addEventListener('change', template);
+$('svc-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  let data;
+  try { data = JSON.parse($('svc-data').value || '{}'); } catch { say($('svc-out'), t('error') + ': JSON', false); return; }
+  const r = await api('POST', '/api/v1/dossiers', { auth: auth(), body: { service: $('svc').value, data } });
+  if (!r.ok) { say($('svc-out'), problem(r), false); return; }
+  say($('svc-out'), `${t('c.submitted')} ${r.json.id}${r.json.deadline ? ' · ' + r.json.deadline : ''}`);
+  dossiers();
+});
+
 async function load() {
   const u = await api('GET', '/oidc/userinfo', { auth: auth() });
   if (u.status === 401) { sessionStorage.removeItem('dancu.citizen'); show(); return; }
@@ -106,7 +154,8 @@ async function load() {
   render($('record'), u.json);
   await mine();
   await optional('tracker-wrap', 'tracker', '/api/v1/me/access', listOf);
-  await optional('dossiers-wrap', 'dossiers', '/api/v1/me/dossiers', listOf);
+  await services();
+  await dossiers();
   await consents();
   const l = await api('GET', '/oidc/me/logins', { auth: auth() });
   if (l.ok) render($('logins'), l.json.logins); else say($('logins'), problem(l), false);

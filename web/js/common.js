@@ -43,10 +43,33 @@ const DICT = {
   'c.lock.note': ['Nếu bạn nghi ngờ tài khoản bị lộ: khóa ngay; mọi phiên đăng nhập bị thu hồi. Mở khóa tại cơ quan công an.', 'If you think your account is compromised: lock it now; every session is revoked. Unlocking is done at a police office.'],
   'c.lock.confirm': ['Khóa tài khoản định danh điện tử của bạn?', 'Lock your e-ID account?'],
   'c.lock.done': ['Tài khoản đã bị khóa.', 'The account is locked.'],
+  'c.services': ['Dịch vụ công trực tuyến', 'Online public services'], 'c.service': ['Thủ tục', 'Procedure'],
+  'c.svcdata': ['Thông tin hồ sơ (JSON)', 'Dossier data (JSON)'], 'c.svcsubmit': ['Nộp hồ sơ', 'Submit the dossier'],
+  'c.submitted': ['Đã nộp hồ sơ', 'Dossier submitted'], 'c.view': ['Xem', 'View'],
+  'o.public': ['Dịch vụ công', 'Public services'], 'o.to': ['Chuyển sang trạng thái', 'Move to state'], 'o.note': ['Ghi chú', 'Note'],
+  'd.login': ['Số liệu thống kê dành cho cán bộ: hãy đăng nhập ở trang Cán bộ trong tab này.', 'Statistics are for officers: log in on the Officer page in this tab.'],
   'c.dossiers': ['Hồ sơ thủ tục', 'My dossiers'],
   'c.badstate': ['Phiên đăng nhập không hợp lệ, hãy thử lại.', 'The login did not match this browser session; try again.'],
   'f.name': ['Họ và tên', 'Name'], 'f.gender': ['Giới tính', 'Sex'], 'f.birthdate': ['Ngày sinh', 'Date of birth'],
   'f.address': ['Nơi thường trú', 'Permanent address'], 'f.pin': ['Số định danh cá nhân', 'Personal ID number'],
+  'f.dob': ['Ngày sinh', 'Date of birth'], 'f.sex': ['Giới tính', 'Sex'], 'f.status': ['Tình trạng', 'Status'],
+  'f.birth_name': ['Họ tên khai sinh', 'Birth name'], 'f.birth_place': ['Nơi sinh', 'Place of birth'],
+  'f.origin_place': ['Quê quán', 'Place of origin'], 'f.ethnicity': ['Dân tộc', 'Ethnicity'], 'f.religion': ['Tôn giáo', 'Religion'],
+  'f.nationality': ['Quốc tịch', 'Nationality'], 'f.blood_group': ['Nhóm máu', 'Blood group'], 'f.phone': ['Số điện thoại', 'Phone'],
+  'f.marital_status': ['Tình trạng hôn nhân', 'Marital status'], 'f.household_id': ['Mã hộ', 'Household'],
+  'f.head_relation': ['Quan hệ với chủ hộ', 'Relation to the head'], 'f.head': ['Chủ hộ', 'Head of household'],
+  'f.permanent': ['Thường trú', 'Permanent residence'], 'f.temporary': ['Tạm trú', 'Temporary residence'],
+  'f.current': ['Nơi ở hiện tại', 'Current address'], 'f.perm_address': ['Địa chỉ thường trú', 'Permanent address'],
+  'f.state': ['Trạng thái', 'State'], 'f.level': ['Mức', 'Level'], 'f.kind': ['Loại', 'Kind'],
+  'f.issued': ['Ngày cấp', 'Issued'], 'f.expiry': ['Có giá trị đến', 'Valid until'],
+  'f.at_ms': ['Thời điểm', 'When'], 'f.client_id': ['Ứng dụng', 'Application'], 'f.scope': ['Phạm vi', 'Scope'],
+  'f.ok': ['Thành công', 'Succeeded'], 'f.ip': ['Địa chỉ IP', 'IP address'], 'f.actor': ['Người thực hiện', 'Actor'],
+  'f.org': ['Tổ chức', 'Organisation'], 'f.action': ['Hành động', 'Action'], 'f.purpose': ['Mục đích', 'Purpose'],
+  'f.fields': ['Trường dữ liệu', 'Fields'], 'f.seq': ['STT', 'No.'], 'f.relation': ['Quan hệ', 'Relation'],
+  'f.day': ['Ngày', 'Day'], 'f.requests': ['Yêu cầu', 'Requests'], 'f.rows': ['Số dòng', 'Rows'],
+  'f.full_match': ['Khớp hoàn toàn', 'Full match'], 'f.not_found': ['Không tìm thấy', 'Not found'], 'f.refused': ['Bị từ chối', 'Refused'],
+  'f.reason': ['Lý do', 'Reason'], 'f.applied_ms': ['Ngày nộp', 'Applied'], 'f.updated_ms': ['Cập nhật', 'Updated'],
+  'f.created_ms': ['Ngày tạo', 'Created'], 'f.deadline': ['Hạn giải quyết', 'Deadline'],
   'f.acr': ['Mức định danh', 'Identification level'], 'f.sub': ['Mã chủ thể', 'Subject'],
   'o.title': ['Bảng điều khiển cán bộ', 'Officer console'],
   'o.id': ['Mã cán bộ', 'Officer ID'], 'o.password': ['Mật khẩu', 'Password'], 'o.totp': ['Mã TOTP', 'TOTP code'],
@@ -67,6 +90,10 @@ const DICT = {
   'o.actions': ['Thao tác', 'Actions'], 'o.done': ['Đã thực hiện.', 'Done.'],
   'o.eid.checked': ['Đã kiểm tra thẻ CCCD gắn chip và khuôn mặt trực tiếp', 'Chip card and face checked in person'],
   'o.eid.reason': ['Lý do từ chối', 'Reason for a rejection'],
+  'act.accept': ['Tiếp nhận', 'Accept'], 'act.request_supplement': ['Yêu cầu bổ sung', 'Ask for more'],
+  'act.approve': ['Phê duyệt', 'Approve'], 'act.reject': ['Từ chối', 'Reject'], 'act.view': ['Xem', 'View'],
+  'act.create': ['Tạo người mới', 'New person'], 'act.produce': ['Sản xuất', 'Produce'], 'act.deliver': ['Trả thẻ', 'Deliver'],
+  'act.revoke': ['Thu hồi', 'Revoke'], 'act.QR': ['Mã QR', 'QR code'],
   'r.title': ['Tổ chức khai thác dữ liệu', 'Relying-party console'],
   'r.key': ['Khóa API', 'API key'], 'r.purpose': ['Mục đích', 'Purpose'], 'r.file': ['Tệp CSV (ref,id_number,name,dob,sex)', 'CSV file (ref,id_number,name,dob,sex)'],
   'r.upload': ['Tải lên và xác thực', 'Upload and verify'], 'r.progress': ['Tiến độ', 'Progress'],
@@ -148,6 +175,16 @@ function cell(k, v) {
   return String(v);
 }
 
+// A nested object in one line: an address as "address, commune, province",
+// a person as "name (pin)", anything else as its non-empty values.
+function summary(x) {
+  if (x.formatted !== undefined) return x.formatted;
+  const addr = ['address', 'commune_name', 'province_name'].map(k => x[k]).filter(Boolean);
+  if (addr.length) return addr.join(', ');
+  if (x.name && x.pin) return `${x.name} (${x.pin})`;
+  return Object.values(x).filter(v => v !== null && v !== '' && typeof v !== 'object').join(', ');
+}
+
 // Renders any JSON value into node: object → <dl>, array of objects →
 // <table> (with optional per-row action buttons), scalar → text.
 // actions: [{label, run(row)}].
@@ -159,7 +196,7 @@ export function render(node, v, actions = []) {
     const wrap = document.createElement('div'); wrap.className = 'scroll';
     const tb = document.createElement('table');
     const hr = tb.createTHead().insertRow();
-    for (const k of keys) { const th = document.createElement('th'); th.scope = 'col'; th.textContent = k; hr.append(th); }
+    for (const k of keys) { const th = document.createElement('th'); th.scope = 'col'; th.textContent = DICT['f.' + k] ? t('f.' + k) : k; hr.append(th); }
     if (actions.length) { const th = document.createElement('th'); th.textContent = t('o.actions'); hr.append(th); }
     const body = tb.createTBody();
     for (const o of v) {
@@ -170,7 +207,8 @@ export function render(node, v, actions = []) {
         for (const a of actions) {
           if (a.when && !a.when(o)) continue;
           const b = document.createElement('button'); b.type = 'button'; b.className = 'secondary';
-          b.textContent = typeof a.label === 'function' ? a.label(o) : a.label;
+          if (typeof a.label === 'function') b.textContent = a.label(o);
+          else { b.dataset.action = a.label; b.textContent = DICT['act.' + a.label] ? t('act.' + a.label) : a.label; }
           b.addEventListener('click', () => a.run(o, b));
           td.append(b, ' ');
         }
@@ -182,7 +220,7 @@ export function render(node, v, actions = []) {
     for (const [k, x] of Object.entries(v)) {
       const dt = document.createElement('dt'); dt.textContent = DICT['f.' + k] ? t('f.' + k) : k;
       const dd = document.createElement('dd');
-      if (x && typeof x === 'object' && !Array.isArray(x) && x.formatted !== undefined) dd.textContent = x.formatted;
+      if (x && typeof x === 'object' && !Array.isArray(x)) dd.textContent = summary(x);
       else if (Array.isArray(x) && x.length && typeof x[0] === 'object') render(dd, x);
       else dd.textContent = cell(k, x);
       dl.append(dt, dd);

@@ -1,5 +1,5 @@
 // dashboard.js — the Đề án 06 figures from the statistics API
-// (GET /api/v1/stats, issue 7), with one bar chart per per-province
+// (GET /api/v1/stats, issue 7; docs/EXCHANGE.md), with one bar chart per per-province
 // figure, drawn as inline SVG (no chart library). Until the server has
 // the statistics API the page says so.
 import { header, api, render, say, t } from './common.js';
@@ -44,9 +44,13 @@ function charts(list) {
   for (const k of numeric) out.append(barChart(k, list.map(o => [String(o[labelKey]), Number(o[k]) || 0])));
 }
 
+// The statistics are for officers: the officer console's session token
+// of this tab (sessionStorage) is used when there is one.
 async function load() {
-  const r = await api('GET', '/api/v1/stats');
+  const tok = sessionStorage.getItem('dancu.officer');
+  const r = await api('GET', '/api/v1/stats', { auth: tok ? 'Bearer ' + tok : null });
   if (r.status === 404) { say($('msg'), t('notyet'), false); return; }
+  if (r.status === 401) { say($('msg'), t('d.login'), false); return; }
   if (!r.ok) { say($('msg'), `${t('error')} ${r.status}`, false); return; }
   const j = r.json || {};
   const perProvince = j.provinces || j.by_province || null;

@@ -123,7 +123,7 @@ async function loadReviews() {
     render($('review-item'), i.json);
     const bar = document.createElement('p');
     for (const a of ['create', 'reject']) {
-      const b = document.createElement('button'); b.type = 'button'; b.textContent = a; b.className = 'secondary';
+      const b = document.createElement('button'); b.type = 'button'; b.textContent = t('act.' + a); b.dataset.action = a; b.className = 'secondary';
       b.addEventListener('click', async () => {
         const d = await call('POST', `/api/v1/reviews/${encodeURIComponent(row.id)}/${a}`, { note: 'web' });
         if (await guard(d)) { say(msg, `${t('o.done')} ${row.id}: ${a}`); $('review-item').replaceChildren(); loadReviews(); }
@@ -188,5 +188,29 @@ async function loadEid() {
   ]);
 }
 
-const loaders = { dossiers: loadDossiers, overdue: loadOverdue, reviews: loadReviews, stays: loadStays, eid: loadEid };
+// Public-service dossiers (docs/EXCHANGE.md section 2): the list of the
+// jurisdiction, a dossier with its history, a move to another state.
+async function loadPublic() {
+  const q = new URLSearchParams();
+  if ($('pub-state').value) q.set('state', $('pub-state').value);
+  if ($('pub-overdue').checked) q.set('overdue', '1');
+  const r = await call('GET', '/api/v1/dossiers' + (String(q) ? '?' + q : ''));
+  if (r.status === 404) { $('pub-list').textContent = t('notyet'); return; }
+  if (!(await guard(r, $('pub-list')))) return;
+  render($('pub-list'), listOf(r.json), [
+    { label: 'view', run: async row => {
+      const d = await call('GET', '/api/v1/dossiers/' + encodeURIComponent(row.id));
+      if (await guard(d, $('pub-item'))) render($('pub-item'), d.json);
+    } },
+    { label: () => '→ ' + $('pub-to').value, run: async (row, b) => {
+      b.disabled = true;
+      const m = await call('POST', `/api/v1/dossiers/${encodeURIComponent(row.id)}/transition`, { to: $('pub-to').value, note: $('pub-note').value });
+      if (await guard(m)) say(msg, `${t('o.done')} ${row.id} → ${$('pub-to').value}`);
+      loadPublic();
+    } },
+  ]);
+}
+$('pub-form').addEventListener('submit', e => { e.preventDefault(); loadPublic(); });
+
+const loaders = { dossiers: loadDossiers, overdue: loadOverdue, reviews: loadReviews, stays: loadStays, eid: loadEid, public: loadPublic };
 show();
