@@ -3,6 +3,8 @@
  *
  *   POST   /api/v1/kyc/requests        (organisation's API key) ask a citizen
  *                                      for attributes, for a purpose
+ *   GET    /api/v1/kyc/requests        (the same) its own requests, newest
+ *                                      first (200 at most)
  *   GET    /api/v1/kyc/requests/{id}   (the same organisation) state; once
  *                                      approved, the attributes as a JWT
  *                                      (ES256, the OpenID provider's newest
@@ -160,9 +162,14 @@ static int citizen_usable(struct dc__call *c, const char *pin)
 	return ok;
 }
 
-static void kyc_json(struct dc_buf *b, const struct dc__kyc *k, int64_t now, const char *org_name)
+/* The request as JSON; with_pin adds the citizen's number (for the
+ * organisation that asked, which knows it). */
+static void kyc_json(struct dc_buf *b, const struct dc__kyc *k, int64_t now, const char *org_name,
+                     int with_pin)
 {
 	dc_buf_addf(b, "{\"id\":\"%s\",\"org\":\"%s\",", k->id, k->org);
+	if (with_pin)
+		dc_buf_addf(b, "\"pin\":\"%s\",", k->pin);
 	if (org_name) {
 		dc_buf_adds(b, "\"org_name\":\"");
 		dc_buf_add_json_str(b, org_name, strlen(org_name));
@@ -321,7 +328,7 @@ static int r_create(struct dc__call *c, struct dc_buf *body)
 	snprintf(loc, sizeof loc, "/api/v1/kyc/requests/%s", k.id);
 	header(c, H2O_TOKEN_LOCATION, loc);
 	c->status = 201;
-	kyc_json(body, &k, k.created_ms, org.name);
+	kyc_json(body, &k, k.created_ms, org.name, 0);
 	/* Splice the approval URL in before the closing brace. */
 	body->len--;
 	dc_buf_addf(body, ",\"approval_url\":\"%s/kyc/%s\"}", iss, k.id);
@@ -421,7 +428,7 @@ static int r_fetch(struct dc__call *c, struct dc_buf *body)
 	const char *state = dc__kyc_state(&k, now);
 	if (!strcmp(state, "pending")) {
 		c->status = 202;
-		kyc_json(body, &k, now, NULL);
+		kyc_json(body, &k, now, NULL, 0);
 		return dc_buf_error(body);
 	}
 	if (!strcmp(state, "declined"))
@@ -477,11 +484,47 @@ static int r_fetch(struct dc__call *c, struct dc_buf *body)
 		                "the release could not be recorded; nothing was released");
 	}
 	k.releases++;
-	kyc_json(body, &k, now, NULL);
+	kyc_json(body, &k, now, NULL, 0);
 	body->len--;
 	dc_buf_addf(body, ",\"token\":\"%s\",\"token_expires\":%lld}", dc_buf_str(&jwt),
 	            (long long)(iat + DC__KYC_JWT_TTL_S));
 	dc_buf_release(&jwt);
+	return dc_buf_error(body);
+}
+
+struct org_list {
+	struct dc_buf *b;
+	int64_t now;
+	int n;
+};
+
+static int org_list_cb(void *arg, const struct dc__kyc *k)
+{
+	struct org_list *a = arg;
+	if (a->n++)
+		dc_buf_addc(a->b, ',');
+	kyc_json(a->b, k, a->now, NULL, 1);
+	return dc_buf_error(a->b);
+}
+
+static int r_requests(struct dc__call *c, struct dc_buf *body)
+{
+	h2o_req_t *r = c->req;
+	if (h2o_memis(r->method.base, r->method.len, H2O_STRLIT("POST")))
+		return r_create(c, body);
+	if (!h2o_memis(r->method.base, r->method.len, H2O_STRLIT("GET")))
+		return dc__not_allowed(c, "GET, POST");
+	struct dc_apikey key;
+	struct dc_org org;
+	int rc = dc__verify_org_of_key(c, &key, &org);
+	if (rc)
+		return rc;
+	struct org_list a = {body, dc_now_ms(), 0};
+	dc_buf_adds(body, "{\"requests\":[");
+	rc = dc__kyc_list_org(c->store, org.id, org_list_cb, &a);
+	if (rc)
+		return dc__fail(c, rc, 0, "the requests could not be read");
+	dc_buf_adds(body, "]}");
 	return dc_buf_error(body);
 }
 
@@ -863,7 +906,8 @@ static int list_cb(void *arg, const struct dc__kyc *k)
 	struct dc_org org;
 	if (a->n++)
 		dc_buf_addc(a->b, ',');
-	kyc_json(a->b, k, a->now, dc_org_get(a->c->store, k->org, &org) == DC_OK ? org.name : NULL);
+	kyc_json(a->b, k, a->now, dc_org_get(a->c->store, k->org, &org) == DC_OK ? org.name : NULL,
+	         0);
 	return dc_buf_error(a->b);
 }
 
@@ -931,7 +975,7 @@ static int r_me(struct dc__call *c, struct dc_buf *body)
 			return dc__fail(c, rc, 409, "only an approved consent can be revoked");
 		if (rc)
 			return dc__fail(c, rc, 0, "the consent could not be revoked");
-		kyc_json(body, &k, now, NULL);
+		kyc_json(body, &k, now, NULL, 0);
 		return dc_buf_error(body);
 	}
 	/* {id}/approve, {id}/decline */
@@ -956,12 +1000,12 @@ static int r_me(struct dc__call *c, struct dc_buf *body)
 	rc = dc__kyc_get(c->store, id, &k);
 	if (rc)
 		return dc__fail(c, rc, 0, "the request could not be read");
-	kyc_json(body, &k, dc_now_ms(), NULL);
+	kyc_json(body, &k, dc_now_ms(), NULL, 0);
 	return dc_buf_error(body);
 }
 
 const struct dc__route dc__kyc_routes[] = {
-        {"/api/v1/kyc/requests", 0, "POST", r_create},
+        {"/api/v1/kyc/requests", 0, "*", r_requests},
         {"/api/v1/kyc/requests/", 1, "GET", r_fetch},
         {"/api/v1/me/kyc", 0, "GET", r_me_list},
         {"/api/v1/me/kyc/", 1, "*", r_me},

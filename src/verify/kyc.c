@@ -172,17 +172,14 @@ int dc__kyc_count_release(struct dc_store *s, const char *id)
 	return rc;
 }
 
-int dc__kyc_list(struct dc_store *s, const char *pin, int (*cb)(void *arg, const struct dc__kyc *k),
-                 void *arg)
+static int list(struct dc_store *s, const char *sql, const char *key,
+                int (*cb)(void *arg, const struct dc__kyc *k), void *arg)
 {
 	struct dc_stmt *st = NULL;
 	struct dc__kyc k;
-	int rc = dc_db_prepare(dc_store_db(s),
-	                       "SELECT " COLS " FROM kyc_request WHERE pin = $1 ORDER BY "
-	                       "created_ms DESC, id LIMIT 200",
-	                       &st);
+	int rc = dc_db_prepare(dc_store_db(s), sql, &st);
 	if (rc == DC_OK)
-		dc_stmt_bind_text(st, 1, pin, strlen(pin));
+		dc_stmt_bind_text(st, 1, key, strlen(key));
 	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
 		memset(&k, 0, sizeof k);
 		fill(st, &k);
@@ -190,4 +187,22 @@ int dc__kyc_list(struct dc_store *s, const char *pin, int (*cb)(void *arg, const
 	}
 	dc_stmt_finalize(st);
 	return rc == DC_DONE ? DC_OK : rc;
+}
+
+int dc__kyc_list(struct dc_store *s, const char *pin, int (*cb)(void *arg, const struct dc__kyc *k),
+                 void *arg)
+{
+	return list(s,
+	            "SELECT " COLS " FROM kyc_request WHERE pin = $1 ORDER BY created_ms DESC, "
+	            "id LIMIT 200",
+	            pin, cb, arg);
+}
+
+int dc__kyc_list_org(struct dc_store *s, const char *org,
+                     int (*cb)(void *arg, const struct dc__kyc *k), void *arg)
+{
+	return list(s,
+	            "SELECT " COLS " FROM kyc_request WHERE org_id = $1 ORDER BY created_ms "
+	            "DESC, id LIMIT 200",
+	            org, cb, arg);
 }

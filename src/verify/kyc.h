@@ -71,4 +71,9 @@ int dc__kyc_count_release(struct dc_store *s, const char *id);
 int dc__kyc_list(struct dc_store *s, const char *pin, int (*cb)(void *arg, const struct dc__kyc *k),
                  void *arg);
 
+/* Calls cb for each request of organisation org, newest first (at most
+ * 200). */
+int dc__kyc_list_org(struct dc_store *s, const char *org,
+                     int (*cb)(void *arg, const struct dc__kyc *k), void *arg);
+
 #endif

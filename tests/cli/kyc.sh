@@ -121,6 +121,24 @@ run_suite() { # label, sql-command, store args...
 	check "$label: … with a link back to the organisation" grep -q "href=\"https://bank-a.example/kyc?kyc_request=$id1&amp;state=approved\"" "$T/page"
 	check "$label: replayed approval on the page → 409" test "$(page_post "$id1" "$pin" "$PW" approve)" = 409
 
+	# The same page in a real browser (SQLite run only: the page is the same on both).
+	if [ "$sql" = sqlite ] && command -v chromium >/dev/null && [ -d "$NODE_DIR/node_modules/playwright-core" ]; then
+		local idc idd
+		idc=$(new_request "$KA" "$pin")
+		idd=$(new_request "$KA" "$pin")
+		for pair in "$idc approve" "$idd decline"; do
+			set -- $pair
+			timeout 60 node "$NODE_DIR/kyc_page.mjs" "$URL/kyc/$1" "$pin" "$PW" "$2" >"$T/ch" 2>"$T/ch.err"
+			sed "s/^ok /ok $label: $2: /; s/^not ok /not ok $label: $2: /" "$T/ch" | grep -E '^(ok|not ok)'
+			grep -q '^not ok' "$T/ch" && failures=$((failures + 1))
+			grep -q '^ok' "$T/ch" || { notok "$label: chromium run failed"; sed 's/^/#   /' "$T/ch.err" | head -n 5; }
+		done
+		check "$label: approved in chromium → released" test "$(kget "$KA" "$idc")" = 200
+		check "$label: declined in chromium → 403" test "$(kget "$KA" "$idd")" = 403
+	else
+		ok "$label: # SKIP chromium or playwright-core missing"
+	fi
+
 	# --- the release -------------------------------------------------------
 	check "$label: approved: the organisation gets the JWT → 200" test "$(kget "$KA" "$id1")" = 200
 	local jwt
@@ -136,6 +154,8 @@ run_suite() { # label, sql-command, store args...
 	check "$label: claims: exactly the approved attributes, the register's name" bash -c "grep -q '\"name\":\"$name\"' <<<'$claims' && grep -q '\"dob\":\"' <<<'$claims' && grep -q '\"address\":{' <<<'$claims' && ! grep -q '\"sex\"' <<<'$claims'"
 	check "$label: a second fetch is a second release" bash -c "[ \"\$(curl -s -o '$T/b2' -w '%{http_code}' '$URL/api/v1/kyc/requests/$id1' -H 'Authorization: ApiKey $KA')\" = 200 ] && grep -q '\"releases\":2' '$T/b2'"
 	check "$label: another organisation still gets 404" test "$(kget "$KB" "$id1")" = 404
+	check "$label: the organisation lists its requests (with the ID number)" bash -c "[ \"\$(curl -s -o '$T/b2' -w '%{http_code}' '$URL/api/v1/kyc/requests' -H 'Authorization: ApiKey $KA')\" = 200 ] && grep -q '\"id\":\"$id1\",\"org\":\"bank-a\",\"pin\":\"$pin\"' '$T/b2'"
+	check "$label: … another organisation's list does not show them" bash -c "[ \"\$(curl -s -o '$T/b2' -w '%{http_code}' '$URL/api/v1/kyc/requests' -H 'Authorization: ApiKey $KB')\" = 200 ] && ! grep -q '$id1' '$T/b2'"
 
 	# --- the citizen's API (Bearer) -----------------------------------------
 	local AT BT
