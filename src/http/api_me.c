@@ -62,6 +62,20 @@ static int citizen(struct dc__call *c, struct who *w)
 	int rc = dc__oidc_bearer(c, w->client_id, w->pin, w->scope, w->acr, &w->cl);
 	if (rc)
 		return rc;
+	/* The register decides: a citizen recorded dead or missing (by an
+	 * import, not the death route that closes the account) is not served. */
+	struct dc_pin p;
+	struct dc_citizen x;
+	struct dc_pool pool;
+	dc_pool_init(&pool, 0);
+	rc = dc_pin_parse(w->pin, 12, &p) ? DC_ERR_AUTH
+	                                  : dc_store_citizen_get(c->store, &p, &x, &pool);
+	int alive = rc == DC_OK && x.status == DC_STATUS_ALIVE;
+	dc_pool_release(&pool);
+	if (rc && rc != DC_ERR_NOT_FOUND && rc != DC_ERR_AUTH)
+		return dc__fail(c, rc, 0, "the register could not be read");
+	if (!alive)
+		return dc__fail(c, DC_ERR_AUTH, 401, "the citizen's account is closed");
 	if (!has_scope(w->scope, SCOPE)) {
 		h2o_add_header(
 		        &c->req->pool, &c->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
