@@ -6,7 +6,7 @@
 CC      ?= cc
 B       ?= build
 SAN     ?=
-PKGS    := libh2o-evloop jansson sqlite3 libpq openssl libsodium cjose liboath libqrencode libpng libutf8proc
+PKGS    := libh2o-evloop jansson sqlite3 libpq openssl libsodium cjose liboath libqrencode libpng libutf8proc libpcsclite
 TESTPKGS := cmocka
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -30,7 +30,8 @@ endif
 LIB_SRC  := $(shell find src -name '*.c' -not -path 'src/cli/*' | sort)
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 GEN_SRC  := $(B)/gen/units_data.c
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/units_data.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/units_data.o $(B)/obj/gen/web_data.o
+WEB_FILES := $(shell find web -type f ! -name '.*' 2>/dev/null | sort)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 LIB      := $(B)/libdancu.a
 BIN      := $(B)/dancu
@@ -66,6 +67,15 @@ $(B)/gen/units_data.c: data/admin-units-2025.csv data/id-province-codes.csv data
 	@mkdir -p $(@D)
 	scripts/embed.sh $@ dc__units_csv data/admin-units-2025.csv dc__prefix_csv data/id-province-codes.csv \
 		dc__holidays_csv data/holidays-vn.csv dc__openapi_json docs/openapi.json
+
+# The web UI (web/**), embedded for src/http/api_ui.c.
+$(B)/gen/web_data.c: $(WEB_FILES) scripts/embed_web.sh
+	@mkdir -p $(@D)
+	scripts/embed_web.sh $@ web
+
+$(B)/obj/gen/web_data.o: $(B)/gen/web_data.c src/http/api_ui.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 $(B)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)

@@ -1,15 +1,22 @@
 #!/bin/bash
-# Benchmark of the OpenID Connect provider on SQLite: password logins/s
-# (argon2id at OWASP parameters) and code → token + userinfo exchanges/s.
-#   scripts/bench_oidc.sh [N] [THREADS]    (needs scripts/deps.sh test)
+# Benchmark of the OpenID Connect provider on SQLite, side by side with npm
+# oidc-provider (node) in the same run: logins/s (dancu: argon2id at OWASP
+# parameters on the bounded hash threads) and code → token + userinfo
+# exchanges/s; then a login flood past the hash queue's bound (429s, event
+# loop latency meanwhile).
+#   scripts/bench_oidc.sh [N] [THREADS]    (needs scripts/deps.sh bench)
 set -euo pipefail
 N=${1:-100}
 THREADS=${2:-2}
 root=$(cd "$(dirname "$0")/.." && pwd)
 D="$root/build/dancu"
 T=$(mktemp -d)
-trap 'kill $PID 2>/dev/null || true; rm -rf "$T"' EXIT
+PID="" PEER=""
+trap 'kill $PID $PEER 2>/dev/null || true; rm -rf "$T"' EXIT
 export DANCU_OIDC_KEYS="$T/keys"
+if [ ! -d "$root/bench/node/node_modules/oidc-provider" ]; then
+	(cd "$root/bench/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 "$D" gen --count 100 --seed 5 --out "$T/p.csv"
 "$D" import --quiet --db "$T/b.db" "$T/p.csv"
 pin=$(awk -F, 'NR>1 && $4=="alive" && substr($2,1,4)<"2000" {print $1; exit}' "$T/p.csv")
@@ -19,14 +26,25 @@ pin=$(awk -F, 'NR>1 && $4=="alive" && substr($2,1,4)<"2000" {print $1; exit}' "$
 printf 'Matkhau@2026\n583920\n' | "$D" eid activate --db "$T/b.db" --pin "$pin" \
 	--otp "$(grep -o 'OTP): [0-9]*' "$T/sms" | cut -d' ' -f2)" >/dev/null
 secret=$("$D" oidc client add --db "$T/b.db" --id bench --redirect-uri http://127.0.0.1:9/cb | grep -o 'once): .*' | cut -d' ' -f2)
-"$D" serve --db "$T/b.db" --port 0 --threads "$THREADS" --master-key "$T/k.key" --access-log '' 2>"$T/serve.err" &
+"$D" serve --db "$T/b.db" --port 0 --threads "$THREADS" --hash-threads "$THREADS" \
+	--master-key "$T/k.key" --access-log '' 2>"$T/serve.err" &
 PID=$!
-URL=""
-for _ in $(seq 50); do
-	URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/serve.err" | head -n 1) && [ -n "$URL" ] && break
+node "$root/bench/node/oidc_peer.mjs" bench "$secret" http://127.0.0.1:9/cb >"$T/peer.out" 2>/dev/null &
+PEER=$!
+URL="" PURL=""
+for _ in $(seq 100); do
+	URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/serve.err" | head -n 1) || true
+	PURL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/peer.out" | head -n 1) || true
+	[ -n "$URL" ] && [ -n "$PURL" ] && break
 	sleep 0.1
 done
-echo "# $(nproc) cores, server threads $THREADS, $(date -u +%FT%TZ)"
-for conc in 1 "$THREADS"; do
-	node "$root/tests/node/oidc_bench.mjs" "$URL" bench "$secret" http://127.0.0.1:9/cb "$pin" 'Matkhau@2026' "$N" "$conc"
+echo "# $(nproc) cores, dancu --threads $THREADS --hash-threads $THREADS, oidc-provider $(node -p "require('$root/bench/node/node_modules/oidc-provider/package.json').version") on node $(node --version) (one process), $(date -u +%FT%TZ)"
+for conc in 1 "$THREADS" 8; do
+	echo "## in flight $conc"
+	echo "dancu:"
+	node "$root/bench/node/oidc_bench.mjs" "$URL" bench "$secret" http://127.0.0.1:9/cb "$pin" 'Matkhau@2026' "$N" "$conc"
+	echo "oidc-provider:"
+	node "$root/bench/node/oidc_bench.mjs" "$PURL" bench "$secret" http://127.0.0.1:9/cb peer x "$N" "$conc"
 done
+echo "## past saturation (hash queue: 8 per thread; unknown ID numbers, so no lockout)"
+FLOOD=1 node "$root/bench/node/oidc_bench.mjs" "$URL" bench "$secret" http://127.0.0.1:9/cb 000000000000 'wrong password' $((N * 4)) 128

@@ -59,13 +59,40 @@ echo "== demo logins (password for all: \"$pw\"; saved in $out/logins.txt) =="
 cat "$out/logins.txt"
 echo "   a TOTP code: oathtool --totp -b SECRET"
 echo
+port=${DEMO_PORT:-8080}
+url="http://127.0.0.1:$port"
+# The web UI (docs/WEBUI.md): the citizen portal is the public OIDC client
+# dancu-portal; one adult citizen gets an active level-2 e-ID account, and
+# a bank an API key for the relying-party console.
+export DANCU_OIDC_KEYS="$out/oidc-keys"
+rm -rf "$DANCU_OIDC_KEYS" "$out/sms.txt"
+"$DANCU" oidc keys rotate >/dev/null
+"$DANCU" oidc client add --db "$out/dancu.db" --id dancu-portal --name "Cổng công dân" --public \
+	--redirect-uri "$url/ui/citizen.html" >/dev/null
+cpin=$(awk -F, 'NR>1 && $4=="alive" && substr($2,1,4)<"2000" {print $1; exit}' "$out/population.csv")
+cpw="Matkhau@2026"
+"$DANCU" eid register --db "$out/dancu.db" --pin "$cpin" --level 2 --phone 0912000001 --face "face:$cpin" --officer demo >/dev/null
+"$DANCU" eid approve --db "$out/dancu.db" --pin "$cpin" --officer demo >/dev/null
+"$DANCU" eid outbox --db "$out/dancu.db" --sms-file "$out/sms.txt" >/dev/null
+printf '%s\n%s\n' "$cpw" 583920 | "$DANCU" eid activate --db "$out/dancu.db" --pin "$cpin" \
+	--otp "$(grep '^0912000001' "$out/sms.txt" | tail -n 1 | grep -o 'OTP): [0-9]*' | cut -d' ' -f2)" >/dev/null
+"$DANCU" org add --db "$out/dancu.db" --id demo-bank --name "Ngân hàng Demo" --fields name,dob,sex --receive name,dob,sex --purposes account_opening >/dev/null
+bankkey=$("$DANCU" org key-add --db "$out/dancu.db" --id demo-bank | tail -n 1)
+{
+	echo "  web UI         $url/ui/"
+	echo "  citizen        personal ID number $cpin, password $cpw (log in with e-ID on $url/ui/citizen.html)"
+	echo "  relying party  API key $bankkey (demo-bank, purpose account_opening) on $url/ui/rp.html"
+	echo "  e-KYC          curl -s -X POST $url/api/v1/kyc/requests -H 'Authorization: ApiKey $bankkey' -d '{\"pin\":\"$cpin\",\"attributes\":[\"name\",\"dob\"],\"purpose\":\"account_opening\"}'   (open approval_url, sign in, approve; then GET /api/v1/kyc/requests/ID)"
+} >>"$out/logins.txt"
+echo "== web UI: $url/ui/ =="
+tail -n 3 "$out/logins.txt"
+echo
 if [ "${DEMO_SERVE:-1}" = 1 ]; then
-	port=${DEMO_PORT:-8080}
-	url="http://127.0.0.1:$port"
 	echo "== starting the server on $url (Ctrl-C stops it) =="
 	echo "   curl $url/healthz   /readyz   /metrics   /api/openapi.json"
 	echo "   TOKEN=\$(curl -s -X POST $url/api/v1/login -d '{\"officer\":\"badinh\",\"password\":\"$pw\",\"totp\":\"'\$(oathtool --totp -b SECRET)'\"}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')"
 	echo "   curl -s -H \"Authorization: Bearer \$TOKEN\" '$url/api/v1/citizens/$pin?purpose=citizen_request'"
 	echo "   curl -s -H \"Authorization: Bearer \$TOKEN\" '$url/api/v1/residence/dossiers?state=all'"
+	export DANCU_KYC_CLIENTS=dancu-portal # the portal may approve e-KYC for the citizen
 	exec "$DANCU" serve --port "$port" --db "$out/dancu.db" --master-key "$out/dancu.key"
 fi

@@ -44,6 +44,10 @@ struct dc__call {
 	 * that may be that stale (not for reads followed by writes). */
 	struct dc_store *replica;
 	int deferred;
+	/* Set only by in-process callers without an event loop (c->loop NULL,
+	 * the route fuzzer): dc__defer / dc__offload run the job at once and
+	 * done() writes into this buffer. */
+	struct dc_buf *inline_body;
 };
 
 struct dc__route {

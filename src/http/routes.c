@@ -8,7 +8,10 @@
 #include "http/api_card.h"
 #include "http/http.h"
 #include "http/api_oidc.h"
+#include "http/api_kyc.h"
 #include "http/api_eid.h"
+#include "http/api_exchange.h"
+#include "http/api_ui.h"
 
 #include "core/internal.h"
 
@@ -17,7 +20,9 @@ const struct dc__route_table dc__route_tables[] = {
         {dc__stay_routes, &dc__stay_routes_n},     {dc__search_routes, &dc__search_routes_n},
         {dc__review_routes, &dc__review_routes_n}, {dc__verify_routes, &dc__verify_routes_n},
         {dc__card_routes, &dc__card_routes_n},     {dc__oidc_routes, &dc__oidc_routes_n},
-        {dc__eid_routes, &dc__eid_routes_n},       {dc__me_routes, &dc__me_routes_n},
+        {dc__kyc_routes, &dc__kyc_routes_n},       {dc__eid_routes, &dc__eid_routes_n},
+        {dc__me_routes, &dc__me_routes_n},         {dc__exchange_routes, &dc__exchange_routes_n},
+        {dc__ui_routes, &dc__ui_routes_n},         {dc__dossier_routes, &dc__dossier_routes_n},
 };
 const size_t dc__nroute_tables = DC_ARRAY_LEN(dc__route_tables);
 

@@ -6,7 +6,10 @@
  * what matters is the bound and that a stop drains what was admitted.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/internal.h"
 #include "http/workpool.h"
@@ -21,9 +24,21 @@ struct dc__workpool {
 	pthread_t threads[];
 };
 
+/* The pool's threads yield to the event loops: on a machine with as many
+ * hash threads as cores, a login flood would otherwise take the CPU from
+ * the loops that answer lookups (and the 429s). SCHED_BATCH + nice 5;
+ * best effort, a refusal leaves the thread as it was. */
+static void lower_priority(void)
+{
+	struct sched_param sp = {0};
+	(void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 5);
+}
+
 static void *pool_main(void *arg)
 {
 	struct dc__workpool *p = arg;
+	lower_priority();
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->head && !p->stop)

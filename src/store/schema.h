@@ -35,6 +35,11 @@ int dc__schema_apikey(enum dc__dialect d, struct dc_buf *o); /* src/auth/schema_
 int dc__schema_verify(enum dc__dialect d, struct dc_buf *o); /* src/verify/schema_verify.c */
 int dc__schema_audit_links(enum dc__dialect d,
                            struct dc_buf *o);                 /* src/audit/schema_audit_links.c */
+int dc__schema_kyc(enum dc__dialect d, struct dc_buf *o);     /* src/verify/schema_kyc.c */
 int dc__schema_eid_api(enum dc__dialect d, struct dc_buf *o); /* src/eid/schema_eid.c */
+
+int dc__schema_exchange(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
+int dc__schema_org_cert(enum dc__dialect d, struct dc_buf *o); /* src/verify/schema_org_cert.c */
+int dc__schema_services(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
 
 #endif

@@ -1,0 +1,73 @@
+/*
+ * schema_exchange.c — tables of connected agencies (dancu/exchange.h): the
+ * agency row (subscriptions, write permissions, webhook state), attributes
+ * agencies write back, and the webhook dead-letter list.
+ *
+ * On PostgreSQL it also makes event.seq commit order: a BEFORE INSERT
+ * trigger takes the audit log's transaction-level advisory lock and only
+ * then draws the number, so numbers are drawn in the order the writers
+ * will commit (the lock is held to commit). Sharing the audit lock, which
+ * nearly every write takes anyway, means the two can never deadlock. SQLite
+ * has one writer at a time, so rowid order is commit order already.
+ */
+#include "dancu/buf.h"
+
+#include "core/internal.h"
+#include "store/schema.h"
+
+int dc__schema_exchange(enum dc__dialect d, struct dc_buf *o)
+{
+	dc_buf_adds(o,
+	            "CREATE TABLE agency (id TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, "
+	            "fields TEXT NOT NULL, writes TEXT NOT NULL DEFAULT '', disabled INTEGER NOT "
+	            "NULL DEFAULT 0, created_ms BIGINT NOT NULL, webhook_url TEXT NOT NULL "
+	            "DEFAULT '', webhook_sealed TEXT, webhook_version BIGINT NOT NULL DEFAULT 0, "
+	            "webhook_cursor BIGINT NOT NULL DEFAULT 0, attempts BIGINT NOT NULL DEFAULT "
+	            "0, next_try_ms BIGINT NOT NULL DEFAULT 0, last_error TEXT);\n"
+	            "CREATE TABLE agency_attribute (pin TEXT NOT NULL, agency TEXT NOT NULL, "
+	            "name TEXT NOT NULL, value TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY "
+	            "(pin, agency, name));\n"
+	            "CREATE TABLE webhook_dead (agency TEXT NOT NULL, seq BIGINT NOT NULL, "
+	            "attempts BIGINT NOT NULL, last_error TEXT, dead_ms BIGINT NOT NULL, "
+	            "replay_ms BIGINT NOT NULL DEFAULT 0, delivered_ms BIGINT NOT NULL DEFAULT 0, "
+	            "PRIMARY KEY (agency, seq));\n");
+	if (d == DC__PG)
+		dc_buf_adds(o,
+		            "CREATE FUNCTION dc_event_commit_order() RETURNS trigger LANGUAGE "
+		            "plpgsql AS $f$ BEGIN PERFORM pg_advisory_xact_lock(602007); NEW.seq "
+		            ":= nextval(pg_get_serial_sequence('event', 'seq')); RETURN NEW; END "
+		            "$f$;\n"
+		            "CREATE TRIGGER event_commit_order BEFORE INSERT ON event FOR EACH ROW "
+		            "EXECUTE FUNCTION dc_event_commit_order();\n");
+	return dc_buf_error(o);
+}
+
+/* The second migration of the exchange: service dossiers, their history
+ * and payments (dancu/services.h). */
+int dc__schema_services(enum dc__dialect d, struct dc_buf *o)
+{
+	dc_buf_addf(o,
+	            "CREATE TABLE svc_dossier (id TEXT NOT NULL PRIMARY KEY, service TEXT NOT "
+	            "NULL, applicant TEXT NOT NULL, subject TEXT, channel TEXT NOT NULL, state "
+	            "TEXT NOT NULL, commune TEXT NOT NULL, province TEXT NOT NULL, queue TEXT NOT "
+	            "NULL, parent TEXT, step "
+	            "INTEGER NOT NULL DEFAULT 0, data_json TEXT NOT NULL, prefill_json TEXT NOT "
+	            "NULL, result_json TEXT, submitted_ms BIGINT NOT NULL, deadline_ms BIGINT NOT "
+	            "NULL, closed_ms BIGINT NOT NULL DEFAULT 0, fee_vnd BIGINT NOT NULL DEFAULT 0, "
+	            "paid_vnd BIGINT NOT NULL DEFAULT 0);\n"
+	            "CREATE INDEX svc_dossier_open ON svc_dossier (commune, state, deadline_ms);\n"
+	            "CREATE INDEX svc_dossier_queue ON svc_dossier (queue, state);\n"
+	            "CREATE INDEX svc_dossier_applicant ON svc_dossier (applicant);\n"
+	            "CREATE INDEX svc_dossier_parent ON svc_dossier (parent) WHERE parent IS NOT "
+	            "NULL;\n"
+	            "CREATE TABLE svc_history (seq %s, dossier TEXT NOT NULL, from_state TEXT, "
+	            "to_state TEXT NOT NULL, at_ms BIGINT NOT NULL, actor TEXT NOT NULL, note "
+	            "TEXT);\n"
+	            "CREATE INDEX svc_history_dossier ON svc_history (dossier, seq);\n"
+	            "CREATE TABLE svc_payment (ref TEXT NOT NULL PRIMARY KEY, dossier TEXT NOT "
+	            "NULL, amount_vnd BIGINT NOT NULL, gateway TEXT NOT NULL, at_ms BIGINT NOT "
+	            "NULL, actor TEXT NOT NULL);\n"
+	            "CREATE INDEX svc_payment_dossier ON svc_payment (dossier);\n",
+	            d == DC__PG ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT");
+	return dc_buf_error(o);
+}

@@ -1,0 +1,246 @@
+// common.js — shared by every page of the dancu web UI: the Vietnamese /
+// English dictionary and toggle, the page header, a fetch wrapper for the
+// JSON API (problem+json errors become messages), and a generic renderer
+// for JSON answers (objects as definition lists, arrays of objects as
+// tables) so a page keeps working when an API adds a field.
+
+const DICT = {
+  'app.name': ['dancu — Dân cư quốc gia', 'dancu — National population register'],
+  'nav.home': ['Trang chủ', 'Home'],
+  'nav.citizen': ['Công dân', 'Citizen'],
+  'nav.officer': ['Cán bộ', 'Officer'],
+  'nav.rp': ['Tổ chức khai thác', 'Relying party'],
+  'nav.dashboard': ['Thống kê', 'Dashboard'],
+  'lang.toggle': ['English', 'Tiếng Việt'],
+  'home.title': ['Cổng dịch vụ dân cư và định danh điện tử', 'Population and e-identity services'],
+  'home.citizen': ['Xem thông tin của bạn, thẻ CCCD, nơi cư trú, ai đã truy cập dữ liệu của bạn, các ứng dụng bạn đã đồng ý.', 'See your record, ID card, residence, who accessed your data, and the apps you consented to.'],
+  'home.officer': ['Đăng ký khai sinh, khai tử, thủ tục cư trú, hàng đợi trùng lặp, lưu trú, cấp thẻ.', 'Birth and death registration, residence procedures, duplicate review, stays, card issuance.'],
+  'home.rp': ['Xác thực thông tin theo lô bằng khóa API, tải kết quả, xem mức sử dụng.', 'Batch verification with an API key, result download, usage.'],
+  'home.dashboard': ['Số liệu Đề án 06 theo tỉnh, thành phố.', 'Project 06 figures by province.'],
+  'open': ['Mở', 'Open'],
+  'login': ['Đăng nhập', 'Log in'],
+  'logout': ['Đăng xuất', 'Log out'],
+  'submit': ['Gửi', 'Submit'],
+  'search': ['Tìm', 'Search'],
+  'load': ['Tải', 'Load'],
+  'none': ['Không có dữ liệu.', 'Nothing here.'],
+  'error': ['Lỗi', 'Error'],
+  'notyet': ['Chức năng này chưa có trên máy chủ.', 'This is not available on the server yet.'],
+  'c.title': ['Cổng công dân', 'Citizen portal'],
+  'c.intro': ['Đăng nhập bằng tài khoản định danh điện tử (VNeID) để xem thông tin của bạn.', 'Log in with your e-ID account to see your data.'],
+  'c.login': ['Đăng nhập bằng định danh điện tử', 'Log in with e-ID'],
+  'c.record': ['Thông tin của tôi', 'My record'],
+  'c.me': ['Hồ sơ, cư trú, thẻ', 'Record, residence, card'],
+  'c.tracker': ['Ai đã truy cập dữ liệu của tôi', 'Who accessed my data'],
+  'c.consents': ['Ứng dụng đã được đồng ý', 'Apps I consented to'],
+  'c.revoke': ['Thu hồi', 'Revoke'],
+  'c.revoked': ['Đã thu hồi đồng ý.', 'Consent withdrawn.'],
+  'c.logins': ['Lịch sử đăng nhập', 'Login history'],
+  'c.me.record': ['Thông tin công dân', 'Citizen record'], 'c.me.residence': ['Cư trú', 'Residence'],
+  'c.me.household': ['Hộ gia đình', 'Household'], 'c.me.card': ['Thẻ căn cước', 'Identity card'],
+  'c.me.eid': ['Tài khoản định danh điện tử', 'e-ID account'],
+  'c.lock': ['Khóa tài khoản định danh', 'Lock my e-ID account'],
+  'c.lock.note': ['Nếu bạn nghi ngờ tài khoản bị lộ: khóa ngay; mọi phiên đăng nhập bị thu hồi. Mở khóa tại cơ quan công an.', 'If you think your account is compromised: lock it now; every session is revoked. Unlocking is done at a police office.'],
+  'c.lock.confirm': ['Khóa tài khoản định danh điện tử của bạn?', 'Lock your e-ID account?'],
+  'c.lock.done': ['Tài khoản đã bị khóa.', 'The account is locked.'],
+  'c.services': ['Dịch vụ công trực tuyến', 'Online public services'], 'c.service': ['Thủ tục', 'Procedure'],
+  'c.svcdata': ['Thông tin hồ sơ (JSON)', 'Dossier data (JSON)'], 'c.svcsubmit': ['Nộp hồ sơ', 'Submit the dossier'],
+  'c.submitted': ['Đã nộp hồ sơ', 'Dossier submitted'], 'c.view': ['Xem', 'View'],
+  'o.public': ['Dịch vụ công', 'Public services'], 'o.to': ['Chuyển sang trạng thái', 'Move to state'], 'o.note': ['Ghi chú', 'Note'],
+  'd.login': ['Số liệu thống kê dành cho cán bộ: hãy đăng nhập ở trang Cán bộ trong tab này.', 'Statistics are for officers: log in on the Officer page in this tab.'],
+  'c.dossiers': ['Hồ sơ thủ tục', 'My dossiers'],
+  'c.badstate': ['Phiên đăng nhập không hợp lệ, hãy thử lại.', 'The login did not match this browser session; try again.'],
+  'f.name': ['Họ và tên', 'Name'], 'f.gender': ['Giới tính', 'Sex'], 'f.birthdate': ['Ngày sinh', 'Date of birth'],
+  'f.address': ['Nơi thường trú', 'Permanent address'], 'f.pin': ['Số định danh cá nhân', 'Personal ID number'],
+  'f.dob': ['Ngày sinh', 'Date of birth'], 'f.sex': ['Giới tính', 'Sex'], 'f.status': ['Tình trạng', 'Status'],
+  'f.birth_name': ['Họ tên khai sinh', 'Birth name'], 'f.birth_place': ['Nơi sinh', 'Place of birth'],
+  'f.origin_place': ['Quê quán', 'Place of origin'], 'f.ethnicity': ['Dân tộc', 'Ethnicity'], 'f.religion': ['Tôn giáo', 'Religion'],
+  'f.nationality': ['Quốc tịch', 'Nationality'], 'f.blood_group': ['Nhóm máu', 'Blood group'], 'f.phone': ['Số điện thoại', 'Phone'],
+  'f.marital_status': ['Tình trạng hôn nhân', 'Marital status'], 'f.household_id': ['Mã hộ', 'Household'],
+  'f.head_relation': ['Quan hệ với chủ hộ', 'Relation to the head'], 'f.head': ['Chủ hộ', 'Head of household'],
+  'f.permanent': ['Thường trú', 'Permanent residence'], 'f.temporary': ['Tạm trú', 'Temporary residence'],
+  'f.current': ['Nơi ở hiện tại', 'Current address'], 'f.perm_address': ['Địa chỉ thường trú', 'Permanent address'],
+  'f.state': ['Trạng thái', 'State'], 'f.level': ['Mức', 'Level'], 'f.kind': ['Loại', 'Kind'],
+  'f.issued': ['Ngày cấp', 'Issued'], 'f.expiry': ['Có giá trị đến', 'Valid until'],
+  'f.at_ms': ['Thời điểm', 'When'], 'f.client_id': ['Ứng dụng', 'Application'], 'f.scope': ['Phạm vi', 'Scope'],
+  'f.ok': ['Thành công', 'Succeeded'], 'f.ip': ['Địa chỉ IP', 'IP address'], 'f.actor': ['Người thực hiện', 'Actor'],
+  'f.org': ['Tổ chức', 'Organisation'], 'f.action': ['Hành động', 'Action'], 'f.purpose': ['Mục đích', 'Purpose'],
+  'f.fields': ['Trường dữ liệu', 'Fields'], 'f.seq': ['STT', 'No.'], 'f.relation': ['Quan hệ', 'Relation'],
+  'f.day': ['Ngày', 'Day'], 'f.requests': ['Yêu cầu', 'Requests'], 'f.rows': ['Số dòng', 'Rows'],
+  'f.full_match': ['Khớp hoàn toàn', 'Full match'], 'f.not_found': ['Không tìm thấy', 'Not found'], 'f.refused': ['Bị từ chối', 'Refused'],
+  'f.reason': ['Lý do', 'Reason'], 'f.applied_ms': ['Ngày nộp', 'Applied'], 'f.updated_ms': ['Cập nhật', 'Updated'],
+  'f.created_ms': ['Ngày tạo', 'Created'], 'f.deadline': ['Hạn giải quyết', 'Deadline'],
+  'f.acr': ['Mức định danh', 'Identification level'], 'f.sub': ['Mã chủ thể', 'Subject'],
+  'o.title': ['Bảng điều khiển cán bộ', 'Officer console'],
+  'o.id': ['Mã cán bộ', 'Officer ID'], 'o.password': ['Mật khẩu', 'Password'], 'o.totp': ['Mã TOTP', 'TOTP code'],
+  'o.birth': ['Khai sinh', 'Birth'], 'o.death': ['Khai tử', 'Death'], 'o.dossiers': ['Thủ tục cư trú', 'Residence'],
+  'o.reviews': ['Trùng lặp', 'Duplicates'], 'o.stays': ['Lưu trú', 'Stays'], 'o.cards': ['Thẻ CCCD', 'Cards'],
+  'o.overdue': ['Quá hạn', 'Overdue'], 'o.eid': ['Định danh mức 2', 'e-ID level 2'],
+  'o.birth_name': ['Họ tên khai sinh', 'Birth name'], 'o.dob': ['Ngày sinh', 'Date of birth'], 'o.sex': ['Giới tính', 'Sex'],
+  'o.male': ['Nam', 'Male'], 'o.female': ['Nữ', 'Female'],
+  'o.unit': ['Nơi đăng ký khai sinh (mã xã)', 'Registering commune (code)'], 'o.perm': ['Xã thường trú (mã)', 'Permanent commune (code)'],
+  'o.ethnicity': ['Dân tộc', 'Ethnicity'], 'o.evidence': ['Số giấy tờ (chứng cứ)', 'Evidence reference'],
+  'o.father': ['Số định danh của cha', "Father's ID number"], 'o.mother': ['Số định danh của mẹ', "Mother's ID number"],
+  'o.pin': ['Số định danh', 'ID number'], 'o.death_date': ['Ngày mất', 'Date of death'], 'o.reason': ['Lý do', 'Reason'],
+  'o.registered': ['Đã đăng ký. Số định danh:', 'Registered. ID number:'],
+  'o.queued': ['Có thể trùng với người đã có: đã chuyển vào hàng đợi xem xét.', 'A likely duplicate: queued for review.'],
+  'o.state': ['Trạng thái', 'State'], 'o.kind': ['Loại thủ tục', 'Procedure'], 'o.details': ['Chi tiết (JSON)', 'Details (JSON)'],
+  'o.newdossier': ['Nộp hồ sơ mới', 'Submit a dossier'], 'o.day': ['Ngày', 'Day'], 'o.lateonly': ['Chỉ báo muộn', 'Late only'],
+  'o.cardkind': ['Loại cấp', 'Kind'], 'o.apply': ['Nộp đơn cấp thẻ', 'File a card application'],
+  'o.actions': ['Thao tác', 'Actions'], 'o.done': ['Đã thực hiện.', 'Done.'],
+  'o.eid.checked': ['Đã kiểm tra thẻ CCCD gắn chip và khuôn mặt trực tiếp', 'Chip card and face checked in person'],
+  'o.eid.reason': ['Lý do từ chối', 'Reason for a rejection'],
+  'act.accept': ['Tiếp nhận', 'Accept'], 'act.request_supplement': ['Yêu cầu bổ sung', 'Ask for more'],
+  'act.approve': ['Phê duyệt', 'Approve'], 'act.reject': ['Từ chối', 'Reject'], 'act.view': ['Xem', 'View'],
+  'act.create': ['Tạo người mới', 'New person'], 'act.produce': ['Sản xuất', 'Produce'], 'act.deliver': ['Trả thẻ', 'Deliver'],
+  'act.revoke': ['Thu hồi', 'Revoke'], 'act.QR': ['Mã QR', 'QR code'],
+  'r.title': ['Tổ chức khai thác dữ liệu', 'Relying-party console'],
+  'r.key': ['Khóa API', 'API key'], 'r.purpose': ['Mục đích', 'Purpose'], 'r.file': ['Tệp CSV (ref,id_number,name,dob,sex)', 'CSV file (ref,id_number,name,dob,sex)'],
+  'r.upload': ['Tải lên và xác thực', 'Upload and verify'], 'r.progress': ['Tiến độ', 'Progress'],
+  'r.download': ['Tải kết quả CSV', 'Download the result CSV'], 'r.summary': ['Tổng hợp', 'Summary'], 'r.usage': ['Mức sử dụng', 'Usage'],
+  'r.keynote': ['Khóa chỉ được giữ trong tab này (sessionStorage).', 'The key is kept in this tab only (sessionStorage).'],
+  'd.title': ['Thống kê Đề án 06', 'Project 06 dashboard'],
+  'd.byprov': ['Theo tỉnh, thành phố', 'By province'],
+};
+
+export function lang() { return localStorage.getItem('dancu.lang') === 'en' ? 'en' : 'vi'; }
+export function t(key) { const e = DICT[key]; return e ? e[lang() === 'en' ? 1 : 0] : key; }
+
+export function applyLang() {
+  document.documentElement.lang = lang();
+  for (const n of document.querySelectorAll('[data-i18n]')) n.textContent = t(n.dataset.i18n);
+  for (const n of document.querySelectorAll('[data-i18n-label]')) n.setAttribute('aria-label', t(n.dataset.i18nLabel));
+  document.title = t(document.body.dataset.title || 'app.name') + ' · dancu';
+  document.dispatchEvent(new Event('dancu:lang'));
+}
+
+// The page header: brand, navigation (current page marked), language toggle.
+export function header(current) {
+  const h = document.createElement('header');
+  h.className = 'top';
+  const pages = [['index.html', 'nav.home'], ['citizen.html', 'nav.citizen'], ['officer.html', 'nav.officer'],
+    ['rp.html', 'nav.rp'], ['dashboard.html', 'nav.dashboard']];
+  h.innerHTML = '<a class="brand" href="./" data-i18n="app.name"></a><nav aria-label="dancu"></nav>' +
+    '<button type="button" id="lang" data-i18n="lang.toggle"></button>';
+  const nav = h.querySelector('nav');
+  for (const [href, key] of pages) {
+    const a = document.createElement('a');
+    a.href = href; a.dataset.i18n = key;
+    if (href === current) a.setAttribute('aria-current', 'page');
+    nav.append(a);
+  }
+  h.querySelector('#lang').addEventListener('click', () => {
+    localStorage.setItem('dancu.lang', lang() === 'en' ? 'vi' : 'en');
+    applyLang();
+  });
+  document.body.prepend(h);
+  applyLang();
+}
+
+// fetch wrapper: returns {status, json, text, ok}. auth is a full
+// Authorization header value or null.
+export async function api(method, path, { auth = null, body = undefined, form = null, raw = null, accept = null } = {}) {
+  const headers = {};
+  if (auth) headers.Authorization = auth;
+  let payload;
+  if (form) { headers['Content-Type'] = 'application/x-www-form-urlencoded'; payload = new URLSearchParams(form).toString(); }
+  else if (raw !== null) { headers['Content-Type'] = 'text/csv'; payload = raw; }
+  else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
+  if (accept) headers.Accept = accept;
+  const r = await fetch(path, { method, headers, body: payload, cache: 'no-store' });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.status, ok: r.ok, json, text };
+}
+
+// A problem+json answer as one line.
+export function problem(r) {
+  const j = r.json || {};
+  let s = `${t('error')} ${r.status}: ${j.detail || j.title || j.error_description || j.error || r.text.slice(0, 200)}`;
+  if (Array.isArray(j.errors)) s += ' — ' + j.errors.map(e => e.rule || e.field || JSON.stringify(e)).join(', ');
+  return s;
+}
+
+export function say(node, text, ok = true) {
+  node.textContent = text;
+  node.className = 'msg ' + (ok ? 'ok' : 'bad');
+}
+
+const TIME_KEYS = /(^|_)(at|ms|time)$|_at_ms$/;
+function cell(k, v) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number' && TIME_KEYS.test(k) && v > 1e11) return new Date(v).toLocaleString(lang() === 'en' ? 'en-GB' : 'vi-VN');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+// A nested object in one line: an address as "address, commune, province",
+// a person as "name (pin)", anything else as its non-empty values.
+function summary(x) {
+  if (x.formatted !== undefined) return x.formatted;
+  const addr = ['address', 'commune_name', 'province_name'].map(k => x[k]).filter(Boolean);
+  if (addr.length) return addr.join(', ');
+  if (x.name && x.pin) return `${x.name} (${x.pin})`;
+  return Object.values(x).filter(v => v !== null && v !== '' && typeof v !== 'object').join(', ');
+}
+
+// Renders any JSON value into node: object → <dl>, array of objects →
+// <table> (with optional per-row action buttons), scalar → text.
+// actions: [{label, run(row)}].
+export function render(node, v, actions = []) {
+  node.replaceChildren();
+  if (Array.isArray(v)) {
+    if (!v.length) { const p = document.createElement('p'); p.className = 'muted'; p.textContent = t('none'); node.append(p); return; }
+    const keys = [...new Set(v.flatMap(o => (o && typeof o === 'object') ? Object.keys(o) : ['value']))];
+    const wrap = document.createElement('div'); wrap.className = 'scroll';
+    const tb = document.createElement('table');
+    const hr = tb.createTHead().insertRow();
+    for (const k of keys) { const th = document.createElement('th'); th.scope = 'col'; th.textContent = DICT['f.' + k] ? t('f.' + k) : k; hr.append(th); }
+    if (actions.length) { const th = document.createElement('th'); th.textContent = t('o.actions'); hr.append(th); }
+    const body = tb.createTBody();
+    for (const o of v) {
+      const tr = body.insertRow();
+      for (const k of keys) tr.insertCell().textContent = cell(k, o && typeof o === 'object' ? o[k] : o);
+      if (actions.length) {
+        const td = tr.insertCell(); td.className = "actions";
+        for (const a of actions) {
+          if (a.when && !a.when(o)) continue;
+          const b = document.createElement('button'); b.type = 'button'; b.className = 'secondary';
+          if (typeof a.label === 'function') b.textContent = a.label(o);
+          else { b.dataset.action = a.label; b.textContent = DICT['act.' + a.label] ? t('act.' + a.label) : a.label; }
+          b.addEventListener('click', () => a.run(o, b));
+          td.append(b, ' ');
+        }
+      }
+    }
+    wrap.append(tb); node.append(wrap);
+  } else if (v && typeof v === 'object') {
+    const dl = document.createElement('dl'); dl.className = 'kv';
+    for (const [k, x] of Object.entries(v)) {
+      const dt = document.createElement('dt'); dt.textContent = DICT['f.' + k] ? t('f.' + k) : k;
+      const dd = document.createElement('dd');
+      if (x && typeof x === 'object' && !Array.isArray(x)) dd.textContent = summary(x);
+      else if (Array.isArray(x) && x.length && typeof x[0] === 'object') render(dd, x);
+      else dd.textContent = cell(k, x);
+      dl.append(dt, dd);
+    }
+    node.append(dl);
+  } else {
+    node.textContent = v === null || v === undefined ? t('none') : String(v);
+  }
+}
+
+// The first array member of an answer ({"dossiers":[...]} → [...]).
+export function listOf(j) {
+  if (Array.isArray(j)) return j;
+  if (j && typeof j === 'object') for (const v of Object.values(j)) if (Array.isArray(v)) return v;
+  return [];
+}
+
+// Form fields with a value, as an object (empty inputs left out).
+export function formObject(form) {
+  const o = {};
+  for (const [k, v] of new FormData(form).entries()) if (typeof v === 'string' && v.trim() !== '') o[k] = v.trim();
+  return o;
+}

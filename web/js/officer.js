@@ -1,0 +1,216 @@
+// officer.js — the officer console. Logs in with officer id + password +
+// TOTP (POST /api/v1/login); the session token is kept in sessionStorage
+// and sent as a Bearer token. Every list and write goes through the API,
+// which limits it to the officer's jurisdiction; this page only shows what
+// the server answers.
+import { header, api, render, say, t, listOf, formObject, problem } from './common.js';
+
+header('officer.html');
+const $ = id => document.getElementById(id);
+const msg = $('msg');
+const token = () => sessionStorage.getItem('dancu.officer');
+const auth = () => 'Bearer ' + token();
+const call = (method, path, body) => api(method, path, { auth: auth(), body });
+
+function today() { return new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10); } // Vietnam's day
+
+function show() {
+  const inside = !!token();
+  $('login-form').hidden = inside;
+  $('console').hidden = !inside;
+  $('who').textContent = sessionStorage.getItem('dancu.officer.id') || '';
+  if (inside) tab(sessionStorage.getItem('dancu.officer.tab') || 'birth');
+}
+
+$('login-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  const f = formObject(e.target);
+  const r = await api('POST', '/api/v1/login', { body: f });
+  if (!r.ok) { say(msg, problem(r), false); return; }
+  sessionStorage.setItem('dancu.officer', r.json.token);
+  sessionStorage.setItem('dancu.officer.id', f.officer);
+  e.target.reset();
+  say(msg, '');
+  show();
+});
+
+$('logout').addEventListener('click', async () => {
+  await call('POST', '/api/v1/logout');
+  sessionStorage.removeItem('dancu.officer');
+  show();
+});
+
+// Tabs: arrow keys move between them (WAI-ARIA tabs pattern).
+const tabs = [...document.querySelectorAll('[role=tab]')];
+function tab(name) {
+  sessionStorage.setItem('dancu.officer.tab', name);
+  for (const b of tabs) {
+    const on = b.dataset.tab === name;
+    b.setAttribute('aria-selected', on); b.tabIndex = on ? 0 : -1;
+    $('tab-' + b.dataset.tab).hidden = !on;
+  }
+  const load = loaders[name];
+  if (load) load();
+}
+tabs.forEach((b, i) => {
+  b.id = 'tabbtn-' + b.dataset.tab;
+  b.setAttribute('aria-controls', 'tab-' + b.dataset.tab);
+  $('tab-' + b.dataset.tab).setAttribute('aria-labelledby', b.id);
+  b.addEventListener('click', () => tab(b.dataset.tab));
+  b.addEventListener('keydown', e => {
+    const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+    if (!d) return;
+    const n = tabs[(i + d + tabs.length) % tabs.length]; n.focus(); tab(n.dataset.tab);
+  });
+});
+
+async function guard(r, out) {
+  if (r.status === 401) { sessionStorage.removeItem('dancu.officer'); show(); say(msg, problem(r), false); return false; }
+  if (!r.ok) { say(out || msg, problem(r), false); return false; }
+  return true;
+}
+
+// Birth and death.
+$('birth-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  const r = await call('POST', '/api/v1/births', formObject(e.target));
+  if (!(await guard(r, $('birth-out')))) return;
+  if (r.status === 202) say($('birth-out'), t('o.queued'));
+  else { say($('birth-out'), `${t('o.registered')} ${r.json.pin}`); e.target.reset(); }
+});
+$('death-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  const f = formObject(e.target); const pin = f.pin; delete f.pin;
+  const r = await call('POST', `/api/v1/citizens/${encodeURIComponent(pin)}/death`, f);
+  if (await guard(r, $('death-out'))) { say($('death-out'), t('o.done') + ' ' + pin); e.target.reset(); }
+});
+
+// Residence procedures.
+const DOSSIER_ACTIONS = ['accept', 'request_supplement', 'approve', 'reject'];
+function dossierActions(reload) {
+  return DOSSIER_ACTIONS.map(a => ({ label: a, run: async (row, b) => {
+    b.disabled = true;
+    const r = await call('POST', `/api/v1/residence/dossiers/${encodeURIComponent(row.id)}/${a}`, { note: 'web' });
+    if (await guard(r)) say(msg, `${t('o.done')} ${row.id}: ${a}`);
+    reload();
+  } }));
+}
+async function loadDossiers() {
+  const state = $('df-state').value;
+  const r = await call('GET', '/api/v1/residence/dossiers' + (state ? '?state=' + state : ''));
+  if (await guard(r, $('dossier-list'))) render($('dossier-list'), listOf(r.json), dossierActions(loadDossiers));
+}
+$('dossier-filter').addEventListener('submit', e => { e.preventDefault(); loadDossiers(); });
+$('dossier-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  let details;
+  try { details = JSON.parse($('dn-details').value || '{}'); } catch { say($('dossier-out'), t('error') + ': JSON', false); return; }
+  const r = await call('POST', '/api/v1/residence/dossiers', { ...details, kind: $('dn-kind').value, pin: $('dn-pin').value });
+  if (await guard(r, $('dossier-out'))) { say($('dossier-out'), `${t('o.done')} ${r.json.id || ''}`); loadDossiers(); }
+});
+async function loadOverdue() {
+  const r = await call('GET', '/api/v1/residence/dossiers?overdue=1');
+  if (await guard(r, $('overdue-list'))) render($('overdue-list'), listOf(r.json), dossierActions(loadOverdue));
+}
+
+// Duplicate review queue.
+async function loadReviews() {
+  const r = await call('GET', '/api/v1/reviews');
+  if (!(await guard(r, $('review-list')))) return;
+  render($('review-list'), listOf(r.json), [{ label: 'view', run: async row => {
+    const i = await call('GET', '/api/v1/reviews/' + encodeURIComponent(row.id));
+    if (!(await guard(i, $('review-item')))) return;
+    render($('review-item'), i.json);
+    const bar = document.createElement('p');
+    for (const a of ['create', 'reject']) {
+      const b = document.createElement('button'); b.type = 'button'; b.textContent = t('act.' + a); b.dataset.action = a; b.className = 'secondary';
+      b.addEventListener('click', async () => {
+        const d = await call('POST', `/api/v1/reviews/${encodeURIComponent(row.id)}/${a}`, { note: 'web' });
+        if (await guard(d)) { say(msg, `${t('o.done')} ${row.id}: ${a}`); $('review-item').replaceChildren(); loadReviews(); }
+      });
+      bar.append(b, ' ');
+    }
+    $('review-item').append(bar);
+  } }]);
+}
+
+// Stay notifications.
+async function loadStays() {
+  const q = new URLSearchParams({ day: $('s-day').value || today() });
+  if (document.querySelector('#stay-filter [name=late]').checked) q.set('late', '1');
+  const r = await call('GET', '/api/v1/stays?' + q);
+  if (await guard(r, $('stay-list'))) render($('stay-list'), listOf(r.json));
+}
+$('stay-filter').addEventListener('submit', e => { e.preventDefault(); loadStays(); });
+
+// Cards: a citizen's cards, their moves, the QR.
+const CARD_MOVES = ['approve', 'produce', 'deliver', 'reject', 'revoke'];
+async function loadCards(pin) {
+  const r = await call('GET', `/api/v1/cards?pin=${encodeURIComponent(pin)}&purpose=identity_card`);
+  if (!(await guard(r, $('card-list')))) return;
+  render($('card-list'), listOf(r.json), [...CARD_MOVES.map(a => ({ label: a, run: async (row, b) => {
+    b.disabled = true;
+    const m = await call('POST', `/api/v1/cards/${encodeURIComponent(row.id)}/${a}`, { reason: 'web' });
+    if (await guard(m)) say(msg, `${t('o.done')} ${row.id}: ${a}`);
+    loadCards(pin);
+  } })), { label: 'QR', run: async row => {
+    const q = await call('GET', `/api/v1/cards/${encodeURIComponent(row.id)}/qr?purpose=identity_card&format=svg`);
+    if (!(await guard(q))) return;
+    const img = document.createElement('img'); img.alt = 'QR ' + row.id;
+    img.src = 'data:image/svg+xml;base64,' + btoa(unescape(encodeURIComponent(q.text)));
+    $('card-qr').replaceChildren(img);
+  } }]);
+}
+$('card-search').addEventListener('submit', e => { e.preventDefault(); loadCards($('c-pin').value); });
+$('card-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  const f = formObject(e.target);
+  const r = await call('POST', '/api/v1/cards', f);
+  if (await guard(r, $('card-out'))) { say($('card-out'), `${t('o.done')} ${r.json.id || ''}`); $('c-pin').value = f.pin; loadCards(f.pin); }
+});
+
+// Level-2 e-ID approvals (GET /api/v1/eid/accounts?state=pending): approval
+// needs the officer's statement that the chip card and the face were
+// checked in person; a rejection needs a reason.
+async function loadEid() {
+  const r = await call('GET', '/api/v1/eid/accounts?state=pending');
+  if (r.status === 404) { $('eid-list').textContent = t('notyet'); return; }
+  if (!(await guard(r, $('eid-list')))) return;
+  const move = (a, body) => async (row, b) => {
+    b.disabled = true;
+    const m = await call('POST', `/api/v1/eid/accounts/${encodeURIComponent(row.pin)}/${a}`, body());
+    if (await guard(m)) say(msg, `${t('o.done')} ${row.pin}: ${a}`);
+    loadEid();
+  };
+  render($('eid-list'), listOf(r.json), [
+    { label: 'approve', run: move('approve', () => ({ card_verified: $('eid-checked').checked, face_verified: $('eid-checked').checked })) },
+    { label: 'reject', run: move('reject', () => ({ reason: $('eid-reason').value })) },
+  ]);
+}
+
+// Public-service dossiers (docs/EXCHANGE.md section 2): the list of the
+// jurisdiction, a dossier with its history, a move to another state.
+async function loadPublic() {
+  const q = new URLSearchParams();
+  if ($('pub-state').value) q.set('state', $('pub-state').value);
+  if ($('pub-overdue').checked) q.set('overdue', '1');
+  const r = await call('GET', '/api/v1/dossiers' + (String(q) ? '?' + q : ''));
+  if (r.status === 404) { $('pub-list').textContent = t('notyet'); return; }
+  if (!(await guard(r, $('pub-list')))) return;
+  render($('pub-list'), listOf(r.json), [
+    { label: 'view', run: async row => {
+      const d = await call('GET', '/api/v1/dossiers/' + encodeURIComponent(row.id));
+      if (await guard(d, $('pub-item'))) render($('pub-item'), d.json);
+    } },
+    { label: () => '→ ' + $('pub-to').value, run: async (row, b) => {
+      b.disabled = true;
+      const m = await call('POST', `/api/v1/dossiers/${encodeURIComponent(row.id)}/transition`, { to: $('pub-to').value, note: $('pub-note').value });
+      if (await guard(m)) say(msg, `${t('o.done')} ${row.id} → ${$('pub-to').value}`);
+      loadPublic();
+    } },
+  ]);
+}
+$('pub-form').addEventListener('submit', e => { e.preventDefault(); loadPublic(); });
+
+const loaders = { dossiers: loadDossiers, overdue: loadOverdue, reviews: loadReviews, stays: loadStays, eid: loadEid, public: loadPublic };
+show();

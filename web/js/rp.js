@@ -1,0 +1,83 @@
+// rp.js — the relying-party console: an organisation's API key (kept in
+// sessionStorage), batch verification upload (upload progress from XHR,
+// then the job's own progress polled from /api/v1/verify/jobs/{id}), the
+// result CSV as a download, and the organisation's usage per day.
+import { header, api, render, say, t, problem } from './common.js';
+
+header('rp.html');
+const $ = id => document.getElementById(id);
+const msg = $('msg');
+const key = () => sessionStorage.getItem('dancu.apikey');
+const auth = () => 'ApiKey ' + key();
+let resultUrl = null;
+
+async function usage() {
+  const r = await api('GET', '/api/v1/verify/usage', { auth: auth() });
+  if (r.status === 401) { sessionStorage.removeItem('dancu.apikey'); show(); say(msg, problem(r), false); return false; }
+  if (!r.ok) { say($('usage'), problem(r), false); return true; }
+  render($('usage'), r.json.usage);
+  return true;
+}
+
+function show() {
+  const inside = !!key();
+  $('key-form').hidden = inside;
+  $('console').hidden = !inside;
+  if (inside) usage();
+}
+
+$('key-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  sessionStorage.setItem('dancu.apikey', $('apikey').value.trim());
+  e.target.reset();
+  say(msg, '');
+  show();
+});
+$('forget').addEventListener('click', () => { sessionStorage.removeItem('dancu.apikey'); show(); });
+
+function upload(file, purpose) {
+  return new Promise(resolve => {
+    const x = new XMLHttpRequest();
+    x.open('POST', '/api/v1/verify/jobs?purpose=' + encodeURIComponent(purpose));
+    x.setRequestHeader('Authorization', auth());
+    x.setRequestHeader('Content-Type', 'text/csv');
+    x.upload.onprogress = ev => { if (ev.lengthComputable) $('bar').value = Math.round(50 * ev.loaded / ev.total); };
+    x.onload = () => { let json = null; try { json = JSON.parse(x.responseText); } catch { /* */ } resolve({ status: x.status, ok: x.status < 300, json, text: x.responseText }); };
+    x.onerror = () => resolve({ status: 0, ok: false, json: null, text: 'network error' });
+    x.send(file);
+  });
+}
+
+$('batch-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  const file = $('csv').files[0];
+  if (!file) return;
+  $('upload').disabled = true;
+  $('job').hidden = false; $('download').hidden = true; $('summary').replaceChildren(); $('bar').value = 0;
+  if (resultUrl) { URL.revokeObjectURL(resultUrl); resultUrl = null; }
+  const r = await upload(file, $('purpose').value);
+  if (!r.ok) { say(msg, problem(r), false); $('upload').disabled = false; return; }
+  const id = r.json.id;
+  for (;;) {
+    const j = await api('GET', '/api/v1/verify/jobs/' + encodeURIComponent(id), { auth: auth() });
+    if (!j.ok) { say(msg, problem(j), false); break; }
+    $('bar').value = 50 + parseFloat(j.json.progress || '0') / 2;
+    $('state').textContent = `${j.json.state} · ${j.json.progress} · ${j.json.rows_done}`;
+    if (j.json.state === 'done') {
+      $('bar').value = 100;
+      if (j.json.summary) render($('summary'), j.json.summary);
+      const res = await fetch(`/api/v1/verify/jobs/${encodeURIComponent(id)}/result`, { headers: { Authorization: auth() } });
+      if (res.ok) {
+        resultUrl = URL.createObjectURL(await res.blob());
+        $('download').href = resultUrl; $('download').download = `verify-${id}.csv`; $('download').hidden = false;
+      } else say(msg, `${t('error')} ${res.status}`, false);
+      break;
+    }
+    if (j.json.state === 'failed' || j.json.state === 'cancelled') { say(msg, `${j.json.state} ${j.json.error || ''}`, false); break; }
+    await new Promise(ok => setTimeout(ok, 300));
+  }
+  $('upload').disabled = false;
+  usage();
+});
+
+show();
