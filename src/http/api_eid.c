@@ -25,10 +25,12 @@
 #include <string.h>
 
 #include "dancu/audit.h"
+#include "dancu/citizen.h"
 #include "dancu/core.h"
 #include "dancu/eid.h"
 #include "dancu/officer.h"
 #include "dancu/pin.h"
+#include "dancu/pool.h"
 #include "dancu/store.h"
 #include "dancu/units.h"
 
@@ -184,14 +186,31 @@ static int one_row(void *arg, const struct dc_eid_row *r)
 	return 1;
 }
 
-/* Reads the account of pin; json (may be NULL) gets it rendered. */
+/* Reads the account of pin; json (may be NULL) gets it rendered. Without
+ * an account, a->commune is still the citizen's home commune (so that the
+ * jurisdiction is checked before "no account" is said). */
 static int read_one(struct dc__call *c, const char *pin, struct one_arg *a, struct dc_buf *json)
 {
 	struct dc_eid_filter f = {(enum dc_eid_state)0, NULL, NULL, pin};
 	memset(a, 0, sizeof *a);
 	a->pin = pin;
 	a->out = json;
-	return dc_eid_list(c->store, &f, one_row, a);
+	int rc = dc_eid_list(c->store, &f, one_row, a);
+	if (rc == DC_OK && !a->found) {
+		struct dc_pin p;
+		struct dc_citizen x;
+		struct dc_pool pool;
+		dc_pool_init(&pool, 0);
+		if (dc_pin_parse(pin, strlen(pin), &p) == DC_OK &&
+		    dc_store_citizen_get(c->store, &p, &x, &pool) == DC_OK) {
+			const char *home = x.perm_commune   ? x.perm_commune
+			                   : x.temp_commune ? x.temp_commune
+			                                    : x.cur_commune;
+			snprintf(a->commune, sizeof a->commune, "%s", home ? home : "");
+		}
+		dc_pool_release(&pool);
+	}
+	return rc;
 }
 
 static int status_of(int rc)
@@ -220,7 +239,7 @@ static int get_one(struct dc__call *c, const struct dc_officer *o, const char *p
 		dc_buf_release(&json);
 		return dc__fail(c, rc, 0, "cannot read the e-ID account");
 	}
-	if (a.found && !in_scope(c, o, a.commune)) {
+	if ((a.found || a.commune[0]) && !in_scope(c, o, a.commune)) {
 		dc_buf_release(&json);
 		return dc__fail(c, DC_ERR_FORBIDDEN, 403,
 		                "the citizen lives outside your jurisdiction");
@@ -274,7 +293,10 @@ static int act(struct dc__call *c, const struct dc_officer *o, const char *pin, 
 	const char *detail = "the change could not be made";
 	rc = read_one(c, pin, &a, NULL);
 	struct dc_eid_account acc;
-	if (rc == DC_OK && !a.found) {
+	if (rc == DC_OK && (a.found || a.commune[0]) && !in_scope(c, o, a.commune)) {
+		rc = DC_ERR_FORBIDDEN;
+		detail = "the citizen lives outside your jurisdiction";
+	} else if (rc == DC_OK && !a.found) {
 		rc = DC_ERR_NOT_FOUND;
 		detail = "this citizen has no e-ID account";
 	} else if (rc == DC_OK && !in_scope(c, o, a.commune)) {

@@ -6,8 +6,9 @@
  *   GET  /api/v1/me          own record, residence, household members'
  *                            names and relations, identity card and e-ID
  *                            account status
- *   GET  /api/v1/me/access   the data tracker: every audit entry about the
- *                            citizen (who, organisation, when, what, why)
+ *   GET  /api/v1/me/access?after=SEQ&limit=N   the data tracker: the audit
+ *                            entries about the citizen, oldest first, paged
+ *                            (who, organisation, when, what, why)
  *   POST /api/v1/me/lock     the citizen locks their own e-ID account (and
  *                            every token issued for it is revoked)
  *
@@ -16,6 +17,7 @@
  * household members' names is a read of their data too, linked to each.
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +64,20 @@ static int citizen(struct dc__call *c, struct who *w)
 	int rc = dc__oidc_bearer(c, w->client_id, w->pin, w->scope, w->acr, &w->cl);
 	if (rc)
 		return rc;
+	/* The register decides: a citizen recorded dead or missing (by an
+	 * import, not the death route that closes the account) is not served. */
+	struct dc_pin p;
+	struct dc_citizen x;
+	struct dc_pool pool;
+	dc_pool_init(&pool, 0);
+	rc = dc_pin_parse(w->pin, 12, &p) ? DC_ERR_AUTH
+	                                  : dc_store_citizen_get(c->store, &p, &x, &pool);
+	int alive = rc == DC_OK && x.status == DC_STATUS_ALIVE;
+	dc_pool_release(&pool);
+	if (rc && rc != DC_ERR_NOT_FOUND && rc != DC_ERR_AUTH)
+		return dc__fail(c, rc, 0, "the register could not be read");
+	if (!alive)
+		return dc__fail(c, DC_ERR_AUTH, 401, "the citizen's account is closed");
 	if (!has_scope(w->scope, SCOPE)) {
 		h2o_add_header(
 		        &c->req->pool, &c->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
@@ -238,34 +254,64 @@ static int r_me(struct dc__call *c, struct dc_buf *body)
 
 /* --- GET /api/v1/me/access --------------------------------------------- */
 
+#define ACCESS_DEFAULT 200
+#define ACCESS_MAX 1000
+
+struct access_page {
+	struct dc_buf *b;
+	int64_t after, last;
+	size_t n, limit;
+	int more;
+};
+
 static int access_entry(void *arg, int64_t seq, int64_t at, const struct dc_audit_entry *e)
 {
-	struct dc_buf *b = arg;
-	dc_buf_addf(b, "%s{\"seq\":%lld,\"at_ms\":%lld", b->ptr[b->len - 1] == '[' ? "" : ",",
-	            (long long)seq, (long long)at);
+	struct access_page *pg = arg;
+	struct dc_buf *b = pg->b;
+	if (seq <= pg->after)
+		return 0;
+	if (pg->n == pg->limit) {
+		pg->more = 1;
+		return 1; /* stop: the page is full */
+	}
+	dc_buf_addf(b, "%s{\"seq\":%lld,\"at_ms\":%lld", pg->n++ ? "," : "", (long long)seq,
+	            (long long)at);
 	add_str(b, "actor", e->actor);
 	add_str(b, "org", e->org);
 	add_str(b, "action", e->action);
 	add_str(b, "purpose", e->purpose);
 	add_str(b, "fields", e->fields);
 	dc_buf_addc(b, '}');
+	pg->last = seq;
 	return dc_buf_error(b);
 }
 
 static int r_access(struct dc__call *c, struct dc_buf *body)
 {
 	struct who w;
+	unsigned long long after = 0, limit = ACCESS_DEFAULT;
 	int rc = citizen(c, &w);
 	if (rc)
 		return rc;
+	const char *a = dc__query_param(c->req, "after"), *l = dc__query_param(c->req, "limit");
+	if (a && dc_parse_uint(a, strlen(a), (unsigned long long)INT64_MAX, &after))
+		return dc__fail(c, DC_ERR_INVALID, 400, "after must be an entry number (seq)");
+	if (l && (dc_parse_uint(l, strlen(l), ACCESS_MAX, &limit) || limit == 0))
+		return dc__fail(c, DC_ERR_INVALID, 400, "limit must be 1 to 1000");
 	struct dc_audit_entry e = {"citizen",         w.cl.id,   "me.access.read", w.pin,
 	                           "citizen_request", "tracker", c->request_id};
 	rc = dc_audit_append(c->store, &e, NULL);
 	if (rc)
 		return dc__fail(c, rc, 503, "the read could not be audited, so it is refused");
+	struct access_page pg = {body, (int64_t)after, 0, 0, (size_t)limit, 0};
 	dc_buf_addf(body, "{\"pin\":\"%s\",\"accesses\":[", w.pin);
-	rc = dc_audit_for_subject(c->store, w.pin, access_entry, body);
-	dc_buf_adds(body, "]}");
+	rc = dc_audit_for_subject(c->store, w.pin, access_entry, &pg);
+	if (rc == 1)
+		rc = DC_OK;
+	dc_buf_adds(body, "]");
+	if (pg.more)
+		dc_buf_addf(body, ",\"next_after\":%lld", (long long)pg.last);
+	dc_buf_adds(body, "}");
 	return rc ? dc__fail(c, rc, 0, "cannot read the audit log") : dc_buf_error(body);
 }
 

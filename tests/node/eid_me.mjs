@@ -57,6 +57,11 @@ const acc = await call(tokens.access_token, '/api/v1/me/access');
 const log = await acc.json();
 ok(acc.status === 200 && log.accesses.some((e) => e.action === 'me.read' && e.org === clientId), 'me: the data tracker shows the read just made');
 ok(log.accesses.some((e) => e.action === 'eid.account.read'), 'me: the data tracker shows the officer reading the account');
+const page1 = await (await call(tokens.access_token, '/api/v1/me/access?limit=2')).json();
+ok(page1.accesses.length === 2 && page1.next_after === page1.accesses[1].seq, 'me: the tracker pages (limit 2 → next_after)');
+const page2 = await (await call(tokens.access_token, `/api/v1/me/access?limit=2&after=${page1.next_after}`)).json();
+ok(page2.accesses.length > 0 && page2.accesses[0].seq > page1.next_after, 'me: the next page goes on after it');
+ok((await call(tokens.access_token, '/api/v1/me/access?limit=0')).status === 400, 'me: a bad limit → 400');
 
 const lock = await call(tokens.access_token, '/api/v1/me/lock', 'POST');
 ok(lock.status === 200, 'me: the citizen locks the account');

@@ -317,6 +317,63 @@ static void test_attrs_and_file_sender(void **state)
 	assert_string_equal(line, "0912345678\txin chao\n");
 }
 
+static int list_cb(void *arg, const struct dc_eid_row *r)
+{
+	struct dc_buf *b = arg;
+	dc_buf_addf(b, "%s:%s:%s:%s;", r->account->pin, dc_eid_state_name(r->account->state),
+	            r->commune, r->note);
+	return 0;
+}
+
+static int first_only(void *arg, const struct dc_eid_row *r)
+{
+	list_cb(arg, r);
+	return 1;
+}
+
+static void test_list_and_note(void **state)
+{
+	struct fx *f = fx(state);
+	char err[256];
+	struct dc_buf b = DC_BUF_INIT;
+	add_person(f, "001199012345", 30);
+	add_person(f, "001199012346", 31);
+	add_person(f, "001199012347", 32);
+	const char *phones[] = {"0912000011", "0912000012", "0912000013"};
+	const char *pins[] = {"001199012345", "001199012346", "001199012347"};
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dc_eid_register(f->s, pins[i], 1, phones[i], "face:x", NULL, err,
+		                                 sizeof err),
+		                 0);
+	assert_int_equal(dc_eid_reject(f->s, "001199012346", "off-1"), 0);
+	assert_int_equal(dc_eid_note(f->s, "001199012346", "ảnh không khớp"), 0);
+	assert_int_equal(dc_eid_note(f->s, "001199099999", "x"), DC_ERR_NOT_FOUND);
+	/* Every state; then only pending; after a pin; one pin; a commune. */
+	struct dc_eid_filter all = {(enum dc_eid_state)0, NULL, NULL, NULL};
+	assert_int_equal(dc_eid_list(f->s, &all, list_cb, &b), 0);
+	assert_string_equal(dc_buf_str(&b), "001199012345:submitted:00004:;"
+	                                    "001199012346:rejected:00004:ảnh không khớp;"
+	                                    "001199012347:submitted:00004:;");
+	dc_buf_reset(&b);
+	struct dc_eid_filter pending = {dc_eid_state_parse("pending"), NULL, "001199012345", NULL};
+	assert_int_equal(dc_eid_list(f->s, &pending, list_cb, &b), 0);
+	assert_string_equal(dc_buf_str(&b), "001199012347:submitted:00004:;");
+	dc_buf_reset(&b);
+	struct dc_eid_filter one = {(enum dc_eid_state)0, "00004", NULL, "001199012346"};
+	assert_int_equal(dc_eid_list(f->s, &one, list_cb, &b), 0);
+	assert_string_equal(dc_buf_str(&b), "001199012346:rejected:00004:ảnh không khớp;");
+	dc_buf_reset(&b);
+	struct dc_eid_filter elsewhere = {(enum dc_eid_state)0, "00008", NULL, NULL};
+	assert_int_equal(dc_eid_list(f->s, &elsewhere, list_cb, &b), 0);
+	assert_string_equal(dc_buf_str(&b), "");
+	/* The callback stops the walk with 1. */
+	assert_int_equal(dc_eid_list(f->s, &all, first_only, &b), 0);
+	assert_string_equal(dc_buf_str(&b), "001199012345:submitted:00004:;");
+	assert_int_equal(dc_eid_state_parse("bogus"), 0);
+	assert_int_equal(dc_eid_state_parse("locked"), DC_EID_LOCKED);
+	dc_buf_release(&b);
+}
+
 #define BOTH(t)                                                  \
 	{"" #t "/sqlite", t, setup_sqlite, teardown, NULL},      \
 	{                                                        \
@@ -329,6 +386,7 @@ int main(void)
 	        BOTH(test_register_rules),        BOTH(test_activation),
 	        BOTH(test_login_lockout),         BOTH(test_lock_unlock_death),
 	        BOTH(test_attrs_and_file_sender), BOTH(test_totp),
+	        BOTH(test_list_and_note),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
