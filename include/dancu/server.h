@@ -60,7 +60,9 @@ struct dc_units;
 	X(hash_threads, U, "0", 0, 256, "DANCU_HASH_THREADS",                                    \
 	  "threads checking passwords (argon2id) off the event loops (0: one per core)")         \
 	X(hash_queue, U, "0", 0, 100000, "DANCU_HASH_QUEUE",                                     \
-	  "password checks allowed to wait; past it logins get 429 (0: 8 per hash thread)")
+	  "password checks allowed to wait; past it logins get 429 (0: 8 per hash thread)")      \
+	X(card_trust, S, "", 0, 0, "DANCU_CARD_TRUST",                                           \
+	  "CSCA trust list for chip verification: a PEM file or a directory of them (CRLs too)")
 
 struct dc_settings {
 	const char *host;
@@ -82,6 +84,7 @@ struct dc_settings {
 	const char *job_dir;
 	uint64_t hash_threads;
 	uint64_t hash_queue;
+	const char *card_trust;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

@@ -65,7 +65,7 @@ int dc__cmd_card(int argc, char **argv);
 int dc__cmd_pki(int argc, char **argv);
 /* `dancu card verify --chip` (cmd_chip.c): returns the exit code. */
 int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t id, const char *pki,
-                         const char *trust, const char *reader, const char *mrz,
+                         const char *trust, const char *reader, const char *mrz, const char *dump,
                          const struct dc_date *today);
 
 #endif

@@ -84,7 +84,8 @@ int dc__cmd_card(int argc, char **argv)
 {
 	const char *db = NULL, *pg = NULL, *pin_s = NULL, *kind = NULL, *reason = NULL,
 	           *evidence = NULL, *svg = NULL, *png = NULL, *qr = NULL, *mrz = NULL,
-	           *name = NULL, *csv = NULL, *pki = NULL, *trust = NULL, *reader = NULL;
+	           *name = NULL, *csv = NULL, *pki = NULL, *trust = NULL, *reader = NULL,
+	           *dump = NULL;
 	int chip = 0;
 	uint64_t id = 0, event = 0;
 	struct dc_date issued = {0, 0, 0};
@@ -110,6 +111,7 @@ int dc__cmd_card(int argc, char **argv)
 	        {"pki", OPT_STR, &pki, 0, 0, "verify --chip: PKI directory (signer, trust list)"},
 	        {"trust", OPT_STR, &trust, 0, 0, "verify --chip: CSCA trust list (file or dir)"},
 	        {"reader", OPT_STR, &reader, 0, 0, "verify --chip: PC/SC reader name, or any"},
+	        {"dump", OPT_STR, &dump, 0, 0, "verify --chip: write the files read to this dir"},
 	};
 	static const char *const verbs[] = {"apply",   "approve", "reject",        "produce",
 	                                    "deliver", "revoke",  "show",          "mrz",
@@ -214,8 +216,8 @@ int dc__cmd_card(int argc, char **argv)
 		exit_code = rc ? 1 : 0;
 		goto report;
 	} else if (!strcmp(verb, "verify") && (chip || reader)) {
-		exit_code =
-		        dc__card_verify_chip(s, u, (int64_t)id, pki, trust, reader, mrz, &op.today);
+		exit_code = dc__card_verify_chip(s, u, (int64_t)id, pki, trust, reader, mrz, dump,
+		                                 &op.today);
 		goto cleanup;
 	} else if (!strcmp(verb, "verify")) {
 		struct dc_card_verdict v;

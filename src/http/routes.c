@@ -6,6 +6,7 @@
 
 #include "http/api_verify.h"
 #include "http/api_card.h"
+#include "http/api_chip.h"
 #include "http/http.h"
 #include "http/api_oidc.h"
 
@@ -16,6 +17,7 @@ const struct dc__route_table dc__route_tables[] = {
         {dc__stay_routes, &dc__stay_routes_n},     {dc__search_routes, &dc__search_routes_n},
         {dc__review_routes, &dc__review_routes_n}, {dc__verify_routes, &dc__verify_routes_n},
         {dc__card_routes, &dc__card_routes_n},     {dc__oidc_routes, &dc__oidc_routes_n},
+        {dc__chip_routes, &dc__chip_routes_n},
 };
 const size_t dc__nroute_tables = DC_ARRAY_LEN(dc__route_tables);
 
