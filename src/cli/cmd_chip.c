@@ -140,3 +140,42 @@ done:
 	dc_pki_trust_free(trust);
 	return exit_code;
 }
+
+int dc__card_chip_serve(struct dc_store *s, const struct dc_units *u, int64_t id, const char *pki,
+                        const char *vpcd)
+{
+	char why[160] = "", mrz[96], host[64] = "127.0.0.1";
+	int port = 35963;
+	struct dc_pki_signer *sg = NULL;
+	struct dc_softchip *chip = NULL;
+	struct dc_lds l;
+	memset(&l, 0, sizeof l);
+	if (!id || !pki) {
+		fprintf(stderr, "dancu card chip-serve: --id and --pki are required\n");
+		return 2;
+	}
+	if (vpcd && sscanf(vpcd, "%63[^:]:%d", host, &port) != 2) {
+		fprintf(stderr, "dancu card chip-serve: --vpcd HOST:PORT\n");
+		return 2;
+	}
+	int rc = dc_pki_signer_load(pki, &sg, why);
+	if (rc == DC_OK && (rc = dc_card_chip_lds(s, u, id, sg, &l, mrz)) != DC_OK)
+		snprintf(why, sizeof why, "card %lld has no chip image (not produced?)",
+		         (long long)id);
+	if (rc == DC_OK)
+		rc = dc_softchip_new(&l, mrz, &chip);
+	if (rc == DC_OK) {
+		fprintf(stderr, "dancu card chip-serve: card %lld on vpcd %s:%d\n", (long long)id,
+		        host, port);
+		rc = dc_softchip_serve_vpcd(chip, host, port, 0);
+		if (rc == DC_ERR_UNAVAILABLE)
+			snprintf(why, sizeof why,
+			         "cannot connect to vpcd at %s:%d (is pcscd running?)", host, port);
+	}
+	if (rc)
+		fprintf(stderr, "dancu card chip-serve: %s\n", why[0] ? why : dc_strerror(rc));
+	dc_softchip_free(chip);
+	dc_lds_free(&l);
+	dc_pki_signer_free(sg);
+	return rc ? 1 : 0;
+}
