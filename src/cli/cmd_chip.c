@@ -36,7 +36,7 @@ static int put(const char *dir, const char *name, const struct dc_lds_file *f)
 
 static int dump_files(const char *dir, const struct dc_lds *l)
 {
-	char name[16];
+	char name[24];
 	int rc = put(dir, "EF_COM.bin", &l->com) | put(dir, "EF_SOD.bin", &l->sod);
 	for (int i = 1; i <= DC_LDS_MAX_DG; i++) {
 		snprintf(name, sizeof name, "DG%d.bin", i);

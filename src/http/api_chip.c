@@ -122,7 +122,7 @@ static int r_verify_chip(struct dc__call *c, struct dc_buf *body)
 	json_t *j = NULL;
 	struct dc_lds l;
 	struct held *h = NULL;
-	char why[160] = "", k[8], pin[13] = "";
+	char why[160] = "", k[16], pin[13] = "";
 	int rc = dc__authenticate(c, &o);
 	if (rc == DC_OK && o.role == DC_ROLE_AUDITOR)
 		return dc__fail(c, DC_ERR_FORBIDDEN, 403, "auditors read the audit log, not cards");
