@@ -38,38 +38,62 @@ struct held {
 	int retired;
 };
 
-static pthread_mutex_t trust_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct held *cur;
-static struct timespec cur_mtime;
-static char cur_path[4096];
+struct dc__card_trust {
+	pthread_mutex_t mu;
+	struct held *cur;
+	struct timespec mtime;
+	char path[4096];
+};
 
-static void drop(struct held *h)
+struct dc__card_trust *dc__card_trust_new(void)
 {
-	pthread_mutex_lock(&trust_mu);
+	struct dc__card_trust *ct = calloc(1, sizeof *ct);
+	if (ct && pthread_mutex_init(&ct->mu, NULL) != 0) {
+		free(ct);
+		return NULL;
+	}
+	return ct;
+}
+
+void dc__card_trust_free(struct dc__card_trust *ct)
+{
+	if (!ct)
+		return;
+	if (ct->cur) {
+		dc_pki_trust_free(ct->cur->t);
+		free(ct->cur);
+	}
+	pthread_mutex_destroy(&ct->mu);
+	free(ct);
+}
+
+static void drop(struct dc__card_trust *ct, struct held *h)
+{
+	pthread_mutex_lock(&ct->mu);
 	int gone = --h->refs == 0 && h->retired;
-	pthread_mutex_unlock(&trust_mu);
+	pthread_mutex_unlock(&ct->mu);
 	if (gone) {
 		dc_pki_trust_free(h->t);
 		free(h);
 	}
 }
 
-static int acquire(const char *path, struct held **out, char *why)
+static int acquire(struct dc__card_trust *ct, const char *path, struct held **out, char *why)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
 		snprintf(why, 160, "the card trust list %s cannot be read", path);
 		return DC_ERR_UNAVAILABLE;
 	}
-	pthread_mutex_lock(&trust_mu);
-	if (cur && !strcmp(cur_path, path) && cur_mtime.tv_sec == st.st_mtim.tv_sec &&
-	    cur_mtime.tv_nsec == st.st_mtim.tv_nsec) {
-		cur->refs++;
-		*out = cur;
-		pthread_mutex_unlock(&trust_mu);
+	pthread_mutex_lock(&ct->mu);
+	if (ct->cur && !strcmp(ct->path, path) && ct->mtime.tv_sec == st.st_mtim.tv_sec &&
+	    ct->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+		ct->cur->refs++;
+		*out = ct->cur;
+		pthread_mutex_unlock(&ct->mu);
 		return DC_OK;
 	}
-	pthread_mutex_unlock(&trust_mu);
+	pthread_mutex_unlock(&ct->mu);
 	struct dc_pki_trust *t = NULL;
 	int rc = dc_pki_trust_load(path, &t, why);
 	if (rc)
@@ -81,17 +105,16 @@ static int acquire(const char *path, struct held **out, char *why)
 	}
 	h->t = t;
 	h->refs = 2; /* ours + the cache's */
-	struct held *old = NULL;
-	pthread_mutex_lock(&trust_mu);
-	old = cur;
-	cur = h;
-	cur_mtime = st.st_mtim;
-	snprintf(cur_path, sizeof cur_path, "%s", path);
+	pthread_mutex_lock(&ct->mu);
+	struct held *old = ct->cur;
+	ct->cur = h;
+	ct->mtime = st.st_mtim;
+	snprintf(ct->path, sizeof ct->path, "%s", path);
 	if (old)
 		old->retired = 1;
-	pthread_mutex_unlock(&trust_mu);
+	pthread_mutex_unlock(&ct->mu);
 	if (old)
-		drop(old); /* the cache's reference */
+		drop(ct, old); /* the cache's reference */
 	*out = h;
 	return DC_OK;
 }
@@ -147,10 +170,11 @@ static int r_verify_chip(struct dc__call *c, struct dc_buf *body)
 		rc = dc__fail(c, rc, 0, "cannot read the request");
 	if (rc == DC_OK && (!l.sod.data || !l.dg[1].data))
 		rc = dc__fail(c, DC_ERR_INVALID, 400, "sod and dg1 are required");
-	if (rc == DC_OK && (!c->cfg || !c->cfg->card_trust || !*c->cfg->card_trust))
+	if (rc == DC_OK &&
+	    (!c->card_trust || !c->cfg || !c->cfg->card_trust || !*c->cfg->card_trust))
 		rc = dc__fail(c, DC_ERR_UNAVAILABLE, 503,
 		              "no CSCA trust list is configured (card_trust / DANCU_CARD_TRUST)");
-	if (rc == DC_OK && (rc = acquire(c->cfg->card_trust, &h, why)))
+	if (rc == DC_OK && (rc = acquire(c->card_trust, c->cfg->card_trust, &h, why)))
 		rc = dc__fail(c, rc, 503, why[0] ? why : "the CSCA trust list cannot be loaded");
 	struct dc_buf out = DC_BUF_INIT;
 	bool valid = false;
@@ -172,7 +196,7 @@ static int r_verify_chip(struct dc__call *c, struct dc_buf *body)
 	if (rc == DC_OK)
 		rc = dc_buf_add(body, out.ptr, out.len);
 	if (h)
-		drop(h);
+		drop(c->card_trust, h);
 	dc_buf_release(&out);
 	dc_lds_free(&l);
 	json_decref(j);

@@ -38,6 +38,7 @@
 #include "dancu/store.h"
 
 #include "core/internal.h"
+#include "http/api_chip.h"
 #include "http/committer.h"
 #include "http/http.h"
 #include "http/workpool.h"
@@ -83,8 +84,9 @@ struct server {
 	struct dc__committer *committer;
 	struct dc__workpool *hashpool; /* argon2id checks off the loops */
 	struct dc__session_cache *sessions;
-	unsigned char audit_sk[64]; /* checkpoint signing key */
-	SSL_CTX *tls;               /* NULL: plain HTTP */
+	struct dc__card_trust *card_trust; /* api_chip.c */
+	unsigned char audit_sk[64];        /* checkpoint signing key */
+	SSL_CTX *tls;                      /* NULL: plain HTTP */
 	h2o_globalconf_t h2o;
 	struct worker *workers;
 	unsigned nworkers;
@@ -527,6 +529,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	call.request_id = id;
 	call.loop = w;
 	call.sessions = srv->sessions;
+	call.card_trust = srv->card_trust;
 	call.replica = fresh_replica(w);
 	ri = total;
 	for (size_t i = 0; i < nroutes && ri == total; i++)
@@ -814,6 +817,8 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 	}
 	if (rc == DC_OK && !(srv.sessions = dc__session_cache_new()))
 		rc = DC_ERR_NOMEM;
+	if (rc == DC_OK && !(srv.card_trust = dc__card_trust_new()))
+		rc = DC_ERR_NOMEM;
 	int want_tls = (cfg->tls_cert && *cfg->tls_cert) || (cfg->tls_key && *cfg->tls_key);
 	if (rc == DC_OK && want_tls) {
 		if (!cfg->tls_cert || !*cfg->tls_cert || !cfg->tls_key || !*cfg->tls_key) {
@@ -882,6 +887,7 @@ cleanup:
 	dc__workpool_stop(srv.hashpool);
 	dc__committer_stop(srv.committer);
 	dc__session_cache_free(srv.sessions);
+	dc__card_trust_free(srv.card_trust);
 	if (srv.tls)
 		SSL_CTX_free(srv.tls);
 	for (unsigned i = 0; i < nthreads; i++) {

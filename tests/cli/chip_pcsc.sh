@@ -34,13 +34,25 @@ done
 CHIP_PID=$!
 MRZ=$("$DANCU" card mrz --db "$T/c.db" --id 1)
 
-for _ in $(seq 30); do
+for _ in $(seq 50); do
 	"$DANCU" card verify --db "$T/c.db" --chip --reader any --mrz "$MRZ" --trust "$T/pki/trust" \
 		>"$T/out" 2>"$T/err" && break
 	grep -q "no card\|no reader" "$T/err" || break # only wait for the reader to appear
 	sleep 0.2
 done
+if grep -q "no reader" "$T/err"; then
+	# pcscd did not load the vpcd reader (e.g. its port is still held by an
+	# earlier pcscd): an environment problem, not dancu's; say so.
+	[ -f "$T/pcscd.log" ] && tail -n 15 "$T/pcscd.log" | sed 's/^/#   pcscd: /'
+	echo "ok pcsc: PC/SC end-to-end skipped (pcscd shows no vpcd reader after 10 s) # SKIP"
+	kill "$CHIP_PID" 2>/dev/null
+	[ -n "$PCSCD_PID" ] && kill "$PCSCD_PID"
+	finish
+fi
 check "pcsc: verify --chip --reader passes through pcscd + vpcd" grep -q '"status":"ok".*"valid":true' "$T/out"
+if ! grep -q '"status":"ok"' "$T/out"; then
+	sed 's/^/#   /' "$T/err" "$T/serve.log"
+fi
 check "pcsc: … passive authentication and register both passed" \
 	grep -q "\"passive_auth\":{\"passed\":true.*\"register\":{\"valid\":true,\"pin\":\"$PIN\"" "$T/out"
 expect_exit 1 "pcsc: a wrong BAC key is refused over PC/SC" \
