@@ -84,9 +84,9 @@ struct server {
 	struct dc__committer *committer;
 	struct dc__workpool *hashpool; /* argon2id checks off the loops */
 	struct dc__session_cache *sessions;
-	struct dc__card_trust *card_trust; /* api_chip.c */
-	unsigned char audit_sk[64];        /* checkpoint signing key */
-	SSL_CTX *tls;                      /* NULL: plain HTTP */
+	struct dc__card_trust *card_trust;
+	unsigned char audit_sk[64]; /* checkpoint signing key */
+	SSL_CTX *tls;               /* NULL: plain HTTP */
 	h2o_globalconf_t h2o;
 	struct worker *workers;
 	unsigned nworkers;
