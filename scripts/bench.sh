@@ -69,6 +69,8 @@ lk=$("$B/bench/lookup" "$out/dancu.db" "$out/pins.txt" 5)
 echo "lookup: $lk"
 lk_rate=$(echo "$lk" | sed -E 's/.*rate=([0-9]+).*/\1/')
 echo "| lookup by ID, in process, 1 thread, $N-row register (lookups/s) | $lk_rate | — | — |" >>"$res"
+# the chip: issue, read from the software chip, passive authentication (ms per card)
+"$B/bench/chip" 1000 | sed 's/^/chip: /'
 
 # PostgreSQL: a durable server (fsync on), dancu import (COPY) vs psql \copy.
 if conn=$(PG_DURABLE=1 scripts/pg.sh start "$out/pg"); then

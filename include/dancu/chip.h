@@ -40,6 +40,13 @@ void dc_softchip_free(struct dc_softchip *c);
  * SFI) only under secure messaging, with ISO 7816-4 status words. */
 struct dc_chip_transport dc_softchip_transport(struct dc_softchip *c);
 
+/* Serves the chip as a virtual card to a vsmartcard `vpcd` reader driver
+ * (pcscd with /etc/reader.conf.d/vpcd) listening on host:port (TCP,
+ * 2-byte length-framed messages: 1-byte power/reset/ATR controls or an
+ * APDU). Returns after `sessions` power-offs (0: until the connection
+ * closes). DC_ERR_UNAVAILABLE when it cannot connect. Tests and demos. */
+int dc_softchip_serve_vpcd(struct dc_softchip *c, const char *host, int port, int sessions);
+
 /* --- PC/SC --- */
 
 struct dc_pcsc;

@@ -68,7 +68,9 @@ struct dc_units;
 	X(webhook_retry_ms, U, "1000", 10, 600000, "DANCU_WEBHOOK_RETRY_MS",                     \
 	  "first webhook retry delay, doubled per attempt (capped at 5 minutes)")                \
 	X(webhook_timeout_ms, U, "5000", 100, 60000, "DANCU_WEBHOOK_TIMEOUT_MS",                 \
-	  "time a webhook receiver has to answer")
+	  "time a webhook receiver has to answer")                                               \
+	X(card_trust, S, "", 0, 0, "DANCU_CARD_TRUST",                                           \
+	  "CSCA trust list for chip verification: a PEM file or a directory of them (CRLs too)")
 
 struct dc_settings {
 	const char *host;
@@ -94,6 +96,7 @@ struct dc_settings {
 	uint64_t webhook_budget;
 	uint64_t webhook_retry_ms;
 	uint64_t webhook_timeout_ms;
+	const char *card_trust;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

@@ -3,8 +3,12 @@
  * ICAO 9303 Part 10/11 with BAC and 3DES secure messaging (see
  * dancu/chip.h). Used by tests, `dancu card verify --chip` and the demo.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -234,4 +238,73 @@ static int transmit(void *ctx, const uint8_t *a, size_t n, uint8_t *r, size_t *r
 struct dc_chip_transport dc_softchip_transport(struct dc_softchip *c)
 {
 	return (struct dc_chip_transport){c, transmit};
+}
+
+/* --- vpcd (vsmartcard) --- */
+
+static int io_all(int fd, uint8_t *p, size_t n, int wr)
+{
+	while (n > 0) {
+		ssize_t k = wr ? write(fd, p, n) : read(fd, p, n);
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int send_framed(int fd, const uint8_t *p, size_t n)
+{
+	uint8_t h[2] = {(uint8_t)(n >> 8), (uint8_t)n};
+	return io_all(fd, h, 2, 1) || io_all(fd, (uint8_t *)p, n, 1) ? -1 : 0;
+}
+
+int dc_softchip_serve_vpcd(struct dc_softchip *c, const char *host, int port, int sessions)
+{
+	/* the ATR vsmartcard's virtual cards use (ISO 14443-4 style, T=1) */
+	static const uint8_t atr[] = {0x3B, 0x80, 0x80, 0x01, 0x01};
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+		return DC_ERR_INVALID;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return DC_ERR_UNAVAILABLE;
+	}
+	uint8_t buf[65536], resp[300];
+	int offs = 0, rc = DC_OK;
+	for (;;) {
+		uint8_t h[2];
+		if (io_all(fd, h, 2, 0))
+			break;
+		size_t n = (size_t)h[0] << 8 | h[1];
+		if (io_all(fd, buf, n, 0)) {
+			rc = DC_ERR_IO;
+			break;
+		}
+		if (n == 1) {
+			if (buf[0] == 0x04) { /* get ATR */
+				if (send_framed(fd, atr, sizeof atr))
+					break;
+			} else { /* 0 power off, 1 power on, 2 reset: the chip forgets its session
+				  */
+				c->app = c->challenged = c->secure = 0;
+				c->cur = NULL;
+				if (buf[0] == 0x00 && sessions && ++offs >= sessions)
+					break;
+			}
+			continue;
+		}
+		size_t rn = sizeof resp;
+		transmit(c, buf, n, resp, &rn);
+		if (send_framed(fd, resp, rn))
+			break;
+	}
+	close(fd);
+	return rc;
 }

@@ -11,6 +11,8 @@
  *   dancu card verify --qr TEXT | --mrz TEXT     exit 0 valid, 1 not valid
  *   dancu card verify --chip (--id N --pki DIR | --reader NAME --mrz TEXT) [--trust PATH]
  *                                                 chip read + passive auth (cmd_chip.c)
+ *   dancu card chip-serve --id N --pki DIR [--vpcd HOST:PORT]   the software chip as a
+ *                                                 virtual card for pcscd + vsmartcard-vpcd
  *   dancu card checkin-event --name N [--csv FILE]    creates an event
  *   dancu card checkin --event N --qr TEXT | --mrz TEXT
  *
@@ -84,7 +86,8 @@ int dc__cmd_card(int argc, char **argv)
 {
 	const char *db = NULL, *pg = NULL, *pin_s = NULL, *kind = NULL, *reason = NULL,
 	           *evidence = NULL, *svg = NULL, *png = NULL, *qr = NULL, *mrz = NULL,
-	           *name = NULL, *csv = NULL, *pki = NULL, *trust = NULL, *reader = NULL;
+	           *name = NULL, *csv = NULL, *pki = NULL, *trust = NULL, *reader = NULL,
+	           *dump = NULL, *vpcd = NULL;
 	int chip = 0;
 	uint64_t id = 0, event = 0;
 	struct dc_date issued = {0, 0, 0};
@@ -110,14 +113,16 @@ int dc__cmd_card(int argc, char **argv)
 	        {"pki", OPT_STR, &pki, 0, 0, "verify --chip: PKI directory (signer, trust list)"},
 	        {"trust", OPT_STR, &trust, 0, 0, "verify --chip: CSCA trust list (file or dir)"},
 	        {"reader", OPT_STR, &reader, 0, 0, "verify --chip: PC/SC reader name, or any"},
+	        {"dump", OPT_STR, &dump, 0, 0, "verify --chip: write the files read to this dir"},
+	        {"vpcd", OPT_STR, &vpcd, 0, 0, "chip-serve: vpcd address (127.0.0.1:35963)"},
 	};
-	static const char *const verbs[] = {"apply",   "approve", "reject",        "produce",
-	                                    "deliver", "revoke",  "show",          "mrz",
-	                                    "qr",      "verify",  "checkin-event", "checkin"};
+	static const char *const verbs[] = {
+	        "apply", "approve", "reject", "produce",       "deliver", "revoke",    "show",
+	        "mrz",   "qr",      "verify", "checkin-event", "checkin", "chip-serve"};
 	char *pos[1];
 	size_t npos;
 	const char *usage = "apply|approve|reject|produce|deliver|revoke|show|mrz|qr|verify|"
-	                    "checkin-event|checkin [OPTIONS]";
+	                    "checkin-event|checkin|chip-serve [OPTIONS]";
 	int rc = dc__cli_parse("card", usage, opts, DC_ARRAY_LEN(opts), argc, argv, pos, 1, &npos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
@@ -213,9 +218,12 @@ int dc__cmd_card(int argc, char **argv)
 		}
 		exit_code = rc ? 1 : 0;
 		goto report;
+	} else if (!strcmp(verb, "chip-serve")) {
+		exit_code = dc__card_chip_serve(s, u, (int64_t)id, pki, vpcd);
+		goto cleanup;
 	} else if (!strcmp(verb, "verify") && (chip || reader)) {
-		exit_code =
-		        dc__card_verify_chip(s, u, (int64_t)id, pki, trust, reader, mrz, &op.today);
+		exit_code = dc__card_verify_chip(s, u, (int64_t)id, pki, trust, reader, mrz, dump,
+		                                 &op.today);
 		goto cleanup;
 	} else if (!strcmp(verb, "verify")) {
 		struct dc_card_verdict v;

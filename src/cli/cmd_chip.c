@@ -8,7 +8,8 @@
  *       a real card over PC/SC; the BAC key comes from the printed MRZ
  * Then passive authentication against the trust list (default DIR/trust)
  * and the register cross-check. Prints the read status and every check as
- * JSON; exit 0 only when everything passed.
+ * JSON; exit 0 only when everything passed. --dump DIR writes the files as
+ * read (EF.COM, EF.SOD, DGn.bin) for a kiosk-style POST /api/v1/verify/chip.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,9 +21,33 @@
 
 #include "cli/cli.h"
 
+static int put(const char *dir, const char *name, const struct dc_lds_file *f)
+{
+	char p[4096];
+	if (!f->data)
+		return 0;
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *fp = fopen(p, "wb");
+	int rc = fp && fwrite(f->data, 1, f->len, fp) == f->len ? 0 : DC_ERR_IO;
+	if (fp && fclose(fp))
+		rc = DC_ERR_IO;
+	return rc;
+}
+
+static int dump_files(const char *dir, const struct dc_lds *l)
+{
+	char name[24];
+	int rc = put(dir, "EF_COM.bin", &l->com) | put(dir, "EF_SOD.bin", &l->sod);
+	for (int i = 1; i <= DC_LDS_MAX_DG; i++) {
+		snprintf(name, sizeof name, "DG%d.bin", i);
+		rc |= put(dir, name, &l->dg[i]);
+	}
+	return rc ? DC_ERR_IO : DC_OK;
+}
+
 int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t id, const char *pki,
                          const char *trust_path, const char *reader, const char *mrz_in,
-                         const struct dc_date *today)
+                         const char *dump, const struct dc_date *today)
 {
 	char why[160] = "", mrz[96] = "", tp[4096];
 	struct dc_pki_signer *sg = NULL;
@@ -86,6 +111,10 @@ int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t i
 	dc_buf_add_json_str(&out, r.detail, strlen(r.detail));
 	dc_buf_adds(&out, "\"}");
 	bool valid = false;
+	if (r.status == DC_READ_OK && dump && (rc = dump_files(dump, &got))) {
+		snprintf(why, sizeof why, "cannot write the files to %s", dump);
+		goto fail;
+	}
 	if (r.status == DC_READ_OK) {
 		dc_buf_adds(&out, ",\"verdict\":");
 		rc = dc_card_chip_verify(s, u, &got, trust, today, 0, &valid, NULL, &out);
@@ -110,4 +139,43 @@ done:
 	dc_pki_signer_free(sg);
 	dc_pki_trust_free(trust);
 	return exit_code;
+}
+
+int dc__card_chip_serve(struct dc_store *s, const struct dc_units *u, int64_t id, const char *pki,
+                        const char *vpcd)
+{
+	char why[160] = "", mrz[96], host[64] = "127.0.0.1";
+	int port = 35963;
+	struct dc_pki_signer *sg = NULL;
+	struct dc_softchip *chip = NULL;
+	struct dc_lds l;
+	memset(&l, 0, sizeof l);
+	if (!id || !pki) {
+		fprintf(stderr, "dancu card chip-serve: --id and --pki are required\n");
+		return 2;
+	}
+	if (vpcd && sscanf(vpcd, "%63[^:]:%d", host, &port) != 2) {
+		fprintf(stderr, "dancu card chip-serve: --vpcd HOST:PORT\n");
+		return 2;
+	}
+	int rc = dc_pki_signer_load(pki, &sg, why);
+	if (rc == DC_OK && (rc = dc_card_chip_lds(s, u, id, sg, &l, mrz)) != DC_OK)
+		snprintf(why, sizeof why, "card %lld has no chip image (not produced?)",
+		         (long long)id);
+	if (rc == DC_OK)
+		rc = dc_softchip_new(&l, mrz, &chip);
+	if (rc == DC_OK) {
+		fprintf(stderr, "dancu card chip-serve: card %lld on vpcd %s:%d\n", (long long)id,
+		        host, port);
+		rc = dc_softchip_serve_vpcd(chip, host, port, 0);
+		if (rc == DC_ERR_UNAVAILABLE)
+			snprintf(why, sizeof why,
+			         "cannot connect to vpcd at %s:%d (is pcscd running?)", host, port);
+	}
+	if (rc)
+		fprintf(stderr, "dancu card chip-serve: %s\n", why[0] ? why : dc_strerror(rc));
+	dc_softchip_free(chip);
+	dc_lds_free(&l);
+	dc_pki_signer_free(sg);
+	return rc ? 1 : 0;
 }

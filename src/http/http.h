@@ -20,6 +20,7 @@ struct dc_settings;
 struct dc_store;
 struct dc_units;
 struct dc_calendar;
+struct dc__card_trust;
 
 struct dc__call {
 	struct dc_store *store;
@@ -40,6 +41,7 @@ struct dc__call {
 	const char *content_type;
 	void *loop;                         /* the event loop's context (server.c), for dc__defer */
 	struct dc__session_cache *sessions; /* shared by the loops; may be NULL */
+	struct dc__card_trust *card_trust;  /* api_chip.c: the CSCA trust list; may be NULL */
 	/* A read-only replica within the staleness bound, or NULL: for reads
 	 * that may be that stale (not for reads followed by writes). */
 	struct dc_store *replica;

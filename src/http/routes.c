@@ -6,6 +6,7 @@
 
 #include "http/api_verify.h"
 #include "http/api_card.h"
+#include "http/api_chip.h"
 #include "http/http.h"
 #include "http/api_oidc.h"
 #include "http/api_kyc.h"
@@ -23,6 +24,7 @@ const struct dc__route_table dc__route_tables[] = {
         {dc__kyc_routes, &dc__kyc_routes_n},       {dc__eid_routes, &dc__eid_routes_n},
         {dc__me_routes, &dc__me_routes_n},         {dc__exchange_routes, &dc__exchange_routes_n},
         {dc__ui_routes, &dc__ui_routes_n},         {dc__dossier_routes, &dc__dossier_routes_n},
+        {dc__chip_routes, &dc__chip_routes_n},
 };
 const size_t dc__nroute_tables = DC_ARRAY_LEN(dc__route_tables);
 

@@ -39,6 +39,7 @@
 #include "dancu/store.h"
 
 #include "core/internal.h"
+#include "http/api_chip.h"
 #include "http/committer.h"
 #include "http/http.h"
 #include "http/workpool.h"
@@ -85,6 +86,7 @@ struct server {
 	struct dc__workpool *hashpool;    /* argon2id checks off the loops */
 	struct dc_webhook_pusher *pusher; /* agencies' webhooks (src/exchange) */
 	struct dc__session_cache *sessions;
+	struct dc__card_trust *card_trust;
 	unsigned char audit_sk[64]; /* checkpoint signing key */
 	SSL_CTX *tls;               /* NULL: plain HTTP */
 	h2o_globalconf_t h2o;
@@ -560,6 +562,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	call.request_id = id;
 	call.loop = w;
 	call.sessions = srv->sessions;
+	call.card_trust = srv->card_trust;
 	call.replica = fresh_replica(w);
 	ri = total;
 	for (size_t i = 0; i < nroutes && ri == total; i++)
@@ -867,6 +870,8 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 	}
 	if (rc == DC_OK && !(srv.sessions = dc__session_cache_new()))
 		rc = DC_ERR_NOMEM;
+	if (rc == DC_OK && !(srv.card_trust = dc__card_trust_new()))
+		rc = DC_ERR_NOMEM;
 	int want_tls = (cfg->tls_cert && *cfg->tls_cert) || (cfg->tls_key && *cfg->tls_key);
 	if (rc == DC_OK && want_tls) {
 		if (!cfg->tls_cert || !*cfg->tls_cert || !cfg->tls_key || !*cfg->tls_key) {
@@ -949,6 +954,7 @@ cleanup:
 	dc__workpool_stop(srv.hashpool);
 	dc__committer_stop(srv.committer);
 	dc__session_cache_free(srv.sessions);
+	dc__card_trust_free(srv.card_trust);
 	if (srv.tls)
 		SSL_CTX_free(srv.tls);
 	for (unsigned i = 0; i < nthreads; i++) {

@@ -1,0 +1,209 @@
+/*
+ * api_chip.c — verification of a chip read by a kiosk or reader:
+ *
+ *   POST /api/v1/verify/chip  {"purpose","sod","dg1","dg2",…,"dg16"} (base64 of
+ *                             each file as read, tag and length included)
+ *        → {"valid","passive_auth":{…each check, reason…},"register":{…}}
+ *
+ * The server does passive authentication against the CSCA trust list of
+ * the `card_trust` setting (a PEM file or directory; re-read when its
+ * modification time changes, so a new CRL takes effect without a restart),
+ * then checks the MRZ in DG1 against the register. Officers only, auditors
+ * never; audited as "card.verify" (fields "chip") on the holder's record
+ * before the answer leaves. 503 unavailable when no trust list is set.
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dancu/audit.h"
+#include "dancu/date.h"
+#include "dancu/lds.h"
+#include "dancu/officer.h"
+#include "dancu/pki.h"
+#include "dancu/server.h"
+
+#include "core/internal.h"
+#include "http/api_chip.h"
+#include "http/http.h"
+
+/* The trust list, shared by every request; replaced when the file changes.
+ * Users hold a reference so a replaced list is freed only when unused. */
+struct held {
+	struct dc_pki_trust *t;
+	int refs;
+	int retired;
+};
+
+struct dc__card_trust {
+	pthread_mutex_t mu;
+	struct held *cur;
+	struct timespec mtime;
+	char path[4096];
+};
+
+struct dc__card_trust *dc__card_trust_new(void)
+{
+	struct dc__card_trust *ct = calloc(1, sizeof *ct);
+	if (ct && pthread_mutex_init(&ct->mu, NULL) != 0) {
+		free(ct);
+		return NULL;
+	}
+	return ct;
+}
+
+void dc__card_trust_free(struct dc__card_trust *ct)
+{
+	if (!ct)
+		return;
+	if (ct->cur) {
+		dc_pki_trust_free(ct->cur->t);
+		free(ct->cur);
+	}
+	pthread_mutex_destroy(&ct->mu);
+	free(ct);
+}
+
+static void drop(struct dc__card_trust *ct, struct held *h)
+{
+	pthread_mutex_lock(&ct->mu);
+	int gone = --h->refs == 0 && h->retired;
+	pthread_mutex_unlock(&ct->mu);
+	if (gone) {
+		dc_pki_trust_free(h->t);
+		free(h);
+	}
+}
+
+static int acquire(struct dc__card_trust *ct, const char *path, struct held **out, char *why)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(why, 160, "the card trust list %s cannot be read", path);
+		return DC_ERR_UNAVAILABLE;
+	}
+	pthread_mutex_lock(&ct->mu);
+	if (ct->cur && !strcmp(ct->path, path) && ct->mtime.tv_sec == st.st_mtim.tv_sec &&
+	    ct->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+		ct->cur->refs++;
+		*out = ct->cur;
+		pthread_mutex_unlock(&ct->mu);
+		return DC_OK;
+	}
+	pthread_mutex_unlock(&ct->mu);
+	struct dc_pki_trust *t = NULL;
+	int rc = dc_pki_trust_load(path, &t, why);
+	if (rc)
+		return DC_ERR_UNAVAILABLE;
+	struct held *h = calloc(1, sizeof *h);
+	if (!h) {
+		dc_pki_trust_free(t);
+		return DC_ERR_NOMEM;
+	}
+	h->t = t;
+	h->refs = 2; /* ours + the cache's */
+	pthread_mutex_lock(&ct->mu);
+	struct held *old = ct->cur;
+	ct->cur = h;
+	ct->mtime = st.st_mtim;
+	snprintf(ct->path, sizeof ct->path, "%s", path);
+	if (old)
+		old->retired = 1;
+	pthread_mutex_unlock(&ct->mu);
+	if (old)
+		drop(ct, old); /* the cache's reference */
+	*out = h;
+	return DC_OK;
+}
+
+static int decode(json_t *j, const char *k, struct dc_lds_file *f)
+{
+	json_t *v = json_object_get(j, k);
+	if (!v)
+		return DC_OK;
+	if (!json_is_string(v))
+		return DC_ERR_INVALID;
+	size_t n = json_string_length(v), bin = 0;
+	uint8_t *d = malloc(n / 4 * 3 + 3);
+	if (!d)
+		return DC_ERR_NOMEM;
+	int rc = sodium_base642bin(d, n / 4 * 3 + 3, json_string_value(v), n, " \r\n", &bin, NULL,
+	                           sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	                         bin > 0
+	                 ? dc_lds_set(f, d, bin)
+	                 : DC_ERR_INVALID;
+	free(d);
+	return rc;
+}
+
+static int r_verify_chip(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc_officer o;
+	json_t *j = NULL;
+	struct dc_lds l;
+	struct held *h = NULL;
+	char why[160] = "", k[16], pin[13] = "";
+	int rc = dc__authenticate(c, &o);
+	if (rc == DC_OK && o.role == DC_ROLE_AUDITOR)
+		return dc__fail(c, DC_ERR_FORBIDDEN, 403, "auditors read the audit log, not cards");
+	if (rc || (rc = dc__parse_body(c, &j)))
+		return rc;
+	memset(&l, 0, sizeof l);
+	const char *purpose = dc__str_member(j, "purpose");
+	if (!purpose)
+		purpose = "verification";
+	if (!dc__purpose_ok(purpose))
+		rc = dc__fail(c, DC_ERR_INVALID, 400, "unknown purpose");
+	if (rc == DC_OK && (rc = decode(j, "sod", &l.sod)) == DC_OK)
+		rc = decode(j, "com", &l.com);
+	for (int i = 1; rc == DC_OK && i <= DC_LDS_MAX_DG; i++) {
+		snprintf(k, sizeof k, "dg%d", i);
+		rc = decode(j, k, &l.dg[i]);
+	}
+	if (rc == DC_ERR_INVALID)
+		rc = dc__fail(c, rc, 400,
+		              "sod, com and dg1…dg16 must be base64 of the files as read");
+	else if (rc)
+		rc = dc__fail(c, rc, 0, "cannot read the request");
+	if (rc == DC_OK && (!l.sod.data || !l.dg[1].data))
+		rc = dc__fail(c, DC_ERR_INVALID, 400, "sod and dg1 are required");
+	if (rc == DC_OK &&
+	    (!c->card_trust || !c->cfg || !c->cfg->card_trust || !*c->cfg->card_trust))
+		rc = dc__fail(c, DC_ERR_UNAVAILABLE, 503,
+		              "no CSCA trust list is configured (card_trust / DANCU_CARD_TRUST)");
+	if (rc == DC_OK && (rc = acquire(c->card_trust, c->cfg->card_trust, &h, why)))
+		rc = dc__fail(c, rc, 503, why[0] ? why : "the CSCA trust list cannot be loaded");
+	struct dc_buf out = DC_BUF_INIT;
+	bool valid = false;
+	if (rc == DC_OK) {
+		struct dc_date today = dc_date_today();
+		rc = dc_card_chip_verify(c->store, c->units, &l, h->t, &today, 0, &valid, pin,
+		                         &out);
+		if (rc)
+			rc = dc__fail(c, rc, 0, "cannot verify against the register");
+	}
+	/* audited before the answer (it names the holder) leaves */
+	if (rc == DC_OK) {
+		struct dc_audit_entry a = {o.id,    NULL,   "card.verify", pin[0] ? pin : NULL,
+		                           purpose, "chip", c->request_id};
+		if ((rc = dc_audit_append(c->store, &a, NULL)))
+			rc = dc__fail(c, rc, 503,
+			              "the read could not be audited, so it is refused");
+	}
+	if (rc == DC_OK)
+		rc = dc_buf_add(body, out.ptr, out.len);
+	if (h)
+		drop(c->card_trust, h);
+	dc_buf_release(&out);
+	dc_lds_free(&l);
+	json_decref(j);
+	return rc;
+}
+
+const struct dc__route dc__chip_routes[] = {
+        {"/api/v1/verify/chip", 0, "POST", r_verify_chip},
+};
+const size_t dc__chip_routes_n = DC_ARRAY_LEN(dc__chip_routes);
