@@ -107,7 +107,7 @@ run_suite() { # label store-args...
 			WEBUI_TOTP_SECRET="$sec" WEBUI_COMMUNE="$comm" WEBUI_APIKEY="$key" WEBUI_PIN2="$pin2" \
 			WEBUI_HAS_ME=$has_me WEBUI_HAS_EID=$has_eid WEBUI_CSV="$T/batch.csv" \
 			WEBUI_SHOTS="$shots" WEBUI_CHROMIUM="$CHROMIUM" \
-			timeout 60 node "$NODE_DIR/webui_$t.mjs" >"$T/n.out" 2>"$T/n.err"
+			timeout 180 node "$NODE_DIR/webui_$t.mjs" >"$T/n.out" 2>"$T/n.err"
 		local rc=$?
 		sed "s/^ok /ok $label: /; s/^not ok /not ok $label: /" "$T/n.out" | grep -E '^(ok|not ok)'
 		failures=$((failures + $(grep -c '^not ok' "$T/n.out")))
