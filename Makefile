@@ -6,7 +6,7 @@
 CC      ?= cc
 B       ?= build
 SAN     ?=
-PKGS    := libh2o-evloop jansson sqlite3 libpq openssl libsodium cjose liboath libqrencode libpng libutf8proc
+PKGS    := libh2o-evloop jansson sqlite3 libpq openssl libsodium cjose liboath libqrencode libpng libutf8proc libpcsclite
 TESTPKGS := cmocka
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

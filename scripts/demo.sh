@@ -76,12 +76,13 @@ cpw="Matkhau@2026"
 "$DANCU" eid outbox --db "$out/dancu.db" --sms-file "$out/sms.txt" >/dev/null
 printf '%s\n%s\n' "$cpw" 583920 | "$DANCU" eid activate --db "$out/dancu.db" --pin "$cpin" \
 	--otp "$(grep '^0912000001' "$out/sms.txt" | tail -n 1 | grep -o 'OTP): [0-9]*' | cut -d' ' -f2)" >/dev/null
-"$DANCU" org add --db "$out/dancu.db" --id demo-bank --name "Ngân hàng Demo" --fields name,dob,sex --purposes account_opening >/dev/null
+"$DANCU" org add --db "$out/dancu.db" --id demo-bank --name "Ngân hàng Demo" --fields name,dob,sex --receive name,dob,sex --purposes account_opening >/dev/null
 bankkey=$("$DANCU" org key-add --db "$out/dancu.db" --id demo-bank | tail -n 1)
 {
 	echo "  web UI         $url/ui/"
 	echo "  citizen        personal ID number $cpin, password $cpw (log in with e-ID on $url/ui/citizen.html)"
 	echo "  relying party  API key $bankkey (demo-bank, purpose account_opening) on $url/ui/rp.html"
+	echo "  e-KYC          curl -s -X POST $url/api/v1/kyc/requests -H 'Authorization: ApiKey $bankkey' -d '{\"pin\":\"$cpin\",\"attributes\":[\"name\",\"dob\"],\"purpose\":\"account_opening\"}'   (open approval_url, sign in, approve; then GET /api/v1/kyc/requests/ID)"
 } >>"$out/logins.txt"
 echo "== web UI: $url/ui/ =="
 tail -n 3 "$out/logins.txt"
@@ -92,5 +93,6 @@ if [ "${DEMO_SERVE:-1}" = 1 ]; then
 	echo "   TOKEN=\$(curl -s -X POST $url/api/v1/login -d '{\"officer\":\"badinh\",\"password\":\"$pw\",\"totp\":\"'\$(oathtool --totp -b SECRET)'\"}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')"
 	echo "   curl -s -H \"Authorization: Bearer \$TOKEN\" '$url/api/v1/citizens/$pin?purpose=citizen_request'"
 	echo "   curl -s -H \"Authorization: Bearer \$TOKEN\" '$url/api/v1/residence/dossiers?state=all'"
+	export DANCU_KYC_CLIENTS=dancu-portal # the portal may approve e-KYC for the citizen
 	exec "$DANCU" serve --port "$port" --db "$out/dancu.db" --master-key "$out/dancu.key"
 fi

@@ -12,8 +12,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 FB=build-fuzz
 make --no-print-directory B=$FB CC=clang SAN=1 OPT="-O1 -g -fsanitize=fuzzer-no-link" $FB/libdancu.a >/dev/null
-libs=$(pkg-config --libs libh2o-evloop jansson sqlite3 libpq openssl libsodium cjose liboath libqrencode libpng libutf8proc)
-cflags=$(pkg-config --cflags libh2o-evloop jansson sqlite3 libpq openssl libsodium cjose liboath libqrencode libpng libutf8proc)
+libs=$(pkg-config --libs libh2o-evloop jansson sqlite3 libpq openssl libsodium cjose liboath libqrencode libpng libutf8proc libpcsclite)
+cflags=$(pkg-config --cflags libh2o-evloop jansson sqlite3 libpq openssl libsodium cjose liboath libqrencode libpng libutf8proc libpcsclite)
 for src in "$@"; do
 	name=$(basename "$src" .c)
 	bin=$FB/fuzz_$name

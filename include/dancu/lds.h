@@ -79,6 +79,29 @@ int dc_lds_dg13_parse(const uint8_t *p, size_t n, struct dc_dg13 *out, struct dc
 /* EF.COM → the DG numbers listed (bitmask, bit i = DG i). */
 int dc_lds_com_dgs(const uint8_t *p, size_t n, uint32_t *mask);
 
+/* The chip image of produced card card_id, built now from the card (its
+ * MRZ, issue date, expiry, photo flag) and the citizen's current record
+ * (DG13), signed by s (NULL: no EF.SOD). mrz_out (may be NULL, ≥ 93 bytes)
+ * gets the card's MRZ. DC_ERR_NOT_FOUND, DC_ERR_CONFLICT (not produced),
+ * store errors. The SOD is not stored: the register keeps the data the chip
+ * is derived from. */
+struct dc_store;
+struct dc_units;
+int dc_card_chip_lds(struct dc_store *st, const struct dc_units *u, int64_t card_id,
+                     struct dc_pki_signer *s, struct dc_lds *l, char *mrz_out);
+
+/* Verification of a chip read (files in l): passive authentication against
+ * trust at `when`, then the MRZ in DG1 against the register as
+ * dc_card_verify (DC_CARD_FORM_MRZ) does, and DG13's ID number equal to the
+ * MRZ's. *valid is true only when all passed and the chain was checked.
+ * Appends {"valid":…,"passive_auth":{…},"register":{…}} to out. Returns
+ * DC_OK when a verdict was reached; *pin_out (≥ 13 bytes, may be NULL)
+ * gets whose card it claims to be. */
+struct dc_date;
+int dc_card_chip_verify(struct dc_store *st, const struct dc_units *u, const struct dc_lds *l,
+                        const struct dc_pki_trust *trust, const struct dc_date *today, int64_t when,
+                        bool *valid, char *pin_out, struct dc_buf *out);
+
 /* --- passive authentication --- */
 
 /* Reason codes, stable strings from dc_pa_reason_name(). */

@@ -55,12 +55,20 @@ struct dc_units;
 	X(tls_cert, S, "", 0, 0, "DANCU_TLS_CERT",                                               \
 	  "TLS certificate chain (PEM); with tls_key, serve HTTPS")                              \
 	X(tls_key, S, "", 0, 0, "DANCU_TLS_KEY", "TLS private key (PEM, mode 0600)")             \
+	X(tls_client_ca, S, "", 0, 0, "DANCU_TLS_CLIENT_CA",                                     \
+	  "CA certificates (PEM) for organisations' client certificates (mTLS); with tls_cert")  \
 	X(job_dir, S, "dancu-jobs", 0, 0, "DANCU_JOB_DIR",                                       \
 	  "directory for batch verification uploads and results (created if missing)")           \
 	X(hash_threads, U, "0", 0, 256, "DANCU_HASH_THREADS",                                    \
 	  "threads checking passwords (argon2id) off the event loops (0: one per core)")         \
 	X(hash_queue, U, "0", 0, 100000, "DANCU_HASH_QUEUE",                                     \
-	  "password checks allowed to wait; past it logins get 429 (0: 8 per hash thread)")
+	  "password checks allowed to wait; past it logins get 429 (0: 8 per hash thread)")      \
+	X(webhook_budget, U, "8", 1, 100, "DANCU_WEBHOOK_BUDGET",                                \
+	  "delivery attempts of a webhook event before it goes to the dead-letter list")         \
+	X(webhook_retry_ms, U, "1000", 10, 600000, "DANCU_WEBHOOK_RETRY_MS",                     \
+	  "first webhook retry delay, doubled per attempt (capped at 5 minutes)")                \
+	X(webhook_timeout_ms, U, "5000", 100, 60000, "DANCU_WEBHOOK_TIMEOUT_MS",                 \
+	  "time a webhook receiver has to answer")
 
 struct dc_settings {
 	const char *host;
@@ -79,9 +87,13 @@ struct dc_settings {
 	uint64_t audit_checkpoint_s;
 	const char *tls_cert;
 	const char *tls_key;
+	const char *tls_client_ca;
 	const char *job_dir;
 	uint64_t hash_threads;
 	uint64_t hash_queue;
+	uint64_t webhook_budget;
+	uint64_t webhook_retry_ms;
+	uint64_t webhook_timeout_ms;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

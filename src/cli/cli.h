@@ -64,5 +64,9 @@ void dc__cli_actor(char *out, size_t n);
 int dc__cmd_card(int argc, char **argv);
 int dc__cmd_agency(int argc, char **argv);
 int dc__cmd_pki(int argc, char **argv);
+/* `dancu card verify --chip` (cmd_chip.c): returns the exit code. */
+int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t id, const char *pki,
+                         const char *trust, const char *reader, const char *mrz,
+                         const struct dc_date *today);
 
 #endif

@@ -9,6 +9,8 @@
  *   dancu card mrz --id N
  *   dancu card qr --id N [--svg FILE] [--png FILE]
  *   dancu card verify --qr TEXT | --mrz TEXT     exit 0 valid, 1 not valid
+ *   dancu card verify --chip (--id N --pki DIR | --reader NAME --mrz TEXT) [--trust PATH]
+ *                                                 chip read + passive auth (cmd_chip.c)
  *   dancu card checkin-event --name N [--csv FILE]    creates an event
  *   dancu card checkin --event N --qr TEXT | --mrz TEXT
  *
@@ -82,7 +84,8 @@ int dc__cmd_card(int argc, char **argv)
 {
 	const char *db = NULL, *pg = NULL, *pin_s = NULL, *kind = NULL, *reason = NULL,
 	           *evidence = NULL, *svg = NULL, *png = NULL, *qr = NULL, *mrz = NULL,
-	           *name = NULL, *csv = NULL;
+	           *name = NULL, *csv = NULL, *pki = NULL, *trust = NULL, *reader = NULL;
+	int chip = 0;
 	uint64_t id = 0, event = 0;
 	struct dc_date issued = {0, 0, 0};
 	const struct cli_opt opts[] = {
@@ -103,6 +106,10 @@ int dc__cmd_card(int argc, char **argv)
 	        {"name", OPT_STR, &name, 0, 0, "checkin-event: the event's name"},
 	        {"csv", OPT_STR, &csv, 0, 0, "checkin-event: candidate list, lines pin,room"},
 	        {"event", OPT_U64, &event, 1, 9e18, "checkin: event id"},
+	        {"chip", OPT_FLAG, &chip, 0, 0, "verify: read the chip (software chip of --id)"},
+	        {"pki", OPT_STR, &pki, 0, 0, "verify --chip: PKI directory (signer, trust list)"},
+	        {"trust", OPT_STR, &trust, 0, 0, "verify --chip: CSCA trust list (file or dir)"},
+	        {"reader", OPT_STR, &reader, 0, 0, "verify --chip: PC/SC reader name, or any"},
 	};
 	static const char *const verbs[] = {"apply",   "approve", "reject",        "produce",
 	                                    "deliver", "revoke",  "show",          "mrz",
@@ -138,6 +145,8 @@ int dc__cmd_card(int argc, char **argv)
 		fprintf(stderr, "dancu card %s: --id is required\n", verb);
 		return 2;
 	}
+	if (!strcmp(verb, "verify") && (chip || reader))
+		is_verify = 0; /* --chip: --mrz is optional (the BAC key), --qr unused */
 	if (is_verify && !qr == !mrz) {
 		fprintf(stderr, "dancu card %s: give exactly one of --qr and --mrz\n", verb);
 		return 2;
@@ -204,6 +213,10 @@ int dc__cmd_card(int argc, char **argv)
 		}
 		exit_code = rc ? 1 : 0;
 		goto report;
+	} else if (!strcmp(verb, "verify") && (chip || reader)) {
+		exit_code =
+		        dc__card_verify_chip(s, u, (int64_t)id, pki, trust, reader, mrz, &op.today);
+		goto cleanup;
 	} else if (!strcmp(verb, "verify")) {
 		struct dc_card_verdict v;
 		const char *t = qr ? qr : mrz;

@@ -30,8 +30,10 @@ static int print_client(void *arg, const struct dc__oidc_client *c)
 
 int dc__cmd_oidc(int argc, char **argv)
 {
-	const char *db = NULL, *pg = NULL, *id = NULL, *name = NULL, *redirect = NULL, *keys = NULL;
-	int is_public = 0, pairwise = 0;
+	const char *db = NULL, *pg = NULL, *id = NULL, *name = NULL, *redirect = NULL, *keys = NULL,
+	           *jwks_path = NULL;
+	int is_public = 0, pairwise = 0, require_par = 0;
+	char *jwks = NULL;
 	uint64_t keep = 3600;
 	const struct cli_opt opts[] = {
 	        {"db", OPT_STR, &db, 0, 0, "SQLite database file"},
@@ -42,6 +44,11 @@ int dc__cmd_oidc(int argc, char **argv)
 	         "redirect URIs, comma-separated, matched exactly"},
 	        {"public", OPT_FLAG, &is_public, 0, 0, "public client (PKCE, no secret)"},
 	        {"pairwise", OPT_FLAG, &pairwise, 0, 0, "pairwise subject identifiers"},
+	        {"jwks", OPT_STR, &jwks_path, 0, 0,
+	         "file with the client's public keys (JWKS or one JWK): private_key_jwt instead "
+	         "of a secret"},
+	        {"require-par", OPT_FLAG, &require_par, 0, 0,
+	         "authorization requests only through PAR (POST /oidc/par)"},
 	        {"keys", OPT_STR, &keys, 0, 0, "signing key directory (default $DANCU_OIDC_KEYS)"},
 	        {"keep", OPT_U64, &keep, 0, 1e9,
 	         "seconds a superseded key stays published (default 3600)"},
@@ -91,6 +98,25 @@ int dc__cmd_oidc(int argc, char **argv)
 				*p = '\n';
 		c.public_client = is_public;
 		c.pairwise = pairwise;
+		c.require_par = require_par;
+		if (jwks_path) {
+			FILE *f = fopen(jwks_path, "r");
+			size_t n = 0;
+			jwks = f ? calloc(1, 65537) : NULL;
+			if (jwks)
+				n = fread(jwks, 1, 65536, f);
+			if (f)
+				fclose(f);
+			if (!jwks || n == 0 || n == 65536) {
+				fprintf(stderr,
+				        "dancu oidc client add: cannot read --jwks %s (at most 64 "
+				        "KiB)\n",
+				        jwks_path);
+				free(jwks);
+				return 2;
+			}
+			c.jwks = jwks;
+		}
 	}
 	struct dc_units *u = NULL;
 	struct dc_store *s = NULL;
@@ -116,16 +142,20 @@ int dc__cmd_oidc(int argc, char **argv)
 			rc = dc_audit_append(s, &e, NULL);
 		}
 		if (rc == DC_OK && !strcmp(pos[1], "add")) {
-			printf("client %s registered (%s)\n", c.id,
+			printf("client %s registered (%s%s)\n", c.id,
 			       c.public_client ? "public, PKCE"
-			                       : "confidential, client_secret_basic");
+			       : c.jwks        ? "confidential, private_key_jwt"
+			                       : "confidential, client_secret_basic",
+			       c.require_par ? ", PAR required" : "");
 			if (secret[0])
 				printf("client secret (shown once): %s\n", secret);
 		}
 	}
 	if (rc) {
 		fprintf(stderr, "dancu oidc client %s: %s\n", pos[1],
-		        rc == DC_ERR_INVALID ? "bad id or redirect URI (https, or http on loopback)"
+		        rc == DC_ERR_INVALID
+		                ? "bad id, redirect URI (https, or http on loopback) or JWKS "
+		                  "(public keys only; not with --public)"
 		        : rc == DC_ERR_CONFLICT  ? "a client with this id exists"
 		        : rc == DC_ERR_NOT_FOUND ? "no such client"
 		                                 : dc_strerror(rc));
@@ -134,6 +164,7 @@ int dc__cmd_oidc(int argc, char **argv)
 	}
 	exit_code = 0;
 cleanup:
+	free(jwks);
 	dc_store_close(s);
 	dc_units_free(u);
 	return exit_code;

@@ -1,8 +1,8 @@
 /*
  * cmd_org.c — `dancu org add|list|disable|enable|policy|key-add|key-revoke|
- * keys|usage`: onboarding and administration of relying-party organisations
- * from the command line (the same operations as /api/v1/orgs), each written
- * to the audit log with the operating-system user as the actor.
+ * keys|usage|cert-add|cert-remove|certs`: onboarding and administration of relying-party
+ * organisations from the command line (the same operations as /api/v1/orgs), each written to the
+ * audit log with the operating-system user as the actor.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "core/internal.h"
+#include "verify/org_cert.h"
 
 void dc__cli_actor(char *out, size_t n)
 {
@@ -67,13 +68,22 @@ static int print_usage(void *arg, const struct dc_org_usage *u)
 	return 0;
 }
 
-static const char *const verbs[] = {"add",     "list",       "disable", "enable", "policy",
-                                    "key-add", "key-revoke", "keys",    "usage",  NULL};
+static int print_cert(void *arg, const char *sha256, const char *label, int64_t created_ms)
+{
+	(void)arg;
+	printf("%s\tcreated_ms=%lld\t%s\n", sha256, (long long)created_ms, label);
+	return 0;
+}
+
+static const char *const verbs[] = {"add",         "list",       "disable", "enable", "policy",
+                                    "key-add",     "key-revoke", "keys",    "usage",  "cert-add",
+                                    "cert-remove", "certs",      NULL};
 
 int dc__cmd_org(int argc, char **argv)
 {
 	const char *db = NULL, *pg = NULL, *id = NULL, *name = NULL, *fields = NULL,
-	           *receive = NULL, *purposes = NULL, *label = NULL, *key = NULL;
+	           *receive = NULL, *purposes = NULL, *label = NULL, *key = NULL, *cert = NULL,
+	           *sha = NULL;
 	uint64_t quota = UINT64_MAX, rate = 0, burst = 0;
 	const struct cli_opt opts[] = {
 	        {"db", OPT_STR, &db, 0, 0, "SQLite database file"},
@@ -96,12 +106,16 @@ int dc__cmd_org(int argc, char **argv)
 	         "requests a minute for the key, 0 = no limit (key-add)"},
 	        {"burst", OPT_U64, &burst, 0, 1e9, "bucket size of the key's rate limit (key-add)"},
 	        {"key", OPT_STR, &key, 0, 0, "key id (key-revoke)"},
+	        {"cert", OPT_STR, &cert, 0, 0,
+	         "client certificate (PEM) the organisation must present over mTLS (cert-add)"},
+	        {"sha256", OPT_STR, &sha, 0, 0,
+	         "a client certificate's SHA-256 fingerprint, 64 hex (cert-add, cert-remove)"},
 	};
 	char *pos[1];
 	size_t npos;
 	int rc = dc__cli_parse("org",
-	                       "add|list|disable|enable|policy|key-add|key-revoke|keys|usage "
-	                       "[OPTIONS]",
+	                       "add|list|disable|enable|policy|key-add|key-revoke|keys|usage|"
+	                       "cert-add|cert-remove|certs [OPTIONS]",
 	                       opts, DC_ARRAY_LEN(opts), argc, argv, pos, 1, &npos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
@@ -111,7 +125,7 @@ int dc__cmd_org(int argc, char **argv)
 	if (!known) {
 		fprintf(stderr,
 		        "usage: dancu org add|list|disable|enable|policy|key-add|key-revoke|"
-		        "keys|usage [OPTIONS] (see --help)\n");
+		        "keys|usage|cert-add|cert-remove|certs [OPTIONS] (see --help)\n");
 		return 2;
 	}
 	const char *verb = pos[0];
@@ -130,6 +144,31 @@ int dc__cmd_org(int argc, char **argv)
 	if (!strcmp(verb, "key-revoke") && !key) {
 		fprintf(stderr, "dancu org key-revoke: --key is required\n");
 		return 2;
+	}
+	char fp[65] = "";
+	if (!strcmp(verb, "cert-add") || !strcmp(verb, "cert-remove")) {
+		if (cert && !strcmp(verb, "cert-add")) {
+			if (dc__org_cert_file_sha256(cert, fp)) {
+				fprintf(stderr, "dancu org %s: %s holds no PEM certificate\n", verb,
+				        cert);
+				return 2;
+			}
+		} else if (sha) { /* colons and upper case accepted */
+			size_t j = 0;
+			for (size_t i = 0; sha[i] && j < 65; i++)
+				if (sha[i] != ':')
+					fp[j++] =
+					        (char)(sha[i] >= 'A' && sha[i] <= 'F' ? sha[i] + 32
+					                                              : sha[i]);
+			fp[j < 65 ? j : 0] = '\0'; /* more than 64 digits: none */
+		}
+		if (!dc__org_cert_sha_ok(fp)) {
+			fprintf(stderr,
+			        "dancu org %s: --cert FILE or --sha256 HEX (64 hex digits) is "
+			        "required\n",
+			        verb);
+			return 2;
+		}
 	}
 	struct dc_units *u = NULL;
 	struct dc_store *s = NULL;
@@ -188,6 +227,16 @@ int dc__cmd_org(int argc, char **argv)
 		rc = dc_apikey_revoke(s, key, "org", o.id, dc_now_ms());
 		if (rc == DC_OK)
 			rc = audit_cli(s, "org.key_revoke", o.id, key);
+	} else if (!strcmp(verb, "cert-add")) {
+		rc = dc__org_cert_add(s, o.id, fp, label, dc_now_ms());
+		if (rc == DC_OK)
+			rc = audit_cli(s, "org.cert_add", o.id, fp);
+	} else if (!strcmp(verb, "cert-remove")) {
+		rc = dc__org_cert_remove(s, o.id, fp);
+		if (rc == DC_OK)
+			rc = audit_cli(s, "org.cert_remove", o.id, fp);
+	} else if (!strcmp(verb, "certs")) {
+		rc = dc__org_cert_list(s, o.id, print_cert, NULL);
 	} else if (!strcmp(verb, "keys")) {
 		rc = dc_apikey_list(s, "org", o.id, print_key, NULL);
 	} else {
@@ -203,7 +252,9 @@ int dc__cmd_org(int argc, char **argv)
 		printf("organisation %s added\n", o.id);
 	else if (!strcmp(verb, "key-add"))
 		printf("key %s for %s (shown once, keep it secret):\n%s\n", kid, o.id, kbuf);
-	else if (strcmp(verb, "keys") && strcmp(verb, "usage"))
+	else if (!strcmp(verb, "cert-add"))
+		printf("organisation %s: bound to client certificate %s\n", o.id, fp);
+	else if (strcmp(verb, "keys") && strcmp(verb, "usage") && strcmp(verb, "certs"))
 		printf("organisation %s: %s done\n", o.id, verb);
 	memset(kbuf, 0, sizeof kbuf);
 	exit_code = 0;

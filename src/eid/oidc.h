@@ -60,6 +60,21 @@ int dc__oidc_sign(const char *dir, const char *claims_json, struct dc_buf *out);
 /* Base64url without padding. */
 int dc__b64url(struct dc_buf *b, const unsigned char *p, size_t n);
 
+/* --- oidc_jwt.c: JWS signed by others ------------------------------------- */
+
+typedef struct json_t json_t;
+
+/* 1 for an asymmetric JWS algorithm we accept (ES256/384/512, RS*, PS*). */
+int dc__oidc_alg_ok(const char *alg);
+
+/* Verifies the compact JWS with one of the public keys in keys_json (a
+ * JWKS — the key with the header's kid, or each in turn — or one JWK).
+ * DC_OK: *header and *claims (new references, the caller decrefs) hold the
+ * protected header and the payload (a JSON object). DC_ERR_VERIFY: bad
+ * format, algorithm, key or signature. Claims are NOT checked here. */
+int dc__oidc_jws_verify(const char *compact, const char *keys_json, json_t **header,
+                        json_t **claims);
+
 /* --- oidc_client.c ------------------------------------------------------------ */
 
 struct dc__oidc_client {
@@ -69,6 +84,12 @@ struct dc__oidc_client {
 	int disabled;
 	char redirect_uris[1024]; /* one per line */
 	char name[128];
+	/* "client_secret_basic", "private_key_jwt" or "none" (public). */
+	char auth_method[24];
+	int require_par; /* 1: authorization requests only through PAR */
+	/* add only: the client's public keys (a JWKS or one JWK, JSON) for
+	 * private_key_jwt, borrowed; NULL otherwise. get leaves it NULL. */
+	const char *jwks;
 };
 
 /* Registers a client; secret_out (65 bytes) gets the secret of a
@@ -78,6 +99,16 @@ int dc__oidc_client_get(struct dc_store *s, const char *id, struct dc__oidc_clie
 int dc__oidc_client_list(struct dc_store *s, int (*cb)(void *arg, const struct dc__oidc_client *c),
                          void *arg);
 int dc__oidc_client_disable(struct dc_store *s, const char *id);
+/* The client's registered JWKS (JSON) into out; DC_ERR_NOT_FOUND when it
+ * has none. */
+int dc__oidc_client_jwks(struct dc_store *s, const char *id, struct dc_buf *out);
+
+/* Remembers a JWT id (a client assertion's or a DPoP proof's) until
+ * expires_ms; DC_ERR_REPLAY when issuer already used it. Drops expired
+ * entries as it goes. */
+int dc__oidc_jti_use(struct dc_store *s, const char *issuer, const char *jti, int64_t expires_ms,
+                     int64_t now_ms);
+
 /* DC_OK when secret is the client's (constant time), DC_ERR_AUTH otherwise. */
 int dc__oidc_client_check_secret(struct dc_store *s, const char *id, const char *secret);
 /* 1 when uri is exactly one of the client's redirect URIs. */

@@ -2,6 +2,7 @@
  * oidc_client.c — relying parties registered by an administrator (see
  * eid/oidc.h).
  */
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +54,34 @@ static int uris_ok(const char *list)
 	return n > 0;
 }
 
+/* An EC or RSA public key (no private part "d"). */
+static int kty_ok(json_t *k)
+{
+	const char *kty = json_string_value(json_object_get(k, "kty"));
+	return json_is_object(k) && kty && (!strcmp(kty, "EC") || !strcmp(kty, "RSA")) &&
+	       !json_object_get(k, "d");
+}
+
+/* A JWKS ({"keys":[...]}) or one JWK, each an EC or RSA public key. */
+static int jwks_ok(const char *text)
+{
+	json_error_t e;
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &e), *keys;
+	int ok = json_is_object(j);
+	keys = ok ? json_object_get(j, "keys") : NULL;
+	if (ok && !keys) {
+		ok = kty_ok(j);
+	} else if (ok) {
+		size_t i;
+		json_t *k;
+		ok = json_is_array(keys) && json_array_size(keys) > 0;
+		json_array_foreach (keys, i, k)
+			ok = ok && kty_ok(k);
+	}
+	json_decref(j);
+	return ok;
+}
+
 int dc__oidc_client_add(struct dc_store *s, const struct dc__oidc_client *c, char secret_out[65])
 {
 	unsigned char raw[32];
@@ -61,7 +90,9 @@ int dc__oidc_client_add(struct dc_store *s, const struct dc__oidc_client *c, cha
 	secret_out[0] = '\0';
 	if (!id_ok(c->id) || !uris_ok(c->redirect_uris))
 		return DC_ERR_INVALID;
-	if (!c->public_client) {
+	if (c->jwks && (c->public_client || !jwks_ok(c->jwks)))
+		return DC_ERR_INVALID;
+	if (!c->public_client && !c->jwks) {
 		randombytes_buf(raw, sizeof raw);
 		sodium_bin2base64(secret_out, 65, raw, sizeof raw,
 		                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -69,8 +100,9 @@ int dc__oidc_client_add(struct dc_store *s, const struct dc__oidc_client *c, cha
 	}
 	int rc = dc_db_prepare(dc_store_db(s),
 	                       "INSERT INTO oidc_client (id, name, secret_hash, public_client, "
-	                       "pairwise, redirect_uris, created_ms) VALUES ($1, $2, $3, $4, $5, "
-	                       "$6, $7) ON CONFLICT (id) DO NOTHING",
+	                       "pairwise, redirect_uris, created_ms, auth_method, jwks, "
+	                       "require_par) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON "
+	                       "CONFLICT (id) DO NOTHING",
 	                       &st);
 	if (rc == DC_OK) {
 		dc_stmt_bind_str(st, 1, c->id);
@@ -80,6 +112,12 @@ int dc__oidc_client_add(struct dc_store *s, const struct dc__oidc_client *c, cha
 		dc_stmt_bind_int64(st, 5, c->pairwise != 0);
 		dc_stmt_bind_str(st, 6, c->redirect_uris);
 		dc_stmt_bind_int64(st, 7, (int64_t)time(NULL) * 1000);
+		dc_stmt_bind_str(st, 8,
+		                 c->public_client ? "none"
+		                 : c->jwks        ? "private_key_jwt"
+		                                  : "client_secret_basic");
+		dc_stmt_bind_str(st, 9, c->jwks);
+		dc_stmt_bind_int64(st, 10, c->require_par != 0);
 		rc = dc_stmt_step(st);
 		if (rc == DC_DONE)
 			rc = dc_stmt_changes(st) ? DC_OK : DC_ERR_CONFLICT;
@@ -88,7 +126,10 @@ int dc__oidc_client_add(struct dc_store *s, const struct dc__oidc_client *c, cha
 	return rc;
 }
 
-#define CCOLS "id, name, public_client, pairwise, disabled, redirect_uris"
+#define CCOLS                                                                                  \
+	"id, name, public_client, pairwise, disabled, redirect_uris, CASE WHEN auth_method = " \
+	"'' THEN CASE WHEN public_client = 1 THEN 'none' ELSE 'client_secret_basic' END ELSE " \
+	"auth_method END, require_par"
 
 static void fill(struct dc_stmt *st, void *arg)
 {
@@ -100,6 +141,8 @@ static void fill(struct dc_stmt *st, void *arg)
 	c->pairwise = (int)dc_stmt_int64(st, 3);
 	c->disabled = (int)dc_stmt_int64(st, 4);
 	snprintf(c->redirect_uris, sizeof c->redirect_uris, "%s", dc_stmt_text(st, 5, NULL));
+	snprintf(c->auth_method, sizeof c->auth_method, "%s", dc_stmt_text(st, 6, NULL));
+	c->require_par = (int)dc_stmt_int64(st, 7);
 }
 
 int dc__oidc_client_get(struct dc_store *s, const char *id, struct dc__oidc_client *out)
@@ -170,4 +213,47 @@ int dc__oidc_redirect_ok(const struct dc__oidc_client *c, const char *uri)
 		p += len + (nl != NULL);
 	}
 	return 0;
+}
+
+static void copy_text(struct dc_stmt *st, void *arg)
+{
+	size_t n = 0;
+	const char *t = dc_stmt_text(st, 0, &n);
+	dc_buf_add(arg, t, n);
+}
+
+int dc__oidc_client_jwks(struct dc_store *s, const char *id, struct dc_buf *out)
+{
+	return dc_db_get_one(dc_store_db(s),
+	                     "SELECT jwks FROM oidc_client WHERE id = $1 AND jwks IS NOT NULL",
+	                     id ? id : "", copy_text, out);
+}
+
+int dc__oidc_jti_use(struct dc_store *s, const char *issuer, const char *jti, int64_t expires_ms,
+                     int64_t now_ms)
+{
+	struct dc_stmt *st = NULL;
+	int rc = dc_db_prepare(dc_store_db(s), "DELETE FROM oidc_jti WHERE expires_ms < $1", &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_int64(st, 1, now_ms);
+		rc = dc_stmt_step(st);
+		rc = rc == DC_DONE ? DC_OK : rc;
+	}
+	dc_stmt_finalize(st);
+	st = NULL;
+	if (rc == DC_OK)
+		rc = dc_db_prepare(dc_store_db(s),
+		                   "INSERT INTO oidc_jti (issuer, jti, expires_ms) VALUES ($1, $2, "
+		                   "$3) ON CONFLICT DO NOTHING",
+		                   &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, issuer);
+		dc_stmt_bind_str(st, 2, jti);
+		dc_stmt_bind_int64(st, 3, expires_ms);
+		rc = dc_stmt_step(st);
+		if (rc == DC_DONE)
+			rc = dc_stmt_changes(st) ? DC_OK : DC_ERR_REPLAY;
+	}
+	dc_stmt_finalize(st);
+	return rc;
 }

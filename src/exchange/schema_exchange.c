@@ -41,3 +41,33 @@ int dc__schema_exchange(enum dc__dialect d, struct dc_buf *o)
 		            "EXECUTE FUNCTION dc_event_commit_order();\n");
 	return dc_buf_error(o);
 }
+
+/* The second migration of the exchange: service dossiers, their history
+ * and payments (dancu/services.h). */
+int dc__schema_services(enum dc__dialect d, struct dc_buf *o)
+{
+	dc_buf_addf(o,
+	            "CREATE TABLE svc_dossier (id TEXT NOT NULL PRIMARY KEY, service TEXT NOT "
+	            "NULL, applicant TEXT NOT NULL, subject TEXT, channel TEXT NOT NULL, state "
+	            "TEXT NOT NULL, commune TEXT NOT NULL, province TEXT NOT NULL, queue TEXT NOT "
+	            "NULL, parent TEXT, step "
+	            "INTEGER NOT NULL DEFAULT 0, data_json TEXT NOT NULL, prefill_json TEXT NOT "
+	            "NULL, result_json TEXT, submitted_ms BIGINT NOT NULL, deadline_ms BIGINT NOT "
+	            "NULL, closed_ms BIGINT NOT NULL DEFAULT 0, fee_vnd BIGINT NOT NULL DEFAULT 0, "
+	            "paid_vnd BIGINT NOT NULL DEFAULT 0);\n"
+	            "CREATE INDEX svc_dossier_open ON svc_dossier (commune, state, deadline_ms);\n"
+	            "CREATE INDEX svc_dossier_queue ON svc_dossier (queue, state);\n"
+	            "CREATE INDEX svc_dossier_applicant ON svc_dossier (applicant);\n"
+	            "CREATE INDEX svc_dossier_parent ON svc_dossier (parent) WHERE parent IS NOT "
+	            "NULL;\n"
+	            "CREATE TABLE svc_history (seq %s, dossier TEXT NOT NULL, from_state TEXT, "
+	            "to_state TEXT NOT NULL, at_ms BIGINT NOT NULL, actor TEXT NOT NULL, note "
+	            "TEXT);\n"
+	            "CREATE INDEX svc_history_dossier ON svc_history (dossier, seq);\n"
+	            "CREATE TABLE svc_payment (ref TEXT NOT NULL PRIMARY KEY, dossier TEXT NOT "
+	            "NULL, amount_vnd BIGINT NOT NULL, gateway TEXT NOT NULL, at_ms BIGINT NOT "
+	            "NULL, actor TEXT NOT NULL);\n"
+	            "CREATE INDEX svc_payment_dossier ON svc_payment (dossier);\n",
+	            d == DC__PG ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT");
+	return dc_buf_error(o);
+}

@@ -10,4 +10,8 @@ struct dc__route;
 extern const struct dc__route dc__exchange_routes[];
 extern const size_t dc__exchange_routes_n;
 
+/* Services, dossiers, linked procedures (api_dossier.c). */
+extern const struct dc__route dc__dossier_routes[];
+extern const size_t dc__dossier_routes_n;
+
 #endif

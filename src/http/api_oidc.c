@@ -130,7 +130,20 @@ static int r_discovery(struct dc__call *c, struct dc_buf *body)
 	        "\"grant_types_supported\":[\"authorization_code\",\"refresh_token\"],"
 	        "\"subject_types_supported\":[\"public\",\"pairwise\"],"
 	        "\"id_token_signing_alg_values_supported\":[\"ES256\"],"
-	        "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\",\"none\"],"
+	        "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\","
+	        "\"private_key_jwt\",\"none\"],"
+	        "\"token_endpoint_auth_signing_alg_values_supported\":[\"ES256\",\"ES384\","
+	        "\"ES512\",\"RS256\",\"RS384\",\"RS512\",\"PS256\",\"PS384\",\"PS512\"],"
+	        "\"revocation_endpoint\":\"%s/oidc/revoke\","
+	        "\"revocation_endpoint_auth_methods_supported\":[\"client_secret_basic\","
+	        "\"private_key_jwt\",\"none\"],"
+	        "\"introspection_endpoint\":\"%s/oidc/introspect\","
+	        "\"pushed_authorization_request_endpoint\":\"%s/oidc/par\","
+	        "\"dpop_signing_alg_values_supported\":[\"ES256\",\"ES384\",\"ES512\","
+	        "\"RS256\",\"RS384\",\"RS512\",\"PS256\",\"PS384\",\"PS512\"],"
+	        "\"require_pushed_authorization_requests\":false,"
+	        "\"introspection_endpoint_auth_methods_supported\":[\"client_secret_basic\","
+	        "\"private_key_jwt\"],"
 	        "\"code_challenge_methods_supported\":[\"S256\"],"
 	        "\"scopes_supported\":[\"openid\",\"profile\",\"birthdate\",\"address\",\"pin\","
 	        "\"records\"],"
@@ -139,7 +152,7 @@ static int r_discovery(struct dc__call *c, struct dc_buf *body)
 	        "\"acr_values_supported\":[\"%s\",\"%s\"],"
 	        "\"authorization_response_iss_parameter_supported\":true,"
 	        "\"ui_locales_supported\":[\"vi\",\"en\"]}",
-	        iss, iss, iss, iss, iss, iss, dc_eid_acr(1), dc_eid_acr(2));
+	        iss, iss, iss, iss, iss, iss, iss, iss, iss, dc_eid_acr(1), dc_eid_acr(2));
 }
 
 static int r_jwks(struct dc__call *c, struct dc_buf *body)
@@ -155,17 +168,17 @@ static int r_jwks(struct dc__call *c, struct dc_buf *body)
 
 struct authz {
 	char client_id[P], redirect_uri[P], response_type[P], scope[P], state[P], nonce[P],
-	        challenge[P], method[P];
+	        challenge[P], method[P], request_uri[P];
 };
 
 static const char *const authz_names[] = {
-        "client_id", "redirect_uri", "response_type",  "scope",
-        "state",     "nonce",        "code_challenge", "code_challenge_method"};
+        "client_id", "redirect_uri",   "response_type",         "scope",      "state",
+        "nonce",     "code_challenge", "code_challenge_method", "request_uri"};
 
 static char *authz_field(struct authz *a, size_t i)
 {
-	char *f[] = {a->client_id, a->redirect_uri, a->response_type, a->scope,
-	             a->state,     a->nonce,        a->challenge,     a->method};
+	char *f[] = {a->client_id, a->redirect_uri, a->response_type, a->scope,      a->state,
+	             a->nonce,     a->challenge,    a->method,        a->request_uri};
 	return f[i];
 }
 
@@ -250,6 +263,12 @@ static int authz_check(struct dc__call *c, struct dc_buf *body, struct authz *a,
 	if (!dc__oidc_redirect_ok(cl, a->redirect_uri)) {
 		*rc = error_page(c, body, 400, "Địa chỉ chuyển hướng không khớp.",
 		                 "The redirect_uri does not exactly match a registered one.");
+		return 1;
+	}
+	if (cl->require_par && !a->request_uri[0]) {
+		*rc = error_page(c, body, 400, "Ứng dụng phải gửi yêu cầu qua PAR.",
+		                 "This application must push its request first (PAR, "
+		                 "/oidc/par) and send only request_uri.");
 		return 1;
 	}
 	const char *err = NULL;
@@ -338,6 +357,77 @@ static int login_page(struct dc__call *c, struct dc_buf *body, const struct auth
 	return dc_buf_error(body);
 }
 
+/* --- pushed authorization requests (RFC 9126) ------------------------------ */
+
+#define PAR_PREFIX "urn:ietf:params:oauth:request_uri:"
+#define PAR_TTL_MS (60 * 1000)
+#define PAR_SIGNIN_MS (10 * 60 * 1000) /* a page shown may be posted this long */
+
+/* Replaces a's parameters with the ones pushed under a->request_uri (which
+ * must belong to a->client_id, be unused, and not be expired: at display
+ * (post = 0) within its 60 s, at sign-in within the sign-in window). 0 on
+ * success, 1 when not usable, or an error. */
+static int par_load(struct dc__call *c, struct authz *a, int post)
+{
+	char h[65];
+	struct dc_stmt *st = NULL;
+	struct authz b;
+	int found = 0;
+	dc__oidc_sha256_hex(a->request_uri, h);
+	int rc = dc_db_prepare(dc_store_db(c->store),
+	                       "SELECT client_id, params, expires_ms, used FROM oidc_par WHERE "
+	                       "uri_hash = $1",
+	                       &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, h);
+		rc = dc_stmt_step(st);
+	}
+	if (rc == DC_ROW) {
+		size_t n = 0;
+		const char *params = dc_stmt_text(st, 1, &n);
+		int64_t exp = dc_stmt_int64(st, 2) + (post ? PAR_SIGNIN_MS : 0);
+		found = !strcmp(dc_stmt_text(st, 0, NULL), a->client_id) &&
+		        dc_stmt_int64(st, 3) == 0 && exp > dc_now_ms() &&
+		        authz_read(params, n, &b) == 0;
+		rc = DC_OK;
+	}
+	dc_stmt_finalize(st);
+	if (rc)
+		return rc;
+	if (!found)
+		return 1;
+	memcpy(b.request_uri, a->request_uri, sizeof b.request_uri);
+	*a = b;
+	return 0;
+}
+
+/* Marks the pushed request used (joins the caller's transaction);
+ * DC_ERR_REPLAY when it already was. */
+static int par_spend(struct dc__call *c, const char *request_uri)
+{
+	char h[65];
+	struct dc_stmt *st = NULL;
+	dc__oidc_sha256_hex(request_uri, h);
+	int rc =
+	        dc_db_prepare(dc_store_db(c->store),
+	                      "UPDATE oidc_par SET used = 1 WHERE uri_hash = $1 AND used = 0", &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, h);
+		rc = dc_stmt_step(st);
+		if (rc == DC_DONE)
+			rc = dc_stmt_changes(st) ? DC_OK : DC_ERR_REPLAY;
+	}
+	dc_stmt_finalize(st);
+	return rc;
+}
+
+static int par_error_page(struct dc__call *c, struct dc_buf *body)
+{
+	return error_page(c, body, 400,
+	                  "Yêu cầu (request_uri) không tồn tại, đã hết hạn hoặc đã dùng.",
+	                  "The request_uri is unknown, expired or already used.");
+}
+
 static int authz_get(struct dc__call *c, struct dc_buf *body)
 {
 	struct authz a;
@@ -349,6 +439,9 @@ static int authz_get(struct dc__call *c, struct dc_buf *body)
 	if (authz_read(q, qn, &a))
 		return error_page(c, body, 400, "Yêu cầu không hợp lệ.",
 		                  "Malformed or repeated parameters.");
+	if (a.request_uri[0] && (rc = par_load(c, &a, 0)) != 0)
+		return rc == 1 ? par_error_page(c, body)
+		               : dc__fail(c, rc, 0, "cannot read the request");
 	if (authz_check(c, body, &a, &cl, &rc))
 		return rc;
 	return login_page(c, body, &a, &cl, 200, NULL, NULL);
@@ -444,10 +537,16 @@ static int authz_post_begin(struct dc__call *c, struct dc_buf *body, struct sign
 	    dc__form_get(e.base, e.len, "decision", decision, sizeof decision) < 0)
 		return error_page(c, body, 400, "Yêu cầu không hợp lệ.",
 		                  "Malformed or repeated parameters.");
+	if (a.request_uri[0] && (rc = par_load(c, &a, 1)) != 0)
+		return rc == 1 ? par_error_page(c, body)
+		               : dc__fail(c, rc, 0, "cannot read the request");
 	if (authz_check(c, body, &a, &cl, &rc))
 		return rc;
-	if (strcmp(decision, "allow"))
+	if (strcmp(decision, "allow")) {
+		if (a.request_uri[0])
+			(void)par_spend(c, a.request_uri);
 		return redirect_error(c, body, &a, "access_denied");
+	}
 	struct sockaddr_storage ss;
 	socklen_t sl = c->req->conn->callbacks->get_peername(c->req->conn, (void *)&ss);
 	if (sl)
@@ -554,6 +653,13 @@ static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *
 	}
 	clean_scope(a.scope, scope, sizeof scope);
 	rc = dc_store_begin(c->store);
+	if (rc == DC_OK && a.request_uri[0]) { /* a pushed request is good once */
+		rc = par_spend(c, a.request_uri);
+		if (rc == DC_ERR_REPLAY) {
+			dc_store_rollback(c->store);
+			return par_error_page(c, body);
+		}
+	}
 	if (rc == DC_OK)
 		rc = dc_eid_login_record(c->store, pin, cl.id, acct.level, 1, ip, t);
 	if (rc == DC_OK) {
@@ -618,14 +724,106 @@ static int r_authorize(struct dc__call *c, struct dc_buf *body)
 
 /* --- token endpoint ------------------------------------------------------ */
 
-/* Authenticates the client: Basic (confidential) or client_id in the body
- * (public). */
+#define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+#define ASSERTION_MAX 8192
+#define ASSERTION_TTL_S 300 /* an assertion may live at most 5 minutes */
+
+/* 1 when aud (a string or an array of strings) names this provider: the
+ * issuer, the token endpoint, or the endpoint being called. */
+static int aud_ok(struct dc__call *c, json_t *aud)
+{
+	char iss[300], tok[340], here[600];
+	issuer(c, iss, sizeof iss);
+	snprintf(tok, sizeof tok, "%s/oidc/token", iss);
+	snprintf(here, sizeof here, "%s%.*s", iss, (int)c->req->path_normalized.len,
+	         c->req->path_normalized.base);
+	size_t n = json_is_array(aud) ? json_array_size(aud) : 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *a =
+		        json_string_value(json_is_array(aud) ? json_array_get(aud, i) : aud);
+		if (a && (!strcmp(a, iss) || !strcmp(a, tok) || !strcmp(a, here)))
+			return 1;
+	}
+	return 0;
+}
+
+/* private_key_jwt (RFC 7523 2.2, OIDC Core 9): a JWT signed with a key the
+ * client registered; iss = sub = client_id, aud = this provider, exp within
+ * 5 minutes, jti used once. */
+static int assertion_auth(struct dc__call *c, const char *form, size_t fn, const char *body_id,
+                          struct dc__oidc_client *cl)
+{
+	char *jwt = h2o_mem_alloc_pool(&c->req->pool, ASSERTION_MAX);
+	json_t *hdr = NULL, *claims = NULL;
+	struct dc_buf keys = DC_BUF_INIT;
+	if (dc__form_get(form, fn, "client_assertion", jwt, ASSERTION_MAX) != 1)
+		return DC_ERR_AUTH;
+	/* The client is named by the (not yet verified) payload's iss. */
+	const char *dot = strchr(jwt, '.'), *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+	char id[65] = "";
+	if (dot && dot2) {
+		unsigned char raw[4096];
+		size_t rl = 0;
+		if (!sodium_base642bin(raw, sizeof raw - 1, dot + 1, (size_t)(dot2 - dot - 1), NULL,
+		                       &rl, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING)) {
+			json_error_t je;
+			json_t *p = json_loadb((const char *)raw, rl, 0, &je);
+			const char *v = json_string_value(json_object_get(p, "iss"));
+			if (v && strlen(v) < sizeof id)
+				snprintf(id, sizeof id, "%s", v);
+			json_decref(p);
+		}
+	}
+	if (!id[0] || (body_id[0] && strcmp(body_id, id)))
+		return DC_ERR_AUTH;
+	if (dc__oidc_client_get(c->store, id, cl) || cl->disabled ||
+	    strcmp(cl->auth_method, "private_key_jwt") ||
+	    dc__oidc_client_jwks(c->store, id, &keys) || dc_buf_error(&keys)) {
+		dc_buf_release(&keys);
+		return DC_ERR_AUTH;
+	}
+	int rc = dc__oidc_jws_verify(jwt, dc_buf_str(&keys), &hdr, &claims);
+	dc_buf_release(&keys);
+	if (rc)
+		return DC_ERR_AUTH;
+	int64_t now = dc_now_ms() / 1000;
+	json_t *exp = json_object_get(claims, "exp");
+	const char *iss = json_string_value(json_object_get(claims, "iss")),
+	           *sub = json_string_value(json_object_get(claims, "sub")),
+	           *jti = json_string_value(json_object_get(claims, "jti"));
+	int ok = iss && sub && !strcmp(iss, id) && !strcmp(sub, id) && jti && *jti &&
+	         strlen(jti) <= 256 && json_is_integer(exp) && json_integer_value(exp) > now &&
+	         json_integer_value(exp) <= now + ASSERTION_TTL_S &&
+	         aud_ok(c, json_object_get(claims, "aud"));
+	json_t *nbf = json_object_get(claims, "nbf");
+	if (ok && json_is_integer(nbf) && json_integer_value(nbf) > now + 30)
+		ok = 0;
+	if (ok) {
+		char who[80];
+		snprintf(who, sizeof who, "client:%s", id);
+		rc = dc__oidc_jti_use(c->store, who, jti, json_integer_value(exp) * 1000,
+		                      dc_now_ms());
+		ok = rc == DC_OK;
+	}
+	json_decref(hdr);
+	json_decref(claims);
+	return ok ? DC_OK : DC_ERR_AUTH;
+}
+
+/* Authenticates the client: Basic (client_secret_basic), a signed
+ * assertion (private_key_jwt), or client_id in the body (public). */
 static int client_auth(struct dc__call *c, const char *form, size_t fn, struct dc__oidc_client *cl)
 {
-	char id[P] = "", body_id[P] = "";
+	char id[P] = "", body_id[P] = "", atype[128] = "";
 	ssize_t i = h2o_find_header(&c->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-	if (dc__form_get(form, fn, "client_id", body_id, sizeof body_id) < 0)
+	if (dc__form_get(form, fn, "client_id", body_id, sizeof body_id) < 0 ||
+	    dc__form_get(form, fn, "client_assertion_type", atype, sizeof atype) < 0)
 		return DC_ERR_AUTH;
+	if (atype[0]) {
+		if (strcmp(atype, ASSERTION_TYPE) || i >= 0)
+			return DC_ERR_AUTH; /* one method per request */
+		return assertion_auth(c, form, fn, body_id, cl);
+	}
 	if (i >= 0) {
 		h2o_iovec_t v = c->req->headers.entries[i].value;
 		unsigned char dec[2 * P];
@@ -662,8 +860,130 @@ static int client_auth(struct dc__call *c, const char *form, size_t fn, struct d
 
 struct grant {
 	char pin[13], scope[P], nonce[P], acr[64], family[65];
+	char jkt[64]; /* DPoP key thumbprint the tokens are bound to, or "" */
 	int64_t auth_time;
 };
+
+/* --- DPoP (RFC 9449) ------------------------------------------------------ */
+
+#define DPOP_MAX 4096
+#define DPOP_IAT_SKEW_S 60
+
+/* The JWK SHA-256 thumbprint (RFC 7638) of an EC or RSA public key. */
+static int jwk_thumbprint(json_t *jwk, char out[64])
+{
+	const char *kty = json_string_value(json_object_get(jwk, "kty"));
+	struct dc_buf t = DC_BUF_INIT;
+	if (!kty)
+		return DC_ERR_VERIFY;
+	json_t *m;
+	if (!strcmp(kty, "EC"))
+		m = json_pack("{s:O?, s:s, s:O?, s:O?}", "crv", json_object_get(jwk, "crv"), "kty",
+		              "EC", "x", json_object_get(jwk, "x"), "y", json_object_get(jwk, "y"));
+	else if (!strcmp(kty, "RSA"))
+		m = json_pack("{s:O?, s:s, s:O?}", "e", json_object_get(jwk, "e"), "kty", "RSA",
+		              "n", json_object_get(jwk, "n"));
+	else
+		return DC_ERR_VERIFY;
+	/* Members in lexicographic order, no whitespace. */
+	char *canon = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(m);
+	if (!canon)
+		return DC_ERR_NOMEM;
+	unsigned char d[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(d, (const unsigned char *)canon, strlen(canon));
+	free(canon);
+	dc__b64url(&t, d, sizeof d);
+	int rc = dc_buf_error(&t);
+	if (rc == DC_OK)
+		snprintf(out, 64, "%s", dc_buf_str(&t));
+	dc_buf_release(&t);
+	return rc;
+}
+
+/* Checks the request's DPoP proof for method htm at URL htu (and, at a
+ * resource, the access token's hash "ath"). 0: no proof sent; 1: a valid
+ * proof, its key's thumbprint in jkt; -1: a proof that is not valid
+ * (malformed, more than one, wrong type, key, signature, method, URL,
+ * time, or a replayed jti). */
+static int dpop_check(struct dc__call *c, const char *htm, const char *htu, const char *token,
+                      char jkt[64])
+{
+	h2o_req_t *r = c->req;
+	ssize_t i = h2o_find_header_by_str(&r->headers, H2O_STRLIT("dpop"), -1);
+	if (i < 0)
+		return 0;
+	if (h2o_find_header_by_str(&r->headers, H2O_STRLIT("dpop"), i) >= 0)
+		return -1;
+	h2o_iovec_t v = r->headers.entries[i].value;
+	if (v.len == 0 || v.len >= DPOP_MAX)
+		return -1;
+	char *proof = h2o_mem_alloc_pool(&r->pool, v.len + 1);
+	memcpy(proof, v.base, v.len);
+	proof[v.len] = '\0';
+	/* The key is in the (unverified) header: read it, then verify with it. */
+	const char *dot = strchr(proof, '.');
+	unsigned char raw[DPOP_MAX];
+	size_t rl = 0;
+	json_error_t je;
+	if (!dot || sodium_base642bin(raw, sizeof raw - 1, proof, (size_t)(dot - proof), NULL, &rl,
+	                              NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+		return -1;
+	json_t *h0 = json_loadb((const char *)raw, rl, JSON_REJECT_DUPLICATES, &je);
+	json_t *jwk = json_object_get(h0, "jwk");
+	const char *typ = json_string_value(json_object_get(h0, "typ"));
+	char *jwk_text =
+	        json_is_object(jwk) && !json_object_get(jwk, "d") && typ && !strcmp(typ, "dpop+jwt")
+	                ? json_dumps(jwk, JSON_COMPACT)
+	                : NULL;
+	int ok = jwk_text && jwk_thumbprint(jwk, jkt) == DC_OK;
+	json_decref(h0);
+	json_t *hdr = NULL, *claims = NULL;
+	ok = ok && dc__oidc_jws_verify(proof, jwk_text, &hdr, &claims) == DC_OK;
+	free(jwk_text);
+	int64_t now = dc_now_ms() / 1000;
+	json_t *iat = json_object_get(claims, "iat");
+	const char *jti = json_string_value(json_object_get(claims, "jti")),
+	           *phtm = json_string_value(json_object_get(claims, "htm")),
+	           *phtu = json_string_value(json_object_get(claims, "htu")),
+	           *ath = json_string_value(json_object_get(claims, "ath"));
+	ok = ok && jti && *jti && strlen(jti) <= 256 && phtm && !strcmp(phtm, htm) && phtu &&
+	     json_is_integer(iat) && json_integer_value(iat) > now - DPOP_IAT_SKEW_S &&
+	     json_integer_value(iat) < now + DPOP_IAT_SKEW_S;
+	/* htu without query and fragment (RFC 9449 4.3). */
+	if (ok) {
+		size_t n = strcspn(phtu, "?#");
+		ok = n == strlen(htu) && !memcmp(phtu, htu, n);
+	}
+	if (ok && token) {
+		unsigned char d[crypto_hash_sha256_BYTES];
+		struct dc_buf t = DC_BUF_INIT;
+		crypto_hash_sha256(d, (const unsigned char *)token, strlen(token));
+		dc__b64url(&t, d, sizeof d);
+		ok = ath && dc_buf_error(&t) == DC_OK && !strcmp(ath, dc_buf_str(&t));
+		dc_buf_release(&t);
+	}
+	if (ok) {
+		char who[80];
+		snprintf(who, sizeof who, "dpop:%s", jkt);
+		ok = dc__oidc_jti_use(c->store, who, jti,
+		                      (json_integer_value(iat) + 2 * DPOP_IAT_SKEW_S) * 1000,
+		                      dc_now_ms()) == DC_OK;
+	}
+	json_decref(hdr);
+	json_decref(claims);
+	return ok ? 1 : -1;
+}
+
+/* The URL of this request without the query (for htu). */
+static void request_url(struct dc__call *c, char *out, size_t n)
+{
+	char iss[300];
+	issuer(c, iss, sizeof iss);
+	h2o_iovec_t p = c->req->path;
+	size_t pl = c->req->query_at == SIZE_MAX ? p.len : c->req->query_at;
+	snprintf(out, n, "%s%.*s", iss, (int)pl, p.base);
+}
 
 static int insert_token(struct dc__call *c, const char *kind, const struct grant *g,
                         const char *client_id, int64_t ttl_s, char tok[44])
@@ -672,17 +992,19 @@ static int insert_token(struct dc__call *c, const char *kind, const struct grant
 	struct dc_stmt *st = NULL;
 	random_token(tok);
 	dc__oidc_sha256_hex(tok, h);
-	int rc = dc_db_prepare(dc_store_db(c->store),
-	                       "INSERT INTO oidc_token (token_hash, kind, family, client_id, pin, "
-	                       "scope, acr, auth_time, expires_ms) VALUES ($1, $2, $3, $4, $5, $6, "
-	                       "$7, $8, $9)",
-	                       &st);
+	int rc =
+	        dc_db_prepare(dc_store_db(c->store),
+	                      "INSERT INTO oidc_token (token_hash, kind, family, client_id, pin, "
+	                      "scope, acr, auth_time, expires_ms, jkt) VALUES ($1, $2, $3, $4, $5, "
+	                      "$6, $7, $8, $9, $10)",
+	                      &st);
 	if (rc == DC_OK) {
 		const char *v[] = {h, kind, g->family, client_id, g->pin, g->scope, g->acr};
 		for (int i = 0; i < 7; i++)
 			dc_stmt_bind_str(st, i + 1, v[i]);
 		dc_stmt_bind_int64(st, 8, g->auth_time);
 		dc_stmt_bind_int64(st, 9, dc_now_ms() + ttl_s * 1000);
+		dc_stmt_bind_str(st, 10, g->jkt);
 		rc = dc_stmt_step(st);
 		rc = rc == DC_DONE ? DC_OK : rc;
 	}
@@ -740,18 +1062,18 @@ static int issue(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_
 	free(cj);
 	json_decref(j);
 	if (rc == DC_OK)
-		rc = dc_buf_addf(
-		        body,
-		        "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%d,"
-		        "\"refresh_token\":\"%s\",\"scope\":\"%s\",\"id_token\":\"%s\"}",
-		        at, DC__OIDC_ACCESS_TTL_S, rt, g->scope, dc_buf_str(&idt));
+		rc = dc_buf_addf(body,
+		                 "{\"access_token\":\"%s\",\"token_type\":\"%s\",\"expires_in\":%d,"
+		                 "\"refresh_token\":\"%s\",\"scope\":\"%s\",\"id_token\":\"%s\"}",
+		                 at, g->jkt[0] ? "DPoP" : "Bearer", DC__OIDC_ACCESS_TTL_S, rt,
+		                 g->scope, dc_buf_str(&idt));
 	dc_buf_release(&claims);
 	dc_buf_release(&idt);
 	return rc;
 }
 
 static int grant_code(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_client *cl,
-                      const char *f, size_t fn)
+                      const char *f, size_t fn, const char *jkt)
 {
 	char code[P], redirect[P], verifier[P], h[65], client_id[65], want_redirect[P],
 	        challenge[64];
@@ -838,6 +1160,7 @@ static int grant_code(struct dc__call *c, struct dc_buf *body, const struct dc__
 		if (!err && !account_usable(c, g.pin))
 			err = "the account is locked or closed";
 	}
+	snprintf(g.jkt, sizeof g.jkt, "%s", jkt);
 	if (rc == DC_OK && !err)
 		rc = issue(c, body, cl, &g);
 	/* An error still commits: the code is spent, a replay revoked. */
@@ -851,7 +1174,7 @@ static int grant_code(struct dc__call *c, struct dc_buf *body, const struct dc__
 }
 
 static int grant_refresh(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_client *cl,
-                         const char *f, size_t fn)
+                         const char *f, size_t fn, const char *jkt)
 {
 	char rt[P], h[65], client_id[65];
 	struct grant g;
@@ -867,7 +1190,8 @@ static int grant_refresh(struct dc__call *c, struct dc_buf *body, const struct d
 	rc = dc_db_prepare(
 	        dc_store_db(c->store),
 	        "SELECT client_id, pin, scope, acr, auth_time, family, expires_ms, used, "
-	        "revoked FROM oidc_token WHERE token_hash = $1 AND kind = 'refresh'",
+	        "revoked, coalesce(jkt, '') FROM oidc_token WHERE token_hash = $1 AND kind = "
+	        "'refresh'",
 	        &st);
 	if (rc == DC_OK) {
 		dc_stmt_bind_str(st, 1, h);
@@ -884,6 +1208,7 @@ static int grant_refresh(struct dc__call *c, struct dc_buf *body, const struct d
 		expires = dc_stmt_int64(st, 6);
 		used = dc_stmt_int64(st, 7);
 		revoked = dc_stmt_int64(st, 8);
+		snprintf(g.jkt, sizeof g.jkt, "%s", dc_stmt_text(st, 9, NULL));
 		rc = DC_OK;
 	} else if (rc == DC_DONE) {
 		rc = DC_OK;
@@ -903,7 +1228,11 @@ static int grant_refresh(struct dc__call *c, struct dc_buf *body, const struct d
 			err = "the refresh token expired";
 		else if (!account_usable(c, g.pin))
 			err = "the account is locked or closed";
+		else if (g.jkt[0] && strcmp(g.jkt, jkt))
+			err = "the refresh token is bound to another DPoP key";
 	}
+	if (!g.jkt[0])
+		snprintf(g.jkt, sizeof g.jkt, "%s", jkt);
 	if (rc == DC_OK && !err) {
 		rc = dc_db_prepare(
 		        dc_store_db(c->store),
@@ -939,11 +1268,240 @@ static int r_token(struct dc__call *c, struct dc_buf *body)
 		return oauth_error(c, body, 400, "invalid_request", "grant_type is required");
 	if (client_auth(c, f, fn, &cl) || cl.disabled)
 		return oauth_error(c, body, 401, "invalid_client", "client authentication failed");
+	char url[700], jkt[64] = "";
+	request_url(c, url, sizeof url);
+	if (dpop_check(c, "POST", url, NULL, jkt) < 0)
+		return oauth_error(c, body, 400, "invalid_dpop_proof",
+		                   "the DPoP proof is not valid");
 	if (!strcmp(gt, "authorization_code"))
-		return grant_code(c, body, &cl, f, fn);
+		return grant_code(c, body, &cl, f, fn, jkt);
 	if (!strcmp(gt, "refresh_token"))
-		return grant_refresh(c, body, &cl, f, fn);
+		return grant_refresh(c, body, &cl, f, fn, jkt);
 	return oauth_error(c, body, 400, "unsupported_grant_type", "unsupported grant_type");
+}
+
+/* POST /oidc/par: the client pushes its authorization request
+ * (authenticated as at the token endpoint) and gets a request_uri, good
+ * once, for 60 seconds. */
+static int r_par(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc__oidc_client cl;
+	struct authz a;
+	char tok[44];
+	h2o_iovec_t e = c->req->entity;
+	const char *f = e.base ? e.base : "";
+	size_t fn = e.base ? e.len : 0;
+	if (client_auth(c, f, fn, &cl) || cl.disabled)
+		return oauth_error(c, body, 401, "invalid_client", "client authentication failed");
+	if (authz_read(f, fn, &a))
+		return oauth_error(c, body, 400, "invalid_request",
+		                   "malformed or repeated parameters");
+	if (a.request_uri[0])
+		return oauth_error(c, body, 400, "invalid_request",
+		                   "request_uri cannot be pushed (RFC 9126 2.1)");
+	if (a.client_id[0] && strcmp(a.client_id, cl.id))
+		return oauth_error(c, body, 400, "invalid_request",
+		                   "client_id differs from the authenticated client");
+	snprintf(a.client_id, sizeof a.client_id, "%s", cl.id);
+	const char *err = NULL;
+	if (!dc__oidc_redirect_ok(&cl, a.redirect_uri))
+		err = "redirect_uri does not exactly match a registered one";
+	else if (strcmp(a.response_type, "code"))
+		err = "response_type must be code";
+	else if (!has_scope(a.scope, "openid"))
+		err = "scope must include openid";
+	else if (strcmp(a.method, "S256") || strlen(a.challenge) != 43)
+		err = "PKCE with code_challenge_method S256 is required";
+	if (err)
+		return oauth_error(c, body, 400, "invalid_request", err);
+	struct dc_buf params = DC_BUF_INIT, uri = DC_BUF_INIT;
+	for (size_t i = 0; i + 1 < DC_ARRAY_LEN(authz_names); i++) {
+		dc_buf_addf(&params, "%s%s=", i ? "&" : "", authz_names[i]);
+		dc__form_escape(&params, authz_field(&a, i));
+	}
+	random_token(tok);
+	dc_buf_adds(&uri, PAR_PREFIX);
+	dc_buf_adds(&uri, tok);
+	char h[65];
+	int rc = dc_buf_error(&params) ? DC_ERR_NOMEM : dc_buf_error(&uri);
+	struct dc_stmt *st = NULL;
+	if (rc == DC_OK) {
+		dc__oidc_sha256_hex(dc_buf_str(&uri), h);
+		rc = dc_db_prepare(dc_store_db(c->store),
+		                   "INSERT INTO oidc_par (uri_hash, client_id, params, expires_ms) "
+		                   "VALUES ($1, $2, $3, $4)",
+		                   &st);
+	}
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, h);
+		dc_stmt_bind_str(st, 2, cl.id);
+		dc_stmt_bind_str(st, 3, dc_buf_str(&params));
+		dc_stmt_bind_int64(st, 4, dc_now_ms() + PAR_TTL_MS);
+		rc = dc_stmt_step(st);
+		rc = rc == DC_DONE ? DC_OK : rc;
+	}
+	dc_stmt_finalize(st);
+	if (rc == DC_OK) {
+		c->status = 201;
+		rc = dc_buf_addf(body, "{\"request_uri\":\"%s\",\"expires_in\":%d}",
+		                 dc_buf_str(&uri), PAR_TTL_MS / 1000);
+	} else {
+		rc = dc__fail(c, rc, 0, "the request could not be stored");
+	}
+	dc_buf_release(&params);
+	dc_buf_release(&uri);
+	return rc;
+}
+
+/* --- revocation (RFC 7009) and introspection (RFC 7662) ----------------- */
+
+struct token_row {
+	char kind[16], family[65], client_id[65], pin[13], scope[P], acr[64], jkt[64];
+	int64_t auth_time, expires_ms, used, revoked;
+};
+
+static void token_fill(struct dc_stmt *st, void *arg)
+{
+	struct token_row *t = arg;
+	snprintf(t->kind, sizeof t->kind, "%s", dc_stmt_text(st, 0, NULL));
+	snprintf(t->family, sizeof t->family, "%s", dc_stmt_text(st, 1, NULL));
+	snprintf(t->client_id, sizeof t->client_id, "%s", dc_stmt_text(st, 2, NULL));
+	snprintf(t->pin, sizeof t->pin, "%s", dc_stmt_text(st, 3, NULL));
+	snprintf(t->scope, sizeof t->scope, "%s", dc_stmt_text(st, 4, NULL));
+	snprintf(t->acr, sizeof t->acr, "%s", dc_stmt_text(st, 5, NULL));
+	t->auth_time = dc_stmt_int64(st, 6);
+	t->expires_ms = dc_stmt_int64(st, 7);
+	t->used = dc_stmt_int64(st, 8);
+	t->revoked = dc_stmt_int64(st, 9);
+	snprintf(t->jkt, sizeof t->jkt, "%s", dc_stmt_text(st, 10, NULL));
+}
+
+/* The token named in the form's "token" (by its hash). 1 found, 0 not
+ * found (or no token given: *missing), or an error. */
+static int token_lookup(struct dc__call *c, const char *f, size_t fn, struct token_row *t,
+                        int *missing)
+{
+	char tok[P], h[65];
+	memset(t, 0, sizeof *t);
+	*missing = dc__form_get(f, fn, "token", tok, sizeof tok) != 1;
+	if (*missing)
+		return 0;
+	dc__oidc_sha256_hex(tok, h);
+	int rc = dc_db_get_one(dc_store_db(c->store),
+	                       "SELECT kind, family, client_id, pin, scope, acr, auth_time, "
+	                       "expires_ms, used, revoked, coalesce(jkt, '') FROM oidc_token "
+	                       "WHERE token_hash = $1",
+	                       h, token_fill, t);
+	if (rc == DC_ERR_NOT_FOUND)
+		return 0;
+	return rc ? rc : 1;
+}
+
+static int r_revoke(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc__oidc_client cl;
+	struct token_row t;
+	int missing;
+	h2o_iovec_t e = c->req->entity;
+	const char *f = e.base ? e.base : "";
+	size_t fn = e.base ? e.len : 0;
+	if (client_auth(c, f, fn, &cl) || cl.disabled)
+		return oauth_error(c, body, 401, "invalid_client", "client authentication failed");
+	int found = token_lookup(c, f, fn, &t, &missing);
+	if (missing)
+		return oauth_error(c, body, 400, "invalid_request", "token is required");
+	if (found < 0)
+		return dc__fail(c, found, 0, "the token could not be checked");
+	/* Unknown tokens and other clients' tokens: 200 all the same (RFC 7009
+	 * 2.2), and nothing changes. */
+	if (found && !strcmp(t.client_id, cl.id)) {
+		int rc = dc_store_begin(c->store);
+		if (rc == DC_OK) {
+			/* A refresh token ends its whole grant, access tokens too. */
+			if (!strcmp(t.kind, "refresh")) {
+				rc = revoke_family(c, t.family);
+			} else {
+				char tok[P], h[65];
+				struct dc_stmt *st = NULL;
+				dc__form_get(f, fn, "token", tok, sizeof tok);
+				dc__oidc_sha256_hex(tok, h);
+				rc = dc_db_prepare(
+				        dc_store_db(c->store),
+				        "UPDATE oidc_token SET revoked = 1 WHERE token_hash = "
+				        "$1",
+				        &st);
+				if (rc == DC_OK) {
+					dc_stmt_bind_str(st, 1, h);
+					rc = dc_stmt_step(st);
+					rc = rc == DC_DONE ? DC_OK : rc;
+				}
+				dc_stmt_finalize(st);
+			}
+		}
+		struct dc_audit_entry au = {cl.id, cl.id,  "oidc.revoke", t.pin,
+		                            NULL,  t.kind, c->request_id};
+		if (rc == DC_OK)
+			rc = dc_audit_append(c->store, &au, NULL);
+		if (rc == DC_OK)
+			rc = dc_store_commit(c->store);
+		else
+			dc_store_rollback(c->store);
+		if (rc)
+			return dc__fail(c, rc, 0, "the token could not be revoked");
+	}
+	c->content_type = "text/plain; charset=utf-8";
+	return DC_OK;
+}
+
+static int r_introspect(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc__oidc_client cl;
+	struct token_row t;
+	int missing;
+	char iss[300], sub[44];
+	h2o_iovec_t e = c->req->entity;
+	const char *f = e.base ? e.base : "";
+	size_t fn = e.base ? e.len : 0;
+	/* Confidential clients only: a public client could probe tokens. */
+	if (client_auth(c, f, fn, &cl) || cl.disabled || cl.public_client)
+		return oauth_error(c, body, 401, "invalid_client",
+		                   "client authentication failed (confidential clients only)");
+	int found = token_lookup(c, f, fn, &t, &missing);
+	if (missing)
+		return oauth_error(c, body, 400, "invalid_request", "token is required");
+	if (found < 0)
+		return dc__fail(c, found, 0, "the token could not be checked");
+	/* Only the client's own tokens are described (RFC 7662 4: a client
+	 * learns nothing about another's). */
+	int active = found && !strcmp(t.client_id, cl.id) && !t.revoked && !t.used &&
+	             t.expires_ms > dc_now_ms() && account_usable(c, t.pin);
+	if (!active)
+		return dc_buf_adds(body, "{\"active\":false}");
+	struct dc_audit_entry au = {cl.id,
+	                            cl.id,
+	                            "oidc.introspect",
+	                            t.pin,
+	                            "citizen_request",
+	                            "sub,acr,auth_time,scope",
+	                            c->request_id};
+	int rc = dc_audit_append(c->store, &au, NULL);
+	if (rc)
+		return dc__fail(c, rc, 503, "the answer could not be audited, so it is refused");
+	issuer(c, iss, sizeof iss);
+	subject(c, &cl, t.pin, sub);
+	json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "active", 1,
+	                      "scope", t.scope, "client_id", cl.id, "token_type",
+	                      !strcmp(t.kind, "access") ? (t.jkt[0] ? "DPoP" : "Bearer")
+	                                                : "refresh_token",
+	                      "sub", sub, "iss", iss, "exp", (json_int_t)(t.expires_ms / 1000),
+	                      "acr", t.acr, "auth_time", (json_int_t)t.auth_time, "aud", cl.id);
+	if (j && t.jkt[0])
+		json_object_set_new(j, "cnf", json_pack("{s:s}", "jkt", t.jkt));
+	char *sj = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	rc = sj ? dc_buf_adds(body, sj) : DC_ERR_NOMEM;
+	free(sj);
+	return rc;
 }
 
 /* --- userinfo ------------------------------------------------------------ */
@@ -951,23 +1509,27 @@ static int r_token(struct dc__call *c, struct dc_buf *body)
 int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char scope[P],
                     char acr[64], struct dc__oidc_client *cl)
 {
-	char h[65], tok[P];
+	char h[65], tok[P], jkt[64] = "";
 	struct dc_stmt *st = NULL;
 	ssize_t i = h2o_find_header(&c->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-	if (i < 0 || c->req->headers.entries[i].value.len < 8 ||
-	    strncasecmp(c->req->headers.entries[i].value.base, "Bearer ", 7) ||
-	    c->req->headers.entries[i].value.len - 7 >= P) {
+	h2o_iovec_t v = i >= 0 ? c->req->headers.entries[i].value : h2o_iovec_init(NULL, 0);
+	/* "Bearer <token>", or "DPoP <token>" with a DPoP proof (RFC 9449 7). */
+	int dpop = v.len > 5 && !strncasecmp(v.base, "DPoP ", 5);
+	size_t skip = dpop ? 5 : 7;
+	if (i < 0 || v.len <= skip || (!dpop && strncasecmp(v.base, "Bearer ", 7)) ||
+	    v.len - skip >= P) {
 		header(c, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-		return dc__fail(c, DC_ERR_AUTH, 401, "a Bearer access token is required");
+		return dc__fail(c, DC_ERR_AUTH, 401, "a Bearer (or DPoP) access token is required");
 	}
-	h2o_iovec_t v = c->req->headers.entries[i].value;
-	snprintf(tok, sizeof tok, "%.*s", (int)v.len - 7, v.base + 7);
+	snprintf(tok, sizeof tok, "%.*s", (int)(v.len - skip), v.base + skip);
 	dc__oidc_sha256_hex(tok, h);
 	int found = 0;
-	int rc = dc_db_prepare(dc_store_db(c->store),
-	                       "SELECT client_id, pin, scope, acr FROM oidc_token WHERE token_hash "
-	                       "= $1 AND kind = 'access' AND revoked = 0 AND expires_ms > $2",
-	                       &st);
+	int rc = dc_db_prepare(
+	        dc_store_db(c->store),
+	        "SELECT client_id, pin, scope, acr, coalesce(jkt, '') FROM oidc_token "
+	        "WHERE token_hash = $1 AND kind = 'access' AND revoked = 0 AND "
+	        "expires_ms > $2",
+	        &st);
 	if (rc == DC_OK) {
 		dc_stmt_bind_str(st, 1, h);
 		dc_stmt_bind_int64(st, 2, dc_now_ms());
@@ -978,17 +1540,34 @@ int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char s
 			snprintf(pin, 13, "%s", dc_stmt_text(st, 1, NULL));
 			snprintf(scope, P, "%s", dc_stmt_text(st, 2, NULL));
 			snprintf(acr, 64, "%s", dc_stmt_text(st, 3, NULL));
+			snprintf(jkt, sizeof jkt, "%s", dc_stmt_text(st, 4, NULL));
 		}
 		rc = rc == DC_ROW || rc == DC_DONE ? DC_OK : rc;
 	}
 	dc_stmt_finalize(st);
 	if (rc)
 		return dc__fail(c, rc, 0, "the token could not be checked");
-	if (!found || dc__oidc_client_get(c->store, client_id, cl) || cl->disabled ||
+	/* A DPoP-bound token needs the DPoP scheme and a proof by its key; a
+	 * Bearer token cannot be sent as DPoP. */
+	int bound_ok = !jkt[0] && !dpop;
+	if (found && jkt[0] && dpop) {
+		char url[700], proof_jkt[64] = "";
+		request_url(c, url, sizeof url);
+		char method[16];
+		snprintf(method, sizeof method, "%.*s", (int)c->req->method.len,
+		         c->req->method.base);
+		bound_ok =
+		        dpop_check(c, method, url, tok, proof_jkt) == 1 && !strcmp(proof_jkt, jkt);
+	}
+	if (!found || !bound_ok || dc__oidc_client_get(c->store, client_id, cl) || cl->disabled ||
 	    !account_usable(c, pin)) {
-		header(c, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-		return dc__fail(c, DC_ERR_AUTH, 401,
-		                "the access token is invalid, expired or revoked");
+		header(c, H2O_TOKEN_WWW_AUTHENTICATE,
+		       dpop || jkt[0] ? "DPoP error=\"invalid_token\", algs=\"ES256 RS256 PS256\""
+		                      : "Bearer error=\"invalid_token\"");
+		return dc__fail(
+		        c, DC_ERR_AUTH, 401,
+		        "the access token is invalid, expired or revoked, or its DPoP proof is "
+		        "missing or wrong");
 	}
 	return DC_OK;
 }
@@ -1223,6 +1802,9 @@ const struct dc__route dc__oidc_routes[] = {
         {"/oidc/jwks", 0, "GET", r_jwks},
         {"/oidc/authorize", 0, "*", r_authorize},
         {"/oidc/token", 0, "POST", r_token},
+        {"/oidc/revoke", 0, "POST", r_revoke},
+        {"/oidc/par", 0, "POST", r_par},
+        {"/oidc/introspect", 0, "POST", r_introspect},
         {"/oidc/userinfo", 0, "*", r_userinfo},
         {"/oidc/logout", 0, "GET", r_logout},
         {"/oidc/me/", 1, "*", r_me},

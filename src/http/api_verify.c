@@ -29,6 +29,7 @@
 #include "http/api_verify.h"
 #include "http/apikey_http.h"
 #include "http/http.h"
+#include "http/mtls.h"
 #include "verify/verify_internal.h"
 
 /* The organisation behind the request's API key, enabled or not (the
@@ -45,7 +46,7 @@ int dc__verify_org_of_key(struct dc__call *c, struct dc_apikey *k, struct dc_org
 		return dc__fail(c, rc, 0, "cannot read the organisation");
 	if (org->disabled)
 		return dc__fail(c, DC_ERR_FORBIDDEN, 403, "the organisation is disabled");
-	return DC_OK;
+	return dc__mtls_org_check(c, org->id); /* bound to a client certificate? */
 }
 
 static int r_verify(struct dc__call *c, struct dc_buf *body)

@@ -22,7 +22,7 @@ const struct dc__route_table dc__route_tables[] = {
         {dc__card_routes, &dc__card_routes_n},     {dc__oidc_routes, &dc__oidc_routes_n},
         {dc__kyc_routes, &dc__kyc_routes_n},       {dc__eid_routes, &dc__eid_routes_n},
         {dc__me_routes, &dc__me_routes_n},         {dc__exchange_routes, &dc__exchange_routes_n},
-        {dc__ui_routes, &dc__ui_routes_n},
+        {dc__ui_routes, &dc__ui_routes_n},         {dc__dossier_routes, &dc__dossier_routes_n},
 };
 const size_t dc__nroute_tables = DC_ARRAY_LEN(dc__route_tables);
 

@@ -33,6 +33,7 @@
 #include "dancu/officer.h"
 #include "dancu/audit.h"
 #include "dancu/db.h"
+#include "dancu/exchange.h"
 #include "dancu/residence.h"
 #include "dancu/server.h"
 #include "dancu/store.h"
@@ -81,7 +82,8 @@ struct server {
 	const struct dc_units *units;
 	struct dc_calendar *cal;
 	struct dc__committer *committer;
-	struct dc__workpool *hashpool; /* argon2id checks off the loops */
+	struct dc__workpool *hashpool;    /* argon2id checks off the loops */
+	struct dc_webhook_pusher *pusher; /* agencies' webhooks (src/exchange) */
 	struct dc__session_cache *sessions;
 	unsigned char audit_sk[64]; /* checkpoint signing key */
 	SSL_CTX *tls;               /* NULL: plain HTTP */
@@ -705,7 +707,7 @@ static void *worker_main(void *arg)
 /* TLS 1.2 and later, forward-secret AEAD suites only for 1.2 (1.3's are
  * all such), HTTP/2 by ALPN. The key file must not be readable by group or
  * others. */
-static int tls_setup(struct server *srv, const char *cert, const char *key)
+static int tls_setup(struct server *srv, const char *cert, const char *key, const char *client_ca)
 {
 	struct stat st;
 	if (stat(key, &st)) {
@@ -735,6 +737,26 @@ static int tls_setup(struct server *srv, const char *cert, const char *key)
 		fprintf(stderr, "dancu serve: TLS certificate %s / key %s: %s\n", cert, key, e);
 		SSL_CTX_free(ctx);
 		return DC_ERR_INVALID;
+	}
+	/* Client certificates (mTLS) for organisations bound to one: asked for,
+	 * never required at the TLS layer (citizens' browsers have none); one
+	 * that is presented must chain to client_ca. Which organisation must
+	 * present which certificate is checked per request (src/http/mtls.c). */
+	if (client_ca && *client_ca) {
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(client_ca);
+		static const unsigned char sid[] = "dancu";
+		if (!names || SSL_CTX_load_verify_locations(ctx, client_ca, NULL) != 1) {
+			char e[256];
+			ERR_error_string_n(ERR_get_error(), e, sizeof e);
+			fprintf(stderr, "dancu serve: TLS client CA %s: %s\n", client_ca, e);
+			if (names)
+				sk_X509_NAME_pop_free(names, X509_NAME_free);
+			SSL_CTX_free(ctx);
+			return DC_ERR_INVALID;
+		}
+		SSL_CTX_set_client_CA_list(ctx, names);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, NULL);
+		SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
 	}
 	h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
 	srv->tls = ctx;
@@ -851,8 +873,12 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 			fprintf(stderr, "dancu serve: TLS needs both --tls-cert and --tls-key\n");
 			rc = DC_ERR_INVALID;
 		} else {
-			rc = tls_setup(&srv, cfg->tls_cert, cfg->tls_key);
+			rc = tls_setup(&srv, cfg->tls_cert, cfg->tls_key, cfg->tls_client_ca);
 		}
+	}
+	if (rc == DC_OK && !want_tls && cfg->tls_client_ca && *cfg->tls_client_ca) {
+		fprintf(stderr, "dancu serve: --tls-client-ca needs --tls-cert and --tls-key\n");
+		rc = DC_ERR_INVALID;
 	}
 	if (rc == DC_OK && cfg->audit_checkpoint_s) {
 		unsigned char pk[32];
@@ -886,6 +912,15 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 			fprintf(stderr, "dancu serve: cannot start the hash threads: %s\n",
 			        dc_strerror(rc));
 	}
+	if (rc == DC_OK) {
+		char err[256] = "";
+		struct dc_webhook_opts wo = {0, (unsigned)cfg->webhook_retry_ms,
+		                             (unsigned)cfg->webhook_budget,
+		                             (unsigned)cfg->webhook_timeout_ms};
+		rc = dc_webhook_start(target, units, &wo, srv.key, &srv.pusher, err, sizeof err);
+		if (rc)
+			fprintf(stderr, "dancu serve: cannot start the webhook pusher: %s\n", err);
+	}
 	if (rc)
 		goto cleanup;
 
@@ -910,6 +945,7 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 		pthread_join(srv.workers[i].thread, NULL);
 	fprintf(stderr, "dancu: stopped\n");
 cleanup:
+	dc_webhook_stop(srv.pusher);
 	dc__workpool_stop(srv.hashpool);
 	dc__committer_stop(srv.committer);
 	dc__session_cache_free(srv.sessions);

@@ -119,6 +119,8 @@ static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {
         dc__schema_kyc,
         dc__schema_eid_api,
         dc__schema_exchange,
+        dc__schema_org_cert,
+        dc__schema_services,
 };
 
 int dc__schema_version(void)

@@ -1,0 +1,113 @@
+/*
+ * cmd_chip.c — `dancu card verify --chip`: read a chip and verify it.
+ *
+ *   dancu card verify --chip --id N --pki DIR [--trust PATH]
+ *       the software chip of produced card N, signed now by the active DS of
+ *       DIR; read with select → BAC (key from the card's MRZ) → SM reads
+ *   dancu card verify --chip --reader [NAME|any] --mrz TEXT --trust PATH
+ *       a real card over PC/SC; the BAC key comes from the printed MRZ
+ * Then passive authentication against the trust list (default DIR/trust)
+ * and the register cross-check. Prints the read status and every check as
+ * JSON; exit 0 only when everything passed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dancu/chip.h"
+#include "dancu/error.h"
+#include "dancu/lds.h"
+#include "dancu/pki.h"
+
+#include "cli/cli.h"
+
+int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t id, const char *pki,
+                         const char *trust_path, const char *reader, const char *mrz_in,
+                         const struct dc_date *today)
+{
+	char why[160] = "", mrz[96] = "", tp[4096];
+	struct dc_pki_signer *sg = NULL;
+	struct dc_pki_trust *trust = NULL;
+	struct dc_softchip *chip = NULL;
+	struct dc_pcsc *pcsc = NULL;
+	struct dc_lds made, got;
+	struct dc_buf out = DC_BUF_INIT;
+	int exit_code = 1, rc;
+	memset(&made, 0, sizeof made);
+	memset(&got, 0, sizeof got);
+	if (!trust_path && pki) {
+		snprintf(tp, sizeof tp, "%s/trust", pki);
+		trust_path = tp;
+	}
+	if (!trust_path) {
+		fprintf(stderr, "dancu card verify --chip: --trust (or --pki) is required\n");
+		return 2;
+	}
+	if ((rc = dc_pki_trust_load(trust_path, &trust, why)))
+		goto fail;
+	struct dc_chip_transport t;
+	if (reader) {
+		if (!mrz_in) {
+			fprintf(stderr,
+			        "dancu card verify --reader: --mrz (the printed MRZ) is needed "
+			        "for the BAC key\n");
+			exit_code = 2;
+			goto done;
+		}
+		snprintf(mrz, sizeof mrz, "%s", mrz_in);
+		if ((rc = dc_pcsc_open(strcmp(reader, "any") ? reader : NULL, &pcsc, why,
+		                       sizeof why)))
+			goto fail;
+		t = dc_pcsc_transport(pcsc);
+	} else {
+		if (!id || !pki) {
+			fprintf(stderr,
+			        "dancu card verify --chip: --id and --pki (or --reader) are "
+			        "required\n");
+			exit_code = 2;
+			goto done;
+		}
+		if ((rc = dc_pki_signer_load(pki, &sg, why)))
+			goto fail;
+		rc = dc_card_chip_lds(s, u, id, sg, &made, mrz);
+		if (rc == DC_ERR_NOT_FOUND)
+			snprintf(why, sizeof why, "no card with this id");
+		else if (rc == DC_ERR_CONFLICT)
+			snprintf(why, sizeof why, "the card is not produced yet");
+		if (rc || (rc = dc_softchip_new(&made, mrz, &chip)))
+			goto fail;
+		t = dc_softchip_transport(chip);
+		if (mrz_in) /* the officer typed/scanned the MRZ: BAC with that */
+			snprintf(mrz, sizeof mrz, "%s", mrz_in);
+	}
+	struct dc_read_result r;
+	dc_chip_read(&t, mrz, &got, &r);
+	dc_buf_addf(&out, "{\"read\":{\"status\":\"%s\",\"apdus\":%d,\"detail\":\"",
+	            dc_read_status_name(r.status), r.apdus);
+	dc_buf_add_json_str(&out, r.detail, strlen(r.detail));
+	dc_buf_adds(&out, "\"}");
+	bool valid = false;
+	if (r.status == DC_READ_OK) {
+		dc_buf_adds(&out, ",\"verdict\":");
+		rc = dc_card_chip_verify(s, u, &got, trust, today, 0, &valid, NULL, &out);
+		if (rc) {
+			snprintf(why, sizeof why, "cannot verify against the register");
+			goto fail;
+		}
+	}
+	dc_buf_adds(&out, "}");
+	printf("%s\n", dc_buf_str(&out));
+	exit_code = valid ? 0 : 1;
+	goto done;
+fail:
+	fprintf(stderr, "dancu card verify --chip: %s (%s)\n", why[0] ? why : dc_strerror(rc),
+	        dc_err_code(rc));
+done:
+	dc_buf_release(&out);
+	dc_lds_free(&made);
+	dc_lds_free(&got);
+	dc_softchip_free(chip);
+	dc_pcsc_close(pcsc);
+	dc_pki_signer_free(sg);
+	dc_pki_trust_free(trust);
+	return exit_code;
+}
