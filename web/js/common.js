@@ -46,6 +46,16 @@ const DICT = {
   'c.services': ['Dịch vụ công trực tuyến', 'Online public services'], 'c.service': ['Thủ tục', 'Procedure'],
   'c.svcdata': ['Thông tin hồ sơ (JSON)', 'Dossier data (JSON)'], 'c.svcsubmit': ['Nộp hồ sơ', 'Submit the dossier'],
   'c.submitted': ['Đã nộp hồ sơ', 'Dossier submitted'], 'c.view': ['Xem', 'View'],
+  'c.linked': ['liên thông', 'linked'], 'c.deceased': ['Số định danh của người mất', "The deceased's ID number"],
+  'c.tempcommune': ['Xã tạm trú (mã)', 'Temporary commune (code)'], 'c.tempaddress': ['Địa chỉ tạm trú', 'Temporary address'],
+  'c.steps': ['Các bước liên thông', 'Steps of the linked procedure'], 'c.history': ['Lịch sử xử lý', 'History'],
+  'c.payments': ['Thanh toán', 'Payments'],
+  'f.service': ['Thủ tục', 'Procedure'], 'f.applicant': ['Người nộp', 'Applicant'], 'f.subject': ['Người được giải quyết', 'Subject'],
+  'f.channel': ['Kênh', 'Channel'], 'f.commune': ['Xã', 'Commune'], 'f.province': ['Tỉnh', 'Province'], 'f.queue': ['Nơi xử lý', 'Handled by'],
+  'f.parent': ['Hồ sơ gốc', 'Parent'], 'f.step': ['Bước', 'Step'], 'f.submitted_ms': ['Ngày nộp', 'Submitted'],
+  'f.deadline_ms': ['Hạn giải quyết', 'Deadline'], 'f.closed_ms': ['Ngày hoàn thành', 'Closed'], 'f.overdue': ['Quá hạn', 'Overdue'],
+  'f.fee_vnd': ['Lệ phí (đ)', 'Fee (VND)'], 'f.paid_vnd': ['Đã nộp (đ)', 'Paid (VND)'], 'f.result': ['Kết quả', 'Result'],
+  'f.from': ['Từ', 'From'], 'f.to': ['Sang', 'To'], 'f.note': ['Ghi chú', 'Note'],
   'o.public': ['Dịch vụ công', 'Public services'], 'o.to': ['Chuyển sang trạng thái', 'Move to state'], 'o.note': ['Ghi chú', 'Note'],
   'd.login': ['Số liệu thống kê dành cho cán bộ: hãy đăng nhập ở trang Cán bộ trong tab này.', 'Statistics are for officers: log in on the Officer page in this tab.'],
   'c.dossiers': ['Hồ sơ thủ tục', 'My dossiers'],
@@ -94,6 +104,7 @@ const DICT = {
   'act.approve': ['Phê duyệt', 'Approve'], 'act.reject': ['Từ chối', 'Reject'], 'act.view': ['Xem', 'View'],
   'act.create': ['Tạo người mới', 'New person'], 'act.produce': ['Sản xuất', 'Produce'], 'act.deliver': ['Trả thẻ', 'Deliver'],
   'act.revoke': ['Thu hồi', 'Revoke'], 'act.QR': ['Mã QR', 'QR code'],
+  'act.transition': ['Chuyển trạng thái', 'Move'], 'o.service': ['Thủ tục', 'Procedure'],
   'r.title': ['Tổ chức khai thác dữ liệu', 'Relying-party console'],
   'r.key': ['Khóa API', 'API key'], 'r.purpose': ['Mục đích', 'Purpose'], 'r.file': ['Tệp CSV (ref,id_number,name,dob,sex)', 'CSV file (ref,id_number,name,dob,sex)'],
   'r.upload': ['Tải lên và xác thực', 'Upload and verify'], 'r.progress': ['Tiến độ', 'Progress'],
@@ -182,17 +193,18 @@ function summary(x) {
   const addr = ['address', 'commune_name', 'province_name'].map(k => x[k]).filter(Boolean);
   if (addr.length) return addr.join(', ');
   if (x.name && x.pin) return `${x.name} (${x.pin})`;
-  return Object.values(x).filter(v => v !== null && v !== '' && typeof v !== 'object').join(', ');
+  return Object.entries(x).filter(([, v]) => v !== null && v !== '' && typeof v !== 'object')
+    .map(([k, v]) => `${DICT['f.' + k] ? t('f.' + k) : k}: ${v}`).join(', ');
 }
 
 // Renders any JSON value into node: object → <dl>, array of objects →
 // <table> (with optional per-row action buttons), scalar → text.
-// actions: [{label, run(row)}].
-export function render(node, v, actions = []) {
+// actions: [{label, run(row)}]; columns: the keys to show (default: all).
+export function render(node, v, actions = [], columns = null) {
   node.replaceChildren();
   if (Array.isArray(v)) {
     if (!v.length) { const p = document.createElement('p'); p.className = 'muted'; p.textContent = t('none'); node.append(p); return; }
-    const keys = [...new Set(v.flatMap(o => (o && typeof o === 'object') ? Object.keys(o) : ['value']))];
+    const keys = columns || [...new Set(v.flatMap(o => (o && typeof o === 'object') ? Object.keys(o) : ['value']))];
     const wrap = document.createElement('div'); wrap.className = 'scroll';
     const tb = document.createElement('table');
     const hr = tb.createTHead().insertRow();
