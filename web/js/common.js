@@ -78,6 +78,11 @@ const DICT = {
   'f.fields': ['Trường dữ liệu', 'Fields'], 'f.seq': ['STT', 'No.'], 'f.relation': ['Quan hệ', 'Relation'],
   'f.day': ['Ngày', 'Day'], 'f.requests': ['Yêu cầu', 'Requests'], 'f.rows': ['Số dòng', 'Rows'],
   'f.full_match': ['Khớp hoàn toàn', 'Full match'], 'f.not_found': ['Không tìm thấy', 'Not found'], 'f.refused': ['Bị từ chối', 'Refused'],
+  'f.bad_rows': ['Dòng lỗi', 'Bad rows'], 'f.full_match_rate': ['Tỷ lệ khớp hoàn toàn', 'Full-match rate'],
+  'f.claimed': ['Đã khai', 'Claimed'], 'f.matched': ['Khớp', 'Matched'], 'f.match_rate': ['Tỷ lệ khớp', 'Match rate'],
+  'f.reasons': ['Chi tiết', 'Reasons'], 'f.found': ['Tìm thấy', 'Found'], 'f.deceased': ['Đã mất', 'Deceased'],
+  'f.missing': ['Mất tích', 'Missing'], 'f.first_bad_lines': ['Các dòng lỗi đầu tiên', 'First bad lines'],
+  'f.exact': ['Chính xác', 'Exact'], 'f.partial': ['Một phần', 'Partial'], 'f.mismatch': ['Không khớp', 'Mismatch'],
   'f.reason': ['Lý do', 'Reason'], 'f.applied_ms': ['Ngày nộp', 'Applied'], 'f.updated_ms': ['Cập nhật', 'Updated'],
   'f.created_ms': ['Ngày tạo', 'Created'], 'f.deadline': ['Hạn giải quyết', 'Deadline'],
   'f.acr': ['Mức định danh', 'Identification level'], 'f.sub': ['Mã chủ thể', 'Subject'],
@@ -106,6 +111,7 @@ const DICT = {
   'act.revoke': ['Thu hồi', 'Revoke'], 'act.QR': ['Mã QR', 'QR code'],
   'act.transition': ['Chuyển trạng thái', 'Move'], 'o.service': ['Thủ tục', 'Procedure'],
   'r.title': ['Tổ chức khai thác dữ liệu', 'Relying-party console'],
+  'r.batch': ['Xác thực theo lô', 'Batch verification'],
   'r.key': ['Khóa API', 'API key'], 'r.purpose': ['Mục đích', 'Purpose'], 'r.file': ['Tệp CSV (ref,id_number,name,dob,sex)', 'CSV file (ref,id_number,name,dob,sex)'],
   'r.upload': ['Tải lên và xác thực', 'Upload and verify'], 'r.progress': ['Tiến độ', 'Progress'],
   'r.download': ['Tải kết quả CSV', 'Download the result CSV'], 'r.summary': ['Tổng hợp', 'Summary'], 'r.usage': ['Mức sử dụng', 'Usage'],
@@ -232,7 +238,8 @@ export function render(node, v, actions = [], columns = null) {
     for (const [k, x] of Object.entries(v)) {
       const dt = document.createElement('dt'); dt.textContent = DICT['f.' + k] ? t('f.' + k) : k;
       const dd = document.createElement('dd');
-      if (x && typeof x === 'object' && !Array.isArray(x)) dd.textContent = summary(x);
+      if (x && typeof x === 'object' && !Array.isArray(x) && Object.values(x).some(y => y && typeof y === 'object')) render(dd, x);
+      else if (x && typeof x === 'object' && !Array.isArray(x)) dd.textContent = summary(x);
       else if (Array.isArray(x) && x.length && typeof x[0] === 'object') render(dd, x);
       else dd.textContent = cell(k, x);
       dl.append(dt, dd);
