@@ -60,7 +60,8 @@ await run('officer', async () => {
   ok(true, 'officer: the stay overview loads');
   await page.click('[data-tab=overdue]');
   await page.locator('#overdue-list :is(table, p)').waitFor();
-  ok(true, 'officer: the overdue list loads');
+  await page.locator('#overdue-public').filter({ hasText: /./ }).waitFor();
+  ok(true, 'officer: the overdue lists load (residence and public services)');
 
   // Keyboard: the arrow keys move between tabs.
   await page.focus('[data-tab=overdue]');

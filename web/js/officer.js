@@ -111,6 +111,10 @@ $('dossier-form').addEventListener('submit', async e => {
 async function loadOverdue() {
   const r = await call('GET', '/api/v1/residence/dossiers?overdue=1');
   if (await guard(r, $('overdue-list'))) render($('overdue-list'), listOf(r.json), dossierActions(loadOverdue));
+  const p = await call('GET', '/api/v1/dossiers?overdue=1');
+  if (p.status === 404) $('overdue-public').textContent = t('notyet');
+  else if (await guard(p, $('overdue-public')))
+    render($('overdue-public'), listOf(p.json), [], ['id', 'service', 'applicant', 'state', 'queue', 'deadline_ms']);
 }
 
 // Duplicate review queue.
