@@ -96,6 +96,7 @@ const DICT = {
   'o.unit': ['Nơi đăng ký khai sinh (mã xã)', 'Registering commune (code)'], 'o.perm': ['Xã thường trú (mã)', 'Permanent commune (code)'],
   'o.ethnicity': ['Dân tộc', 'Ethnicity'], 'o.evidence': ['Số giấy tờ (chứng cứ)', 'Evidence reference'],
   'o.father': ['Số định danh của cha', "Father's ID number"], 'o.mother': ['Số định danh của mẹ', "Mother's ID number"],
+  'o.mothername': ['Họ tên mẹ', "Mother's name"],
   'o.pin': ['Số định danh', 'ID number'], 'o.death_date': ['Ngày mất', 'Date of death'], 'o.reason': ['Lý do', 'Reason'],
   'o.registered': ['Đã đăng ký. Số định danh:', 'Registered. ID number:'],
   'o.queued': ['Có thể trùng với người đã có: đã chuyển vào hàng đợi xem xét.', 'A likely duplicate: queued for review.'],
