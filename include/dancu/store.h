@@ -77,6 +77,19 @@ int dc_store_begin(struct dc_store *s);
 int dc_store_commit(struct dc_store *s);
 int dc_store_rollback(struct dc_store *s);
 
+/* A unit inside an open transaction that may fail on its own without
+ * taking the transaction down (group commit: one request's writes among
+ * many). dc_store_sub_begin sets a savepoint (the transaction must be open,
+ * not nested); the unit may begin/commit/rollback inside it as usual.
+ * dc_store_sub_end(s, ok) keeps the unit's writes when ok and nothing in it
+ * rolled back, else undoes them back to the savepoint — also after an SQL
+ * error that aborted the transaction on PostgreSQL — and the transaction
+ * goes on. Returns DC_OK when the unit's writes stand (or ok was 0 and they
+ * were undone), DC_ERR_CANCELLED when ok was 1 but they had to be undone,
+ * or the error of the savepoint statements. */
+int dc_store_sub_begin(struct dc_store *s);
+int dc_store_sub_end(struct dc_store *s, int ok);
+
 /* A read snapshot: lookups between these two calls see one consistent state
  * and skip per-statement locking (SQLite takes its file locks once per
  * transaction, not per read). Keep snapshots short (one request, one batch

@@ -60,13 +60,14 @@ static void run_batch(struct dc__committer *k, struct dc__job *batch)
 			j->rc = rc;
 			continue;
 		}
-		j->rc = dc_store_begin(k->store); /* a savepoint */
+		/* A savepoint per job: a job that fails (or whose SQL error
+		 * aborted the transaction on PostgreSQL) is undone alone. */
+		j->rc = dc_store_sub_begin(k->store);
 		if (j->rc == DC_OK) {
 			j->rc = j->work(k->store, j->arg);
+			int end = dc_store_sub_end(k->store, j->rc == DC_OK);
 			if (j->rc == DC_OK)
-				j->rc = dc_store_commit(k->store);
-			else
-				dc_store_rollback(k->store);
+				j->rc = end;
 		}
 	}
 	if (rc == DC_OK) {

@@ -311,6 +311,35 @@ int dc_store_rollback(struct dc_store *s)
 	return dc_db_rollback(s->db);
 }
 
+int dc_store_sub_begin(struct dc_store *s)
+{
+	if (s->depth != 1)
+		DC_BUG("a savepoint outside a transaction, or nested");
+	int rc = dc_db_exec(s->db, "SAVEPOINT dc_sub");
+	if (rc == DC_OK)
+		s->depth++;
+	return rc;
+}
+
+int dc_store_sub_end(struct dc_store *s, int ok)
+{
+	if (s->depth != 2)
+		DC_BUG("dc_store_sub_end without dc_store_sub_begin");
+	s->depth--;
+	if (ok && !s->failed) {
+		int rc = dc_db_exec(s->db, "RELEASE SAVEPOINT dc_sub");
+		if (rc == DC_OK)
+			return DC_OK;
+	}
+	s->failed = 0;
+	int rc = dc_db_exec(s->db, "ROLLBACK TO SAVEPOINT dc_sub");
+	if (rc == DC_OK)
+		rc = dc_db_exec(s->db, "RELEASE SAVEPOINT dc_sub");
+	if (rc)
+		s->failed = 1; /* the transaction cannot go on: its commit rolls back */
+	return rc ? rc : ok ? DC_ERR_CANCELLED : DC_OK;
+}
+
 int dc_store_snapshot_begin(struct dc_store *s)
 {
 	if (s->depth)

@@ -419,6 +419,39 @@ static void test_nested_rollback(void **state)
 	assert_int_equal(dc_store_ping(f->s), 0);
 }
 
+/* Group commit: units inside one transaction fail alone (savepoints). */
+static void test_sub_units(void **state)
+{
+	struct fx *f = fx(state);
+	struct dc_citizen a = person("001199000001", "A A"), b = person("001199000002", "B B"),
+	                  c = person("001199000003", "C C");
+	assert_int_equal(dc_store_begin(f->s), 0);
+	assert_int_equal(dc_store_sub_begin(f->s), 0);
+	assert_int_equal(dc_store_citizen_create(f->s, &a, &birth, NULL), 0);
+	assert_int_equal(dc_store_sub_end(f->s, 1), 0);
+	/* A failing unit (a conflict: an SQL error on PostgreSQL) is undone
+	 * alone and the transaction goes on. */
+	assert_int_equal(dc_store_sub_begin(f->s), 0);
+	assert_int_equal(dc_store_citizen_create(f->s, &a, &birth, NULL), DC_ERR_CONFLICT);
+	assert_int_equal(dc_store_sub_end(f->s, 0), 0);
+	assert_int_equal(dc_store_sub_begin(f->s), 0);
+	assert_int_equal(dc_store_citizen_create(f->s, &b, &birth, NULL), 0);
+	assert_int_equal(dc_store_sub_end(f->s, 1), 0);
+	/* A unit whose inner part rolled back is undone even if it says ok. */
+	assert_int_equal(dc_store_sub_begin(f->s), 0);
+	assert_int_equal(dc_store_citizen_create(f->s, &c, &birth, NULL), 0);
+	assert_int_equal(dc_store_begin(f->s), 0);
+	assert_int_equal(dc_store_rollback(f->s), 0);
+	assert_int_equal(dc_store_sub_end(f->s, 1), DC_ERR_CANCELLED);
+	assert_int_equal(dc_store_commit(f->s), 0);
+	assert_int_equal(count(f), 2);
+	struct dc_citizen got;
+	struct dc_pool pool;
+	dc_pool_init(&pool, 0);
+	assert_int_equal(dc_store_citizen_get(f->s, &c.pin, &got, &pool), DC_ERR_NOT_FOUND);
+	dc_pool_release(&pool);
+}
+
 static void test_close_rolls_back(void **state)
 {
 	struct fx *f = fx(state);
@@ -984,6 +1017,7 @@ int main(void)
 	        BOTH(test_update_events),
 	        BOTH(test_history_order),
 	        BOTH(test_nested_rollback),
+	        BOTH(test_sub_units),
 	        BOTH(test_close_rolls_back),
 	        BOTH(test_snapshot),
 	        BOTH(test_identifiers),
