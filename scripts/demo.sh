@@ -94,14 +94,18 @@ printf '%s\n%s\n' "$cpw" 583920 | "$DANCU" eid activate --db "$out/dancu.db" --p
 	--otp "$(grep '^0912000001' "$out/sms.txt" | tail -n 1 | grep -o 'OTP): [0-9]*' | cut -d' ' -f2)" >/dev/null
 "$DANCU" org add --db "$out/dancu.db" --id demo-bank --name "Ngân hàng Demo" --fields name,dob,sex --receive name,dob,sex --purposes account_opening >/dev/null
 bankkey=$("$DANCU" org key-add --db "$out/dancu.db" --id demo-bank | tail -n 1)
+# BHXH, the agency that completes the last step of the linked birth procedure.
+"$DANCU" agency add --db "$out/dancu.db" --id bhxh --name "Bảo hiểm xã hội" --fields status >/dev/null
+bhxhkey=$("$DANCU" agency key-add --db "$out/dancu.db" --id bhxh | tail -n 1)
 {
 	echo "  web UI         $url/ui/"
 	echo "  citizen        personal ID number $cpin, password $cpw (log in with e-ID on $url/ui/citizen.html)"
 	echo "  relying party  API key $bankkey (demo-bank, purpose account_opening) on $url/ui/rp.html"
 	echo "  e-KYC          curl -s -X POST $url/api/v1/kyc/requests -H 'Authorization: ApiKey $bankkey' -d '{\"pin\":\"$cpin\",\"attributes\":[\"name\",\"dob\"],\"purpose\":\"account_opening\"}'   (open approval_url, sign in, approve; then GET /api/v1/kyc/requests/ID)"
+	echo "  BHXH agency    API key $bhxhkey (GET/POST $url/api/v1/agency/dossiers, docs/EXCHANGE.md)"
 } >>"$out/logins.txt"
 echo "== web UI: $url/ui/ =="
-tail -n 3 "$out/logins.txt"
+tail -n 5 "$out/logins.txt"
 echo
 if [ "${DEMO_SERVE:-1}" = 1 ]; then
 	echo "== starting the server on $url (Ctrl-C stops it) =="

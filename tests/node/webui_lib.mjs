@@ -28,7 +28,7 @@ export async function browser(viewport = { width: 1280, height: 900 }) {
   const problems = [];
   page.on('console', m => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', e => problems.push(String(e)));
-  page.setDefaultTimeout(10000);
+  page.setDefaultTimeout(30000); // argon2id under ASan is slow
   return { b, ctx, page, problems };
 }
 

@@ -31,6 +31,7 @@ await run('officer', async () => {
   await page.selectOption('#b-sex', 'F');
   await page.fill('#b-unit', env.WEBUI_COMMUNE);
   await page.fill('#b-perm', env.WEBUI_COMMUNE);
+  await page.fill('#b-mothername', 'Lê Thị Hằng');
   await page.fill('#b-ev', 'KS-WEB-1');
   await page.click('#birth-form button[type=submit]');
   await page.locator('#birth-out.ok').waitFor();
@@ -38,6 +39,31 @@ await run('officer', async () => {
   const m = out.match(/(\d{12})/);
   ok(!!m, 'officer: birth registered, the new number shown');
   await shot(page, 'officer-birth');
+
+  // The same birth again: a likely duplicate, queued for review; the officer decides in the queue.
+  await page.fill('#b-name', 'Trần Thị Web');
+  await page.fill('#b-dob', today);
+  await page.selectOption('#b-sex', 'F');
+  await page.fill('#b-unit', env.WEBUI_COMMUNE);
+  await page.fill('#b-perm', env.WEBUI_COMMUNE);
+  await page.fill('#b-mothername', 'Lê Thị Hằng');
+  await page.fill('#b-ev', 'KS-WEB-1B');
+  await page.evaluate(() => { document.getElementById('birth-out').textContent = ''; });
+  await page.click('#birth-form button[type=submit]');
+  await page.locator('#birth-out:not(:empty)').waitFor();
+  const queued = !/\d{12}/.test(await page.textContent('#birth-out'));
+  ok(queued, 'officer: the same birth again is queued as a likely duplicate');
+  if (queued) {
+    await page.click('[data-tab=reviews]');
+    await page.locator('#review-list button[data-action=view]').first().waitFor();
+    await page.locator('#review-list button[data-action=view]').first().click();
+    await page.locator('#review-item button[data-action=reject]').waitFor();
+    await shot(page, 'officer-review');
+    await page.click('#review-item button[data-action=reject]');
+    await page.locator('#msg.ok').waitFor();
+    ok((await page.textContent('#msg')).includes('reject'), 'officer: the duplicate rejected from the review queue');
+    await page.click('[data-tab=birth]');
+  }
 
   const other = env.WEBUI_COMMUNE === '00004' ? '00008' : '00004';
   await page.fill('#b-name', 'Lê Văn Ngoài');
@@ -60,7 +86,8 @@ await run('officer', async () => {
   ok(true, 'officer: the stay overview loads');
   await page.click('[data-tab=overdue]');
   await page.locator('#overdue-list :is(table, p)').waitFor();
-  ok(true, 'officer: the overdue list loads');
+  await page.locator('#overdue-public').filter({ hasText: /./ }).waitFor();
+  ok(true, 'officer: the overdue lists load (residence and public services)');
 
   // Keyboard: the arrow keys move between tabs.
   await page.focus('[data-tab=overdue]');

@@ -18,7 +18,7 @@ await run('rp', async () => {
   await page.click('#upload');
   await page.locator('#download').waitFor({ state: 'visible', timeout: 30000 });
   ok(await page.locator('#bar').evaluate(e => e.value) === 100, 'rp: batch upload: progress reaches 100%');
-  ok((await page.locator('#summary').textContent()).includes('full_match'), 'rp: the summary is shown');
+  ok((await page.locator('#summary').textContent()).includes('Khớp hoàn toàn'), 'rp: the summary is shown (in Vietnamese)');
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
   const path = `${env.WEBUI_SHOTS}/result.csv`;
   await dl.saveAs(path);

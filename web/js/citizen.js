@@ -99,52 +99,103 @@ async function lock() {
   say(msg, t('c.lock.done'));
 }
 
-// Public services (issue 7, docs/EXCHANGE.md section 2): the catalogue,
-// submitting a dossier (linked procedures are services flagged "linked"),
-// and the citizen's dossiers with their history. Hidden until the server
-// has /api/v1/services.
+// Public services (docs/EXCHANGE.md sections 2-3): the catalogue, a form
+// per service the portal knows (others take their data as JSON), the
+// citizen's dossiers with their history and the steps of a linked
+// procedure. Hidden until the server has /api/v1/services.
+const FORMS = {
+  birth_registration: [['child.birth_name', 'text', 'o.birth_name'], ['child.dob', 'date', 'o.dob'], ['child.sex', 'sex', 'o.sex']],
+  death_registration: [['deceased_pin', 'pin', 'c.deceased'], ['death_date', 'date', 'o.death_date']],
+  perm_register: [['perm_commune', 'commune', 'o.perm'], ['perm_address', 'text', 'f.perm_address']],
+  temp_register: [['temp_commune', 'commune', 'c.tempcommune'], ['temp_address', 'text', 'c.tempaddress']],
+};
+FORMS.linked_birth = FORMS.birth_registration;
+FORMS.linked_death = FORMS.death_registration;
 let catalogue = [];
 async function services() {
   const r = await api('GET', '/api/v1/services', { auth: auth() });
   if (!r.ok) return;
-  catalogue = listOf(r.json);
+  catalogue = listOf(r.json).filter(s => !s.step_only);
   $('svc-wrap').hidden = false;
-  const sel = $('svc'); sel.replaceChildren();
+  const sel = $('svc'), keep = sel.value; sel.replaceChildren();
   for (const s of catalogue) {
     const o = document.createElement('option'); o.value = s.code;
-    o.textContent = `${s.name || s.code}${s.linked ? ' ★' : ''}${s.fee_vnd ? ` · ${Number(s.fee_vnd).toLocaleString()} đ` : ''}`;
+    const name = (document.documentElement.lang === 'en' && s.name_en) || s.name || s.code;
+    o.textContent = `${name}${s.linked ? ' — ' + t('c.linked') : ''}${s.fee_vnd ? ` · ${Number(s.fee_vnd).toLocaleString()} đ` : ''}`;
     sel.append(o);
   }
-  template();
+  if (keep) sel.value = keep;
+  fields();
 }
-function template() {
-  const s = catalogue.find(x => x.code === $('svc').value);
-  const fields = s && Array.isArray(s.fields) ? s.fields
-    : /birth/.test($('svc').value) ? ['birth_name', 'dob', 'sex', 'birth_reg_unit', 'perm_commune', 'evidence'] : [];
-  $('svc-data').value = JSON.stringify(Object.fromEntries(fields.map(f => [f, ''])), null, 1);
+function fields() {
+  const box = $('svc-fields'); box.replaceChildren();
+  const f = FORMS[$('svc').value];
+  $('svc-json-wrap').hidden = !!f;
+  for (const [path, type, label] of f || []) {
+    const d = document.createElement('div');
+    const id = 'svc-' + path.replace(/\./g, '-');
+    const l = document.createElement('label'); l.htmlFor = id; l.textContent = t(label);
+    let input;
+    if (type === 'sex') {
+      input = document.createElement('select');
+      for (const [v, k] of [['F', 'o.female'], ['M', 'o.male']]) { const o = document.createElement('option'); o.value = v; o.textContent = t(k); input.append(o); }
+    } else {
+      input = document.createElement('input');
+      input.type = type === 'date' ? 'date' : 'text';
+      if (type === 'pin') input.pattern = '[0-9]{12}';
+      if (type === 'commune') input.pattern = '[0-9]{5}';
+      input.required = path !== 'perm_address' && path !== 'temp_address';
+    }
+    input.id = id; input.dataset.path = path;
+    d.append(l, input); box.append(d);
+  }
+}
+function formData() {
+  const f = FORMS[$('svc').value];
+  if (!f) return JSON.parse($('svc-data').value || '{}');
+  const out = {};
+  for (const n of $('svc-fields').querySelectorAll('[data-path]')) {
+    if (!n.value) continue;
+    const parts = n.dataset.path.split('.');
+    let o = out;
+    for (const p of parts.slice(0, -1)) o = o[p] = o[p] || {};
+    o[parts[parts.length - 1]] = n.value;
+  }
+  return out;
+}
+async function dossier(id) {
+  const d = await api('GET', '/api/v1/dossiers/' + encodeURIComponent(id), { auth: auth() });
+  const box = $('dossier');
+  if (!d.ok) { say(box, problem(d), false); return; }
+  const { history, steps, payments, data, prefill, ...rest } = d.json;
+  render(box, rest);
+  box.dataset.id = id; box.dataset.state = rest.state;
+  for (const [k, v] of [['c.steps', steps], ['c.history', history], ['c.payments', payments]]) {
+    if (!Array.isArray(v) || !v.length) continue;
+    const h = document.createElement('h3'); h.textContent = t(k);
+    const div = document.createElement('div'); div.id = 'dossier-' + k.slice(2);
+    render(div, v, [], k === 'c.steps' ? ['step', 'name', 'state', 'queue', 'closed_ms', 'result'] : null); box.append(h, div);
+  }
 }
 async function dossiers() {
   const r = await api('GET', '/api/v1/dossiers', { auth: auth() });
   if (r.status === 404 || r.status === 405) return;
   $('dossiers-wrap').hidden = false;
   if (!r.ok) { say($('dossiers'), problem(r), false); return; }
-  render($('dossiers'), listOf(r.json), [{ label: () => t('c.view'), run: async row => {
-    const d = await api('GET', '/api/v1/dossiers/' + encodeURIComponent(row.id), { auth: auth() });
-    if (!d.ok) { say($('dossier'), problem(d), false); return; }
-    const { history, ...rest } = d.json;
-    render($('dossier'), rest);
-    if (Array.isArray(history)) { const h = document.createElement('div'); render(h, history); $('dossier').append(h); }
-  } }]);
+  render($('dossiers'), listOf(r.json).filter(d => !d.parent), [{ label: 'view', run: row => dossier(row.id) }],
+    ['id', 'name', 'state', 'submitted_ms', 'deadline_ms', 'overdue', 'fee_vnd', 'paid_vnd']);
 }
-$('svc').addEventListener('change', template);
+$('svc').addEventListener('change', fields);
 $('svc-form').addEventListener('submit', async e => {
   e.preventDefault();
   let data;
-  try { data = JSON.parse($('svc-data').value || '{}'); } catch { say($('svc-out'), t('error') + ': JSON', false); return; }
+  try { data = formData(); } catch { say($('svc-out'), t('error') + ': JSON', false); return; }
   const r = await api('POST', '/api/v1/dossiers', { auth: auth(), body: { service: $('svc').value, data } });
   if (!r.ok) { say($('svc-out'), problem(r), false); return; }
-  say($('svc-out'), `${t('c.submitted')} ${r.json.id}${r.json.deadline ? ' · ' + r.json.deadline : ''}`);
-  dossiers();
+  say($('svc-out'), `${t('c.submitted')} ${r.json.id}`);
+  $('svc-out').dataset.id = r.json.id;
+  await dossiers();
+  await dossier(r.json.id);
 });
 
 async function load() {

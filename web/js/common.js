@@ -46,6 +46,16 @@ const DICT = {
   'c.services': ['Dịch vụ công trực tuyến', 'Online public services'], 'c.service': ['Thủ tục', 'Procedure'],
   'c.svcdata': ['Thông tin hồ sơ (JSON)', 'Dossier data (JSON)'], 'c.svcsubmit': ['Nộp hồ sơ', 'Submit the dossier'],
   'c.submitted': ['Đã nộp hồ sơ', 'Dossier submitted'], 'c.view': ['Xem', 'View'],
+  'c.linked': ['liên thông', 'linked'], 'c.deceased': ['Số định danh của người mất', "The deceased's ID number"],
+  'c.tempcommune': ['Xã tạm trú (mã)', 'Temporary commune (code)'], 'c.tempaddress': ['Địa chỉ tạm trú', 'Temporary address'],
+  'c.steps': ['Các bước liên thông', 'Steps of the linked procedure'], 'c.history': ['Lịch sử xử lý', 'History'],
+  'c.payments': ['Thanh toán', 'Payments'],
+  'f.service': ['Thủ tục', 'Procedure'], 'f.applicant': ['Người nộp', 'Applicant'], 'f.subject': ['Người được giải quyết', 'Subject'],
+  'f.channel': ['Kênh', 'Channel'], 'f.commune': ['Xã', 'Commune'], 'f.province': ['Tỉnh', 'Province'], 'f.queue': ['Nơi xử lý', 'Handled by'],
+  'f.parent': ['Hồ sơ gốc', 'Parent'], 'f.step': ['Bước', 'Step'], 'f.submitted_ms': ['Ngày nộp', 'Submitted'],
+  'f.deadline_ms': ['Hạn giải quyết', 'Deadline'], 'f.closed_ms': ['Ngày hoàn thành', 'Closed'], 'f.overdue': ['Quá hạn', 'Overdue'],
+  'f.fee_vnd': ['Lệ phí (đ)', 'Fee (VND)'], 'f.paid_vnd': ['Đã nộp (đ)', 'Paid (VND)'], 'f.result': ['Kết quả', 'Result'],
+  'f.from': ['Từ', 'From'], 'f.to': ['Sang', 'To'], 'f.note': ['Ghi chú', 'Note'],
   'o.public': ['Dịch vụ công', 'Public services'], 'o.to': ['Chuyển sang trạng thái', 'Move to state'], 'o.note': ['Ghi chú', 'Note'],
   'd.login': ['Số liệu thống kê dành cho cán bộ: hãy đăng nhập ở trang Cán bộ trong tab này.', 'Statistics are for officers: log in on the Officer page in this tab.'],
   'c.dossiers': ['Hồ sơ thủ tục', 'My dossiers'],
@@ -68,6 +78,11 @@ const DICT = {
   'f.fields': ['Trường dữ liệu', 'Fields'], 'f.seq': ['STT', 'No.'], 'f.relation': ['Quan hệ', 'Relation'],
   'f.day': ['Ngày', 'Day'], 'f.requests': ['Yêu cầu', 'Requests'], 'f.rows': ['Số dòng', 'Rows'],
   'f.full_match': ['Khớp hoàn toàn', 'Full match'], 'f.not_found': ['Không tìm thấy', 'Not found'], 'f.refused': ['Bị từ chối', 'Refused'],
+  'f.bad_rows': ['Dòng lỗi', 'Bad rows'], 'f.full_match_rate': ['Tỷ lệ khớp hoàn toàn', 'Full-match rate'],
+  'f.claimed': ['Đã khai', 'Claimed'], 'f.matched': ['Khớp', 'Matched'], 'f.match_rate': ['Tỷ lệ khớp', 'Match rate'],
+  'f.reasons': ['Chi tiết', 'Reasons'], 'f.found': ['Tìm thấy', 'Found'], 'f.deceased': ['Đã mất', 'Deceased'],
+  'f.missing': ['Mất tích', 'Missing'], 'f.first_bad_lines': ['Các dòng lỗi đầu tiên', 'First bad lines'],
+  'f.exact': ['Chính xác', 'Exact'], 'f.partial': ['Một phần', 'Partial'], 'f.mismatch': ['Không khớp', 'Mismatch'],
   'f.reason': ['Lý do', 'Reason'], 'f.applied_ms': ['Ngày nộp', 'Applied'], 'f.updated_ms': ['Cập nhật', 'Updated'],
   'f.created_ms': ['Ngày tạo', 'Created'], 'f.deadline': ['Hạn giải quyết', 'Deadline'],
   'f.acr': ['Mức định danh', 'Identification level'], 'f.sub': ['Mã chủ thể', 'Subject'],
@@ -81,6 +96,7 @@ const DICT = {
   'o.unit': ['Nơi đăng ký khai sinh (mã xã)', 'Registering commune (code)'], 'o.perm': ['Xã thường trú (mã)', 'Permanent commune (code)'],
   'o.ethnicity': ['Dân tộc', 'Ethnicity'], 'o.evidence': ['Số giấy tờ (chứng cứ)', 'Evidence reference'],
   'o.father': ['Số định danh của cha', "Father's ID number"], 'o.mother': ['Số định danh của mẹ', "Mother's ID number"],
+  'o.mothername': ['Họ tên mẹ', "Mother's name"],
   'o.pin': ['Số định danh', 'ID number'], 'o.death_date': ['Ngày mất', 'Date of death'], 'o.reason': ['Lý do', 'Reason'],
   'o.registered': ['Đã đăng ký. Số định danh:', 'Registered. ID number:'],
   'o.queued': ['Có thể trùng với người đã có: đã chuyển vào hàng đợi xem xét.', 'A likely duplicate: queued for review.'],
@@ -94,7 +110,9 @@ const DICT = {
   'act.approve': ['Phê duyệt', 'Approve'], 'act.reject': ['Từ chối', 'Reject'], 'act.view': ['Xem', 'View'],
   'act.create': ['Tạo người mới', 'New person'], 'act.produce': ['Sản xuất', 'Produce'], 'act.deliver': ['Trả thẻ', 'Deliver'],
   'act.revoke': ['Thu hồi', 'Revoke'], 'act.QR': ['Mã QR', 'QR code'],
+  'act.transition': ['Chuyển trạng thái', 'Move'], 'o.service': ['Thủ tục', 'Procedure'],
   'r.title': ['Tổ chức khai thác dữ liệu', 'Relying-party console'],
+  'r.batch': ['Xác thực theo lô', 'Batch verification'],
   'r.key': ['Khóa API', 'API key'], 'r.purpose': ['Mục đích', 'Purpose'], 'r.file': ['Tệp CSV (ref,id_number,name,dob,sex)', 'CSV file (ref,id_number,name,dob,sex)'],
   'r.upload': ['Tải lên và xác thực', 'Upload and verify'], 'r.progress': ['Tiến độ', 'Progress'],
   'r.download': ['Tải kết quả CSV', 'Download the result CSV'], 'r.summary': ['Tổng hợp', 'Summary'], 'r.usage': ['Mức sử dụng', 'Usage'],
@@ -182,17 +200,18 @@ function summary(x) {
   const addr = ['address', 'commune_name', 'province_name'].map(k => x[k]).filter(Boolean);
   if (addr.length) return addr.join(', ');
   if (x.name && x.pin) return `${x.name} (${x.pin})`;
-  return Object.values(x).filter(v => v !== null && v !== '' && typeof v !== 'object').join(', ');
+  return Object.entries(x).filter(([, v]) => v !== null && v !== '' && typeof v !== 'object')
+    .map(([k, v]) => `${DICT['f.' + k] ? t('f.' + k) : k}: ${v}`).join(', ');
 }
 
 // Renders any JSON value into node: object → <dl>, array of objects →
 // <table> (with optional per-row action buttons), scalar → text.
-// actions: [{label, run(row)}].
-export function render(node, v, actions = []) {
+// actions: [{label, run(row)}]; columns: the keys to show (default: all).
+export function render(node, v, actions = [], columns = null) {
   node.replaceChildren();
   if (Array.isArray(v)) {
     if (!v.length) { const p = document.createElement('p'); p.className = 'muted'; p.textContent = t('none'); node.append(p); return; }
-    const keys = [...new Set(v.flatMap(o => (o && typeof o === 'object') ? Object.keys(o) : ['value']))];
+    const keys = columns || [...new Set(v.flatMap(o => (o && typeof o === 'object') ? Object.keys(o) : ['value']))];
     const wrap = document.createElement('div'); wrap.className = 'scroll';
     const tb = document.createElement('table');
     const hr = tb.createTHead().insertRow();
@@ -220,7 +239,8 @@ export function render(node, v, actions = []) {
     for (const [k, x] of Object.entries(v)) {
       const dt = document.createElement('dt'); dt.textContent = DICT['f.' + k] ? t('f.' + k) : k;
       const dd = document.createElement('dd');
-      if (x && typeof x === 'object' && !Array.isArray(x)) dd.textContent = summary(x);
+      if (x && typeof x === 'object' && !Array.isArray(x) && Object.values(x).some(y => y && typeof y === 'object')) render(dd, x);
+      else if (x && typeof x === 'object' && !Array.isArray(x)) dd.textContent = summary(x);
       else if (Array.isArray(x) && x.length && typeof x[0] === 'object') render(dd, x);
       else dd.textContent = cell(k, x);
       dl.append(dt, dd);

@@ -111,6 +111,10 @@ $('dossier-form').addEventListener('submit', async e => {
 async function loadOverdue() {
   const r = await call('GET', '/api/v1/residence/dossiers?overdue=1');
   if (await guard(r, $('overdue-list'))) render($('overdue-list'), listOf(r.json), dossierActions(loadOverdue));
+  const p = await call('GET', '/api/v1/dossiers?overdue=1');
+  if (p.status === 404) $('overdue-public').textContent = t('notyet');
+  else if (await guard(p, $('overdue-public')))
+    render($('overdue-public'), listOf(p.json), [], ['id', 'service', 'applicant', 'state', 'queue', 'deadline_ms']);
 }
 
 // Duplicate review queue.
@@ -193,6 +197,7 @@ async function loadEid() {
 async function loadPublic() {
   const q = new URLSearchParams();
   if ($('pub-state').value) q.set('state', $('pub-state').value);
+  if ($('pub-service').value) q.set('service', $('pub-service').value);
   if ($('pub-overdue').checked) q.set('overdue', '1');
   const r = await call('GET', '/api/v1/dossiers' + (String(q) ? '?' + q : ''));
   if (r.status === 404) { $('pub-list').textContent = t('notyet'); return; }
@@ -202,13 +207,14 @@ async function loadPublic() {
       const d = await call('GET', '/api/v1/dossiers/' + encodeURIComponent(row.id));
       if (await guard(d, $('pub-item'))) render($('pub-item'), d.json);
     } },
-    { label: () => '→ ' + $('pub-to').value, run: async (row, b) => {
+    { label: 'transition', run: async (row, b) => {
       b.disabled = true;
       const m = await call('POST', `/api/v1/dossiers/${encodeURIComponent(row.id)}/transition`, { to: $('pub-to').value, note: $('pub-note').value });
       if (await guard(m)) say(msg, `${t('o.done')} ${row.id} → ${$('pub-to').value}`);
+      if (m.ok && m.json) render($('pub-item'), m.json);
       loadPublic();
     } },
-  ]);
+  ], ['id', 'service', 'applicant', 'subject', 'state', 'queue', 'parent', 'step', 'deadline_ms', 'overdue']);
 }
 $('pub-form').addEventListener('submit', e => { e.preventDefault(); loadPublic(); });
 
