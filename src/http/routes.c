@@ -23,6 +23,7 @@ const struct dc__route_table dc__route_tables[] = {
         {dc__oidc_routes, &dc__oidc_routes_n},
         {dc__exchange_routes, &dc__exchange_routes_n},
         {dc__dossier_routes, &dc__dossier_routes_n},
+        {dc__stats_routes, &dc__stats_routes_n},
 };
 const size_t dc__nroute_tables = DC_ARRAY_LEN(dc__route_tables);
 
