@@ -106,12 +106,13 @@ static int cards(struct dc_store *s, const struct dc_units *u, struct table *t)
 	struct dc_stmt *st = NULL;
 	int64_t per[100] = {0};
 	begin(t, "province,name,cards_issued");
-	int rc =
-	        query(s,
-	              "SELECT c.perm_commune, count(*) FROM card k JOIN citizen c ON c.pin = k.pin "
-	              "WHERE k.issued IS NOT NULL AND c.perm_commune IS NOT NULL GROUP BY "
-	              "c.perm_commune",
-	              &st);
+	int rc = query(s,
+	               /* CROSS JOIN: SQLite keeps this order, cards first (else it
+	                * may walk every citizen); PostgreSQL plans an inner join. */
+	               "SELECT c.perm_commune, count(*) FROM card k CROSS JOIN citizen c WHERE "
+	               "c.pin = k.pin AND k.issued IS NOT NULL AND c.perm_commune IS NOT NULL "
+	               "GROUP BY c.perm_commune",
+	               &st);
 	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
 		const char *cm = dc_stmt_text(st, 0, NULL);
 		const struct dc_commune *c = cm ? dc_units_commune(u, cm, strlen(cm)) : NULL;
