@@ -18,6 +18,7 @@
 #include "dancu/audit.h"
 #include "dancu/citizen.h"
 #include "dancu/db.h"
+#include "dancu/eid.h"
 #include "dancu/exchange.h"
 #include "dancu/pool.h"
 #include "dancu/residence.h"
@@ -489,7 +490,8 @@ static int effect(const struct dc_svc_ctx *x, struct row *r, json_t *res, char *
 		const char *dd = jstr(data, "death_date");
 		if ((rc = alive_citizen(x->store, r->subject, &c, &pool)) ||
 		    set_col(&c, &pool, "status", "dead") || set_col(&c, &pool, "death_date", dd) ||
-		    (rc = update_citizen(x, &c, "death", r->id))) {
+		    (rc = update_citizen(x, &c, "death", r->id)) ||
+		    (rc = dc_eid_close_for_death(x->store, r->subject))) {
 			ERR("the death could not be registered (%s)",
 			    rc == DC_ERR_CONFLICT ? "already recorded" : dc_strerror(rc ? rc : -2));
 			rc = DC_ERR_CONFLICT;

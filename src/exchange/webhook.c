@@ -62,9 +62,11 @@ struct target {
 
 /* --- the HTTP client ------------------------------------------------------------ */
 
-static int split_url(const char *url, char *host, size_t hn, char *port, size_t pn,
-                     const char **path)
+int dc__webhook_split_url(const char *url, char *host, size_t hn, char *port, size_t pn,
+                          const char **path)
 {
+	if (strncmp(url, "http://", 7))
+		return DC_ERR_INVALID;
 	const char *h = url + 7, *slash = strchr(h, '/'), *colon;
 	size_t len = slash ? (size_t)(slash - h) : strlen(h);
 	*path = slash ? slash : "/";
@@ -86,6 +88,23 @@ static int split_url(const char *url, char *host, size_t hn, char *port, size_t 
 	return DC_OK;
 }
 
+int dc__webhook_status(const char *resp, size_t n)
+{
+	/* "HTTP/1.x NNN" followed by a space or the end of the line */
+	if (n < 12 || memcmp(resp, "HTTP/1.", 7) || (resp[7] != '0' && resp[7] != '1') ||
+	    resp[8] != ' ')
+		return -1;
+	int code = 0;
+	for (int i = 9; i < 12; i++) {
+		if (resp[i] < '0' || resp[i] > '9')
+			return -1;
+		code = code * 10 + (resp[i] - '0');
+	}
+	if (n > 12 && resp[12] != ' ' && resp[12] != '\r' && resp[12] != '\n')
+		return -1;
+	return code >= 100 && code <= 599 ? code : -1;
+}
+
 /* POSTs body; returns the HTTP status (> 0) or an error with err set. */
 static int post(const char *url, const char *headers, const char *body, size_t blen,
                 unsigned timeout_ms, char *err, size_t errlen)
@@ -96,7 +115,7 @@ static int post(const char *url, const char *headers, const char *body, size_t b
 	struct dc_buf req = DC_BUF_INIT;
 	int fd = -1, status = DC_ERR_IO;
 	struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000};
-	if (split_url(url, host, sizeof host, port, sizeof port, &path)) {
+	if (dc__webhook_split_url(url, host, sizeof host, port, sizeof port, &path)) {
 		snprintf(err, errlen, "bad webhook URL");
 		return DC_ERR_INVALID;
 	}
@@ -154,8 +173,8 @@ static int post(const char *url, const char *headers, const char *body, size_t b
 		}
 	}
 	resp[got] = '\0';
-	int code = 0;
-	if (sscanf(resp, "HTTP/1.%*d %3d", &code) != 1 || code < 100 || code > 599) {
+	int code = dc__webhook_status(resp, got);
+	if (code < 0) {
 		snprintf(err, errlen, "not an HTTP answer");
 		goto done;
 	}

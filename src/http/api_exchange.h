@@ -14,4 +14,8 @@ extern const size_t dc__exchange_routes_n;
 extern const struct dc__route dc__dossier_routes[];
 extern const size_t dc__dossier_routes_n;
 
+/* Dashboard statistics (api_stats.c). */
+extern const struct dc__route dc__stats_routes[];
+extern const size_t dc__stats_routes_n;
+
 #endif

@@ -24,7 +24,7 @@ const struct dc__route_table dc__route_tables[] = {
         {dc__kyc_routes, &dc__kyc_routes_n},       {dc__eid_routes, &dc__eid_routes_n},
         {dc__me_routes, &dc__me_routes_n},         {dc__exchange_routes, &dc__exchange_routes_n},
         {dc__ui_routes, &dc__ui_routes_n},         {dc__dossier_routes, &dc__dossier_routes_n},
-        {dc__chip_routes, &dc__chip_routes_n},
+        {dc__chip_routes, &dc__chip_routes_n},     {dc__stats_routes, &dc__stats_routes_n},
 };
 const size_t dc__nroute_tables = DC_ARRAY_LEN(dc__route_tables);
 

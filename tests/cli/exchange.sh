@@ -101,6 +101,12 @@ run_suite() { # label, store args...
 	check "$label: tracker shows write-back" grep -q 'agency.attribute_write' "$W/track"
 	check "$label: tracker shows the feed read" grep -q 'feed.read' "$W/track"
 
+	# a reader following the feed while six writers commit concurrently
+	python3 "$HERE/exchange/feed_race.py" "$URL" "$KB" "${PINS[@]:0:5}" >"$W/race" 2>&1
+	sed "s/^ok /ok $label: /; s/^not ok /not ok $label: /" "$W/race" | grep -E '^(ok|not ok)'
+	failures=$((failures + $(grep -c '^not ok' "$W/race")))
+	grep -q '^ok' "$W/race" || notok "$label: feed race ran ($(tail -n 3 "$W/race"))"
+
 	# webhooks: bhxh to a flaky receiver, tuphap to a receiver that is down
 	python3 "$HERE/exchange/receiver.py" "$W/r1/port" "$W/r1/secret" "$W/r1" flaky &
 	local R1=$!

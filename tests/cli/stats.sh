@@ -1,0 +1,177 @@
+#!/bin/bash
+# Statistics computed live, on SQLite then PostgreSQL: a register with cards,
+# e-ID accounts in several states, verification usage, stays (one late),
+# dossiers (offline, through the officer API), agencies and relying parties;
+# every figure of GET /api/v1/stats (and the CSV of each section) is compared
+# with an independent count made by this test with the sqlite3 / psql CLI
+# on the same database and the published unit list (province of a commune).
+. "$(dirname "$0")/lib.inc"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+
+run_suite() { # label, sql-cli..., --, store args...
+	local label=$1
+	shift
+	local SQL=()
+	while [ "$1" != -- ]; do SQL+=("$1"); shift; done
+	shift
+	local S=("$@")
+	local W="$T/$label"
+	mkdir -p "$W"
+	q() { "${SQL[@]}" "$1"; }
+	"$DANCU" gen --count 400 --seed 17 --out "$W/p.csv"
+	"$DANCU" import --quiet "${S[@]}" "$W/p.csv" 2>/dev/null || notok "$label: import"
+	mapfile -t ALIVE < <(python3 -c "
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    if r['status'] == 'alive' and r['perm_commune'] and r['dob'][:4] < '2000': print(r['pin'])" "$W/p.csv" 2>/dev/null | head -n 12)
+	# cards: 4 produced, 1 only applied
+	local i id
+	for i in 0 1 2 3 4; do
+		id=$("$DANCU" card apply "${S[@]}" --pin "${ALIVE[$i]}" --kind first | grep -o '"id":[0-9]*' | cut -d: -f2)
+		[ "$i" = 4 ] && continue
+		"$DANCU" card approve "${S[@]}" --id "$id" >/dev/null && "$DANCU" card produce "${S[@]}" --id "$id" >/dev/null ||
+			notok "$label: card $i"
+	done
+	# e-ID: 2 active, 1 approved (not activated), 1 submitted
+	rm -f "$W/sms"
+	for i in 5 6 7 8; do
+		"$DANCU" eid register "${S[@]}" --pin "${ALIVE[$i]}" --level 2 --phone "09123000$i$i" --face "f$i" --officer o >/dev/null
+		[ "$i" = 8 ] && continue
+		"$DANCU" eid approve "${S[@]}" --pin "${ALIVE[$i]}" --officer o >/dev/null
+		[ "$i" = 7 ] && continue
+		"$DANCU" eid outbox "${S[@]}" --sms-file "$W/sms" >/dev/null
+		printf 'Matkhau@2026\n583920\n' | "$DANCU" eid activate "${S[@]}" --pin "${ALIVE[$i]}" \
+			--otp "$(grep "^09123000$i$i" "$W/sms" | tail -n 1 | grep -o 'OTP): [0-9]*' | cut -d' ' -f2)" >/dev/null ||
+			notok "$label: activate $i"
+	done
+	# relying parties and verification usage (a batch of 3 rows: 2 known, 1 unknown)
+	"$DANCU" org add "${S[@]}" --id bank-a --name "Ngân hàng A" --fields name,dob --purposes account_opening >/dev/null
+	"$DANCU" org add "${S[@]}" --id bank-off --name "B" --fields name --purposes account_opening >/dev/null
+	"$DANCU" org disable "${S[@]}" --id bank-off >/dev/null
+	python3 -c "
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r['status'] == 'alive'][:2]
+print('ref,id_number,name,dob')
+for i, r in enumerate(rows): print(f'r{i},{r[\"pin\"]},{r[\"birth_name\"]},{r[\"dob\"]}')
+print('u1,001199999999,Nguyễn Văn A,1990-01-01')" "$W/p.csv" >"$W/in.csv"
+	"$DANCU" verify-batch "${S[@]}" "$W/in.csv" --out "$W/out.csv" --org bank-a --purpose account_opening >/dev/null 2>&1 ||
+		notok "$label: verify-batch"
+	"$DANCU" agency add "${S[@]}" --id bhxh --name BHXH --fields status >/dev/null
+	"$DANCU" agency add "${S[@]}" --id evn --name EVN --fields perm_commune >/dev/null
+	"$DANCU" agency disable "${S[@]}" --id evn >/dev/null
+
+	rm -f "$T/k.key"
+	local SN
+	SN=$(officer_new "${S[@]}" -- nat national_admin VN)
+	serve_start "${S[@]}" || {
+		notok "$label: server"
+		return
+	}
+	local TN
+	TN=$(officer_token nat "$SN")
+	# stays: a hotel in the first person's commune, one on time, one late
+	local cm
+	cm=$(python3 -c "
+import csv, sys
+print(next(r['perm_commune'] for r in csv.DictReader(open(sys.argv[1])) if r['pin'] == sys.argv[2]))" "$W/p.csv" "${ALIVE[0]}")
+	api POST /api/v1/businesses "$TN" "{\"id\":\"ks.1\",\"name\":\"KS\",\"commune\":\"$cm\",\"kind\":\"hotel\"}" >/dev/null
+	local BK
+	BK=$(json_str api_key <"$T/body")
+	local now early
+	now=$(TZ=Asia/Ho_Chi_Minh date +%FT%H:%M)
+	early=$(TZ=Asia/Ho_Chi_Minh date -d '-2 days' +%FT%H:%M)
+	curl -s -o /dev/null -X POST "$URL/api/v1/stays" -H "X-Api-Key: $BK" --data-binary \
+		"{\"guests\":[{\"event\":\"arrival\",\"pin\":\"${ALIVE[9]}\",\"at\":\"$now\"},{\"event\":\"arrival\",\"passport\":\"C0012345\",\"nationality\":\"KR\",\"name\":\"Kim\",\"at\":\"$early\"}]}"
+	# dossiers filed offline by the national admin
+	for i in 9 10 11; do
+		api POST /api/v1/dossiers "$TN" "{\"service\":\"temp_register\",\"pin\":\"${ALIVE[$i]}\",\"data\":{\"temp_commune\":\"$cm\"}}" >/dev/null
+	done
+	api POST /api/v1/dossiers "$TN" "{\"service\":\"perm_register\",\"pin\":\"${ALIVE[10]}\",\"data\":{\"perm_commune\":\"$cm\"}}" >/dev/null
+
+	check "$label: GET /api/v1/stats → 200" test "$(api GET /api/v1/stats "$TN")" = 200
+	cp "$T/body" "$W/stats.json"
+	check "$label: no token → 401" test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/stats")" = 401
+	check "$label: unknown section → 404" test "$(api GET /api/v1/stats/salaries "$TN")" = 404
+	check "$label: bad format → 400" test "$(api GET '/api/v1/stats/eid?format=xml' "$TN")" = 400
+	for sec in cards eid dossiers verification stays connected quality; do
+		curl -s "$URL/api/v1/stats/$sec?format=csv" -H "Authorization: Bearer $TN" >"$W/$sec.csv"
+	done
+	check "$label: CSV answer is text/csv" bash -c "curl -s -D - -o /dev/null '$URL/api/v1/stats/eid?format=csv' -H 'Authorization: Bearer $TN' | grep -qi '^content-type: text/csv'"
+
+	# the independent counts, one query per figure, straight from the tables
+	q "SELECT c.perm_commune || '|' || count(*) FROM card k JOIN citizen c ON c.pin = k.pin WHERE k.state = 'produced' GROUP BY c.perm_commune" >"$W/x_cards"
+	q "SELECT count(*) || '|' || sum(CASE WHEN state <> 'submitted' AND state <> 'rejected' AND state <> 'closed' THEN 1 ELSE 0 END) || '|' || sum(CASE WHEN state = 'active' OR state = 'locked' THEN 1 ELSE 0 END) FROM eid_account" >"$W/x_eid"
+	q "SELECT service || '|' || channel || '|' || count(*) FROM svc_dossier WHERE parent IS NULL GROUP BY service, channel" >"$W/x_dossiers"
+	q "SELECT org_id || '|' || sum(requests) || '|' || sum(rows_n) || '|' || sum(full_match) || '|' || sum(not_found) || '|' || sum(refused) FROM verify_usage GROUP BY org_id" >"$W/x_verification"
+	q "SELECT province || '|' || count(*) || '|' || sum(late) FROM stay GROUP BY province" >"$W/x_stays"
+	q "SELECT (SELECT count(*) FROM agency WHERE disabled = 0) || '|' || (SELECT count(*) FROM verify_org WHERE disabled = 0) || '|' || (SELECT count(*) FROM oidc_client WHERE disabled = 0)" >"$W/x_connected"
+	q "SELECT pin || '|' || perm_commune || '|' || coalesce(birth_name, '') || '|' || coalesce(sex, '') || '|' || coalesce(dob, '') || '|' || coalesce(ethnicity, '') || '|' || coalesce(perm_address, '') || '|' || coalesce(birth_reg_unit, '') FROM citizen WHERE status = 'alive' AND perm_commune IS NOT NULL" >"$W/x_quality"
+	python3 - "$W" "$ROOT/data/admin-units-2025.csv" >"$W/compare" 2>&1 <<'PY'
+import csv, json, sys
+from collections import Counter, defaultdict
+w, units = sys.argv[1], sys.argv[2]
+prov = {r['commune_code']: r['province_code'] for r in csv.DictReader(open(units))}
+st = json.load(open(f'{w}/stats.json'))
+lines = lambda n: [l.rstrip('\n').split('|') for l in open(f'{w}/x_{n}') if l.strip()]
+def rate(a, b): return round(a / b, 4) if b else 0.0
+def same(name, got, want):
+    print(('ok ' if got == want else 'not ok ') + name + ('' if got == want else f' (got {got}, want {want})'))
+def csv_rows(n): return list(csv.DictReader(open(f'{w}/{n}.csv')))
+# cards per province
+want = Counter()
+for cm, n in lines('cards'): want[prov[cm]] += int(n)
+same('cards per province', {r['province']: r['cards_issued'] for r in st['cards']}, dict(want))
+same('cards CSV = JSON', {r['province']: int(r['cards_issued']) for r in csv_rows('cards')}, dict(want))
+same('4 cards produced in all', sum(want.values()), 4)
+# e-ID
+c, a, act = map(int, lines('eid')[0])
+e = st['eid'][0]
+same('e-ID collected/approved/activated', (e['collected'], e['approved'], e['activated']), (c, a, act))
+same('e-ID activation rate', e['activation_rate'], rate(act, a))
+same('e-ID figures of this test', (c, a, act), (4, 3, 2))
+# dossiers
+want = defaultdict(lambda: [0, 0])
+for s, ch, n in lines('dossiers'): want[s][0 if ch == 'online' else 1] += int(n)
+same('dossiers online/offline per service', {r['service']: [r['online'], r['offline']] for r in st['dossiers']}, dict(want))
+same('dossiers online share', {r['service']: r['online_share'] for r in st['dossiers']}, {k: rate(v[0], v[0] + v[1]) for k, v in want.items()})
+same('dossiers CSV = JSON', {r['service']: [int(r['online']), int(r['offline'])] for r in csv_rows('dossiers')}, dict(want))
+# verification
+want = {o: list(map(int, rest)) for o, *rest in lines('verification')}
+same('verification per organisation', {r['org']: [r['requests'], r['rows'], r['full_match'], r['not_found'], r['refused']] for r in st['verification']}, want)
+same('verification match rate', {r['org']: r['match_rate'] for r in st['verification']}, {o: rate(v[2], v[1]) for o, v in want.items()})
+same('verification rows of this test', want.get('bank-a', [0, 0])[1], 3)
+# stays
+want = {p: (int(n), int(l)) for p, n, l in lines('stays')}
+same('stays and late per province', {r['province']: (r['stays'], r['late']) for r in st['stays']}, want)
+same('stays late rate', {r['province']: r['late_rate'] for r in st['stays']}, {p: rate(l, n) for p, (n, l) in want.items()})
+same('stays of this test (2, 1 late)', [sum(v[0] for v in want.values()), sum(v[1] for v in want.values())], [2, 1])
+# connected systems
+ag, org, cl = map(int, lines('connected')[0])
+k = st['connected'][0]
+same('connected systems', (k['agencies'], k['organisations'], k['oidc_clients'], k['total']), (ag, org, cl, ag + org + cl))
+same('connected of this test', (ag, org), (1, 1))
+# data quality per commune, recomputed from the raw fields
+n, have = Counter(), Counter()
+for pin, cm, name, sex, dob, eth, addr, reg in lines('quality'):
+    n[cm] += 1
+    have[cm] += sum(1 for v in (name, sex, eth, addr, reg) if v) + (1 if len(dob) == 10 else 0)
+same('quality per commune: citizens and fields present', {r['commune']: (r['citizens'], r['fields_present'], r['fields_checked']) for r in st['quality']}, {c: (n[c], have[c], 6 * n[c]) for c in n})
+same('quality score', {r['commune']: r['score'] for r in st['quality']}, {c: rate(have[c], 6 * n[c]) for c in n})
+same('quality CSV = JSON', {r['commune']: int(r['fields_present']) for r in csv_rows('quality')}, {c: have[c] for c in n})
+PY
+	sed "s/^ok /ok $label: /; s/^not ok /not ok $label: /" "$W/compare"
+	failures=$((failures + $(grep -c '^not ok' "$W/compare")))
+	grep -q '^ok' "$W/compare" || notok "$label: comparison ran ($(head -c 300 "$W/compare"))"
+	serve_stop
+}
+
+run_suite sqlite sqlite3 -batch "$T/s.db" -- --db "$T/s.db"
+if [ -n "${DANCU_TEST_PG:-}" ]; then
+	db="sta_$$_$RANDOM"
+	psql "$DANCU_TEST_PG" -qc "CREATE DATABASE $db" >/dev/null
+	PGX="${DANCU_TEST_PG/dbname=postgres/dbname=$db}"
+	run_suite postgresql psql "$PGX" -qAt -c -- --pg "$PGX"
+else
+	notok "DANCU_TEST_PG is not set"
+fi
+finish
