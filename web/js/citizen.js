@@ -46,16 +46,24 @@ async function callback(params) {
 function token() { return sessionStorage.getItem('dancu.citizen'); }
 function auth() { return 'Bearer ' + token(); }
 
-// Shows a section only when the server answers its API.
-async function optional(wrap, node, path, pick = j => j) {
-  const r = await api('GET', path, { auth: auth() });
-  if (r.status === 404 || r.status === 405) return null;
-  $(wrap).hidden = false;
-  if (!r.ok) { say($(node), problem(r), false); return null; }
-  render($(node), pick(r.json));
-  return r.json;
-}
 function problem(r) { return `${t('error')} ${r.status}: ${(r.json && (r.json.detail || r.json.error)) || ''}`; }
+
+// The data tracker comes in pages, oldest first: follow next_after (up to
+// 10 pages of 1,000) and show the newest first.
+async function tracker() {
+  let rows = [], after = null;
+  for (let page = 0; page < 10; page++) {
+    const q = '/api/v1/me/access?limit=1000' + (after !== null ? '&after=' + after : '');
+    const r = await api('GET', q, { auth: auth() });
+    if (r.status === 404 || r.status === 405) return;
+    $('tracker-wrap').hidden = false;
+    if (!r.ok) { say($('tracker'), problem(r), false); return; }
+    rows = rows.concat(listOf(r.json));
+    if (r.json.next_after === undefined || r.json.next_after === null) break;
+    after = r.json.next_after;
+  }
+  render($('tracker'), rows.reverse());
+}
 
 async function consents() {
   const r = await api('GET', '/oidc/me/consents', { auth: auth() });
@@ -204,7 +212,7 @@ async function load() {
   if (!u.ok) { say(msg, problem(u), false); return; }
   render($('record'), u.json);
   await mine();
-  await optional('tracker-wrap', 'tracker', '/api/v1/me/access', listOf);
+  await tracker();
   await services();
   await dossiers();
   await consents();
