@@ -9,7 +9,7 @@ build="make gcc pkg-config libh2o-evloop-dev libjansson-dev libsqlite3-dev
 libpq-dev libssl-dev libsodium-dev libcjose-dev liboath-dev libqrencode-dev
 libutf8proc-dev libpng-dev libpcsclite-dev libcmocka-dev"
 test="$build sqlite3 postgresql curl oathtool clang libclang-rt-14-dev llvm clang-format cppcheck
-zbar-tools chromium"
+zbar-tools chromium pcscd vsmartcard-vpcd"
 # Node.js runs the clients we did not write (tests/node); a machine that
 # already has a node on PATH keeps it.
 command -v node >/dev/null 2>&1 || test="$test nodejs npm"
