@@ -140,6 +140,19 @@ int dc__parse_body(struct dc__call *c, json_t **out)
 	return DC_OK;
 }
 
+int dc__tail_id(const struct dc__call *c, char *id, size_t idsz, const char **sub, size_t *subn)
+{
+	const char *slash = memchr(c->tail, '/', c->tail_len);
+	size_t idn = slash ? (size_t)(slash - c->tail) : c->tail_len;
+	*sub = slash ? slash : "";
+	*subn = slash ? c->tail_len - idn : 0;
+	if (idn == 0 || idn >= idsz)
+		return DC_ERR_NOT_FOUND;
+	memcpy(id, c->tail, idn);
+	id[idn] = '\0';
+	return DC_OK;
+}
+
 const char *dc__str_member(json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);

@@ -232,14 +232,10 @@ static int r_dossier(struct dc__call *c, struct dc_buf *body)
 	int rc = identify(c, &w);
 	if (rc)
 		return rc;
-	const char *slash = memchr(c->tail, '/', c->tail_len);
-	size_t idn = slash ? (size_t)(slash - c->tail) : c->tail_len;
-	const char *sub = slash ? slash : "";
-	size_t subn = slash ? c->tail_len - idn : 0;
-	if (idn == 0 || idn >= sizeof id)
+	const char *sub;
+	size_t subn;
+	if (dc__tail_id(c, id, sizeof id, &sub, &subn))
 		return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no such dossier");
-	memcpy(id, c->tail, idn);
-	id[idn] = '\0';
 	if ((rc = visible(c, &w, id, body)))
 		return rc;
 	if (subn == 0)

@@ -68,21 +68,6 @@
 #define IP_WINDOW_MS (15 * 60 * 1000)
 #define IP_MAX_FAILED 20
 
-static void issuer(struct dc__call *c, char *out, size_t n)
-{
-	h2o_req_t *r = c->req;
-	snprintf(out, n, "%s://%.*s", r->scheme == &H2O_URL_SCHEME_HTTPS ? "https" : "http",
-	         (int)r->authority.len, r->authority.base);
-}
-
-static void header(struct dc__call *c, const h2o_token_t *t, const char *v)
-{
-	size_t n = strlen(v);
-	char *copy = h2o_mem_alloc_pool(&c->req->pool, n + 1);
-	memcpy(copy, v, n + 1);
-	h2o_add_header(&c->req->pool, &c->req->res.headers, t, NULL, copy, n);
-}
-
 static const struct {
 	const char *code, *vi, *en;
 } attr_text[] = {
@@ -323,10 +308,10 @@ static int r_create(struct dc__call *c, struct dc_buf *body)
 		rc = dc__fail(c, rc, 0, "the request could not be recorded");
 		goto cleanup;
 	}
-	issuer(c, iss, sizeof iss);
+	dc__oidc_issuer(c, iss, sizeof iss);
 	char loc[128];
 	snprintf(loc, sizeof loc, "/api/v1/kyc/requests/%s", k.id);
-	header(c, H2O_TOKEN_LOCATION, loc);
+	dc__oidc_header(c, H2O_TOKEN_LOCATION, loc);
 	c->status = 201;
 	kyc_json(body, &k, k.created_ms, org.name, 0);
 	/* Splice the approval URL in before the closing brace. */
@@ -449,7 +434,7 @@ static int r_fetch(struct dc__call *c, struct dc_buf *body)
 	json_t *attrs = attributes_of(c, k.pin, k.attributes);
 	if (!attrs)
 		return dc__fail(c, DC_ERR_DB, 500, "the attributes could not be read");
-	issuer(c, iss, sizeof iss);
+	dc__oidc_issuer(c, iss, sizeof iss);
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(jti, sizeof jti, raw, sizeof raw);
 	int64_t iat = now / 1000;

@@ -41,14 +41,14 @@
 #define IP_MAX_FAILED 20 /* failed logins per IP address and window */
 #define P DC__OIDC_PARAM /* capacity of one parameter */
 
-static void issuer(struct dc__call *c, char *out, size_t n)
+void dc__oidc_issuer(struct dc__call *c, char *out, size_t n)
 {
 	h2o_req_t *r = c->req;
 	snprintf(out, n, "%s://%.*s", r->scheme == &H2O_URL_SCHEME_HTTPS ? "https" : "http",
 	         (int)r->authority.len, r->authority.base);
 }
 
-static void header(struct dc__call *c, const h2o_token_t *t, const char *v)
+void dc__oidc_header(struct dc__call *c, const h2o_token_t *t, const char *v)
 {
 	size_t n = strlen(v);
 	char *copy = h2o_mem_alloc_pool(&c->req->pool, n + 1);
@@ -71,7 +71,7 @@ static int oauth_error(struct dc__call *c, struct dc_buf *body, int status, cons
 	dc_buf_reset(body);
 	dc_buf_addf(body, "{\"error\":\"%s\",\"error_description\":\"%s\"}", err, desc);
 	if (status == 401)
-		header(c, H2O_TOKEN_WWW_AUTHENTICATE, "Basic realm=\"dancu-oidc\"");
+		dc__oidc_header(c, H2O_TOKEN_WWW_AUTHENTICATE, "Basic realm=\"dancu-oidc\"");
 	return dc_buf_error(body);
 }
 
@@ -120,7 +120,7 @@ static void subject(struct dc__call *c, const struct dc__oidc_client *cl, const 
 static int r_discovery(struct dc__call *c, struct dc_buf *body)
 {
 	char iss[300];
-	issuer(c, iss, sizeof iss);
+	dc__oidc_issuer(c, iss, sizeof iss);
 	return dc_buf_addf(
 	        body,
 	        "{\"issuer\":\"%s\",\"authorization_endpoint\":\"%s/oidc/authorize\","
@@ -230,7 +230,7 @@ static int redirect_error(struct dc__call *c, struct dc_buf *body, const struct 
 {
 	struct dc_buf loc = DC_BUF_INIT;
 	char iss[300];
-	issuer(c, iss, sizeof iss);
+	dc__oidc_issuer(c, iss, sizeof iss);
 	dc_buf_adds(&loc, a->redirect_uri);
 	dc_buf_adds(&loc, strchr(a->redirect_uri, '?') ? "&error=" : "?error=");
 	dc_buf_adds(&loc, err);
@@ -242,7 +242,7 @@ static int redirect_error(struct dc__call *c, struct dc_buf *body, const struct 
 	dc__form_escape(&loc, iss);
 	int rc = dc_buf_error(&loc);
 	if (rc == DC_OK)
-		header(c, H2O_TOKEN_LOCATION, dc_buf_str(&loc));
+		dc__oidc_header(c, H2O_TOKEN_LOCATION, dc_buf_str(&loc));
 	dc_buf_release(&loc);
 	c->status = 303;
 	c->content_type = "text/plain; charset=utf-8";
@@ -693,7 +693,7 @@ static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *
 	if (rc)
 		return dc__fail(c, rc, 0, "the sign-in could not be recorded");
 	struct dc_buf loc = DC_BUF_INIT;
-	issuer(c, iss, sizeof iss);
+	dc__oidc_issuer(c, iss, sizeof iss);
 	dc_buf_adds(&loc, a.redirect_uri);
 	dc_buf_adds(&loc, strchr(a.redirect_uri, '?') ? "&code=" : "?code=");
 	dc_buf_adds(&loc, code);
@@ -705,7 +705,7 @@ static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *
 	dc__form_escape(&loc, iss);
 	rc = dc_buf_error(&loc);
 	if (rc == DC_OK)
-		header(c, H2O_TOKEN_LOCATION, dc_buf_str(&loc));
+		dc__oidc_header(c, H2O_TOKEN_LOCATION, dc_buf_str(&loc));
 	dc_buf_release(&loc);
 	c->status = 303;
 	c->content_type = "text/plain; charset=utf-8";
@@ -733,7 +733,7 @@ static int r_authorize(struct dc__call *c, struct dc_buf *body)
 static int aud_ok(struct dc__call *c, json_t *aud)
 {
 	char iss[300], tok[340], here[600];
-	issuer(c, iss, sizeof iss);
+	dc__oidc_issuer(c, iss, sizeof iss);
 	snprintf(tok, sizeof tok, "%s/oidc/token", iss);
 	snprintf(here, sizeof here, "%s%.*s", iss, (int)c->req->path_normalized.len,
 	         c->req->path_normalized.base);
@@ -979,7 +979,7 @@ static int dpop_check(struct dc__call *c, const char *htm, const char *htu, cons
 static void request_url(struct dc__call *c, char *out, size_t n)
 {
 	char iss[300];
-	issuer(c, iss, sizeof iss);
+	dc__oidc_issuer(c, iss, sizeof iss);
 	h2o_iovec_t p = c->req->path;
 	size_t pl = c->req->query_at == SIZE_MAX ? p.len : c->req->query_at;
 	snprintf(out, n, "%s%.*s", iss, (int)pl, p.base);
@@ -1049,7 +1049,7 @@ static int issue(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_
 		rc = dc_audit_append(c->store, &au, NULL);
 	if (rc)
 		return rc;
-	issuer(c, iss, sizeof iss);
+	dc__oidc_issuer(c, iss, sizeof iss);
 	subject(c, cl, g->pin, sub);
 	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "iss", iss, "sub", sub, "aud",
 	                      cl->id, "iat", (json_int_t)now, "exp",
@@ -1487,7 +1487,7 @@ static int r_introspect(struct dc__call *c, struct dc_buf *body)
 	int rc = dc_audit_append(c->store, &au, NULL);
 	if (rc)
 		return dc__fail(c, rc, 503, "the answer could not be audited, so it is refused");
-	issuer(c, iss, sizeof iss);
+	dc__oidc_issuer(c, iss, sizeof iss);
 	subject(c, &cl, t.pin, sub);
 	json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "active", 1,
 	                      "scope", t.scope, "client_id", cl.id, "token_type",
@@ -1518,7 +1518,7 @@ int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char s
 	size_t skip = dpop ? 5 : 7;
 	if (i < 0 || v.len <= skip || (!dpop && strncasecmp(v.base, "Bearer ", 7)) ||
 	    v.len - skip >= P) {
-		header(c, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+		dc__oidc_header(c, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
 		return dc__fail(c, DC_ERR_AUTH, 401, "a Bearer (or DPoP) access token is required");
 	}
 	snprintf(tok, sizeof tok, "%.*s", (int)(v.len - skip), v.base + skip);
@@ -1561,9 +1561,10 @@ int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char s
 	}
 	if (!found || !bound_ok || dc__oidc_client_get(c->store, client_id, cl) || cl->disabled ||
 	    !account_usable(c, pin)) {
-		header(c, H2O_TOKEN_WWW_AUTHENTICATE,
-		       dpop || jkt[0] ? "DPoP error=\"invalid_token\", algs=\"ES256 RS256 PS256\""
-		                      : "Bearer error=\"invalid_token\"");
+		dc__oidc_header(c, H2O_TOKEN_WWW_AUTHENTICATE,
+		                dpop || jkt[0]
+		                        ? "DPoP error=\"invalid_token\", algs=\"ES256 RS256 PS256\""
+		                        : "Bearer error=\"invalid_token\"");
 		return dc__fail(
 		        c, DC_ERR_AUTH, 401,
 		        "the access token is invalid, expired or revoked, or its DPoP proof is "
@@ -1662,7 +1663,7 @@ static int r_logout(struct dc__call *c, struct dc_buf *body)
 			dc__form_escape(&loc, state);
 		}
 		if (dc_buf_error(&loc) == DC_OK)
-			header(c, H2O_TOKEN_LOCATION, dc_buf_str(&loc));
+			dc__oidc_header(c, H2O_TOKEN_LOCATION, dc_buf_str(&loc));
 		dc_buf_release(&loc);
 		c->status = 303;
 		c->content_type = "text/plain; charset=utf-8";

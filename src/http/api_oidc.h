@@ -15,6 +15,11 @@
 
 extern const struct dc__route dc__oidc_routes[];
 
+/* The issuer: the scheme and authority the request came to. */
+void dc__oidc_issuer(struct dc__call *c, char *out, size_t n);
+/* Adds response header t with a copy of v (in the request's pool). */
+void dc__oidc_header(struct dc__call *c, const h2o_token_t *t, const char *v);
+
 /* The grant behind the request's Bearer access token, for routes that
  * serve a citizen (or an organisation acting with the citizen's consent):
  * fills client_id, pin, scope, acr and the client. On DC_ERR_AUTH (token

@@ -401,14 +401,10 @@ static int r_org(struct dc__call *c, struct dc_buf *body)
 	int rc = admin(c, &off);
 	if (rc)
 		return rc;
-	const char *slash = memchr(c->tail, '/', c->tail_len);
-	size_t idn = slash ? (size_t)(slash - c->tail) : c->tail_len;
-	const char *sub = slash ? slash : "";
-	size_t subn = slash ? c->tail_len - idn : 0;
-	if (idn == 0 || idn >= sizeof id)
+	const char *sub;
+	size_t subn;
+	if (dc__tail_id(c, id, sizeof id, &sub, &subn))
 		return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no such organisation");
-	memcpy(id, c->tail, idn);
-	id[idn] = '\0';
 	rc = dc_org_get(c->store, id, &o);
 	if (rc == DC_ERR_NOT_FOUND)
 		return dc__fail(c, rc, 404, "no such organisation");

@@ -138,6 +138,11 @@ int dc__not_allowed(struct dc__call *c, const char *allow);
 int dc__authenticate(struct dc__call *c, struct dc_officer *o);
 int dc__parse_body(struct dc__call *c, json_t **out);
 const char *dc__str_member(json_t *o, const char *k);
+/* The path tail of a prefix route as "ID" or "ID/REST": copies ID into id
+ * (idsz bytes, NUL-terminated) and points *sub at "/REST" (slash included;
+ * "" when there is none), *subn its length. DC_ERR_NOT_FOUND when ID is
+ * empty or does not fit; the caller answers 404 in its own words. */
+int dc__tail_id(const struct dc__call *c, char *id, size_t idsz, const char **sub, size_t *subn);
 int dc__purpose_ok(const char *purpose);
 /* 1 when commune (a 5-digit code, may be NULL) is inside o's jurisdiction
  * for writes: the commune itself, its province, or the nation; auditors
