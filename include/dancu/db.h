@@ -119,6 +119,10 @@ const struct dc_db_ops *dc_db_driver(const struct dc_db *db);
 
 /* Convenience wrappers over the ops of db / st. */
 int dc_db_exec(struct dc_db *db, const char *sql);
+/* Prepares sql, binds one argument per letter of types ('s' a string,
+ * NULL binds SQL NULL; 'i' an int64_t), steps it once and finalizes it:
+ * for an INSERT/UPDATE/DELETE, or a SELECT whose rows are not wanted. */
+int dc_db_run(struct dc_db *db, const char *sql, const char *types, ...);
 int dc_db_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out);
 const char *dc_db_errmsg(struct dc_db *db);
 int dc_db_begin(struct dc_db *db); /* BEGIN (IMMEDIATE on SQLite) */

@@ -363,7 +363,7 @@ int dc_card_apply(struct dc_store *s, const struct dc_pin *pin, enum dc_card_kin
 }
 
 /* The residence printed on the card: street address, commune, province. */
-static void residence(const struct dc_citizen *x, const struct dc_units *u, struct dc_buf *b)
+void dc__card_residence(const struct dc_citizen *x, const struct dc_units *u, struct dc_buf *b)
 {
 	const char *cm = x->perm_commune   ? x->perm_commune
 	                 : x->temp_commune ? x->temp_commune
@@ -394,7 +394,7 @@ int dc__card_artefacts(const struct dc_card *c, const struct dc_citizen *x,
 		rc = DC_ERR_INVALID;
 		goto cleanup;
 	}
-	residence(x, u, &addr);
+	dc__card_residence(x, u, &addr);
 	struct dc_qr_card q = {x->pin.d, x->cmnd9 ? x->cmnd9 : "", x->birth_name, x->dob,
 	                       x->sex,   dc_buf_str(&addr),        c->issued,     0,
 	                       {NULL}};

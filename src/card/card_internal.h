@@ -19,4 +19,9 @@ int dc__card_artefacts(const struct dc_card *c, const struct dc_citizen *x,
                        const struct dc_units *u, char mrz[DC_MRZ_TEXT_MAX], struct dc_buf *qr,
                        const char **why);
 
+/* The residence printed on the card (and in DG13): street address, commune,
+ * province — of the permanent residence, else the temporary, else the
+ * current one. Appended to b. */
+void dc__card_residence(const struct dc_citizen *x, const struct dc_units *u, struct dc_buf *b);
+
 #endif

@@ -13,6 +13,8 @@
 #include "dancu/store.h"
 #include "dancu/units.h"
 
+#include "card/card_internal.h"
+
 static void dmy(const struct dc_date *d, char out[16])
 {
 	if (d->year && d->month && d->day)
@@ -21,25 +23,6 @@ static void dmy(const struct dc_date *d, char out[16])
 		snprintf(out, 16, "%04d", d->year % 10000);
 	else
 		out[0] = 0;
-}
-
-static void residence(const struct dc_citizen *x, const struct dc_units *u, struct dc_buf *b)
-{
-	const char *cm = x->perm_commune   ? x->perm_commune
-	                 : x->temp_commune ? x->temp_commune
-	                                   : x->cur_commune;
-	const char *addr = x->perm_commune   ? x->perm_address
-	                   : x->temp_commune ? x->temp_address
-	                                     : x->cur_address;
-	if (addr && *addr)
-		dc_buf_adds(b, addr);
-	const struct dc_commune *c = cm && u ? dc_units_commune(u, cm, strlen(cm)) : NULL;
-	if (c) {
-		const struct dc_province *p = dc_units_province(u, c->province_code, 2);
-		dc_buf_addf(b, "%s%s", b->len ? ", " : "", c->name);
-		if (p)
-			dc_buf_addf(b, ", %s", p->name);
-	}
 }
 
 int dc_card_chip_lds(struct dc_store *st, const struct dc_units *u, int64_t card_id,
@@ -67,7 +50,7 @@ int dc_card_chip_lds(struct dc_store *st, const struct dc_units *u, int64_t card
 	else
 		snprintf(expiry, sizeof expiry, "%s", "");
 	struct dc_buf addr = DC_BUF_INIT;
-	residence(&x, u, &addr);
+	dc__card_residence(&x, u, &addr);
 	struct dc_dg13 d;
 	memset(&d, 0, sizeof d);
 	d.f[1] = card.pin.d;

@@ -30,25 +30,6 @@
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
-/* Runs one statement; types names each parameter: 's' text, 'i' int64. */
-static int run(struct dc_store *s, const char *sql, const char *types, ...)
-{
-	struct dc_stmt *st = NULL;
-	va_list ap;
-	int rc = dc_db_prepare(dc_store_db(s), sql, &st);
-	va_start(ap, types);
-	for (int i = 0; rc == DC_OK && types[i]; i++)
-		rc = types[i] == 's' ? dc_stmt_bind_str(st, i + 1, va_arg(ap, const char *))
-		                     : dc_stmt_bind_int64(st, i + 1, va_arg(ap, int64_t));
-	va_end(ap);
-	if (rc == DC_OK) {
-		rc = dc_stmt_step(st);
-		rc = rc == DC_DONE || rc == DC_ROW ? DC_OK : rc;
-	}
-	dc_stmt_finalize(st);
-	return rc;
-}
-
 struct row {
 	char id[40], service[40], applicant[13], subject[13], state[24], commune[6], province[3],
 	        queue[65], parent[40];
@@ -131,10 +112,11 @@ static void new_id(char out[40])
 static int history(const struct dc_svc_ctx *x, const char *id, const char *from, const char *to,
                    const char *note)
 {
-	return run(x->store,
-	           "INSERT INTO svc_history (dossier, from_state, to_state, at_ms, actor, note) "
-	           "VALUES ($1, $2, $3, $4, $5, $6)",
-	           "sssiss", id, from, to, x->now_ms, x->actor, note);
+	return dc_db_run(
+	        dc_store_db(x->store),
+	        "INSERT INTO svc_history (dossier, from_state, to_state, at_ms, actor, note) "
+	        "VALUES ($1, $2, $3, $4, $5, $6)",
+	        "sssiss", id, from, to, x->now_ms, x->actor, note);
 }
 
 static int audit(const struct dc_svc_ctx *x, const char *action, const char *pin, const char *id)
@@ -246,14 +228,15 @@ static int insert_dossier(const struct dc_svc_ctx *x, const char *id, const stru
                           const char *state, const char *commune, const char *province,
                           const char *parent, int64_t step, const char *data, const char *prefill)
 {
-	int rc = run(x->store,
-	             "INSERT INTO svc_dossier (id, service, applicant, subject, channel, state, "
-	             "commune, province, queue, parent, data_json, prefill_json, step, "
-	             "submitted_ms, deadline_ms, fee_vnd) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-	             "$9, $10, $11, $12, $13, $14, $15, $16)",
-	             "ssssssssssssiiii", id, sv->code, applicant, subject, channel, state, commune,
-	             province, parent ? "procedure" : sv->queue, parent, data, prefill, step,
-	             x->now_ms, deadline(x, sv->half_days), parent ? (int64_t)0 : sv->fee_vnd);
+	int rc = dc_db_run(
+	        dc_store_db(x->store),
+	        "INSERT INTO svc_dossier (id, service, applicant, subject, channel, state, "
+	        "commune, province, queue, parent, data_json, prefill_json, step, "
+	        "submitted_ms, deadline_ms, fee_vnd) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+	        "$9, $10, $11, $12, $13, $14, $15, $16)",
+	        "ssssssssssssiiii", id, sv->code, applicant, subject, channel, state, commune,
+	        province, parent ? "procedure" : sv->queue, parent, data, prefill, step, x->now_ms,
+	        deadline(x, sv->half_days), parent ? (int64_t)0 : sv->fee_vnd);
 	(void)0;
 	return rc;
 }
@@ -347,8 +330,9 @@ int dc_svc_submit(const struct dc_svc_ctx *x, const char *code, const char *pin,
 		                    pre.ptr);
 		/* the step's queue is its own service's, not "procedure" */
 		if (rc == DC_OK)
-			rc = run(x->store, "UPDATE svc_dossier SET queue = $2 WHERE id = $1", "ss",
-			         sid, dc_service_find(first)->queue);
+			rc = dc_db_run(dc_store_db(x->store),
+			               "UPDATE svc_dossier SET queue = $2 WHERE id = $1", "ss", sid,
+			               dc_service_find(first)->queue);
 		if (rc == DC_OK)
 			rc = history(x, sid, NULL, "submitted", "step 1 of the linked procedure");
 	}
@@ -566,8 +550,9 @@ static int advance_parent(const struct dc_svc_ctx *x, const struct row *r, int c
 		                    p.province, p.id, r->step + 1, p.data ? p.data : "{}",
 		                    p.prefill ? p.prefill : "{}");
 		if (rc == DC_OK)
-			rc = run(x->store, "UPDATE svc_dossier SET queue = $2 WHERE id = $1", "ss",
-			         sid, ns->queue);
+			rc = dc_db_run(dc_store_db(x->store),
+			               "UPDATE svc_dossier SET queue = $2 WHERE id = $1", "ss", sid,
+			               ns->queue);
 		if (rc == DC_OK) {
 			char note[64];
 			snprintf(note, sizeof note, "step %lld of the linked procedure",
@@ -575,18 +560,20 @@ static int advance_parent(const struct dc_svc_ctx *x, const struct row *r, int c
 			rc = history(x, sid, NULL, "submitted", note);
 		}
 		if (rc == DC_OK && r->subject[0])
-			rc = run(x->store, "UPDATE svc_dossier SET subject = $2 WHERE id = $1",
-			         "ss", p.id, r->subject);
+			rc = dc_db_run(dc_store_db(x->store),
+			               "UPDATE svc_dossier SET subject = $2 WHERE id = $1", "ss",
+			               p.id, r->subject);
 	} else {
 		const char *to = completed ? "completed" : r->step > 1 ? "partial" : "rejected";
 		char note[96];
 		snprintf(note, sizeof note, "step %lld (%s) %s", (long long)r->step, r->service,
 		         completed ? "completed: all steps done"
 		                   : "rejected: later steps not started");
-		rc = run(x->store,
-		         "UPDATE svc_dossier SET state = $2, closed_ms = $3 WHERE id = $1 AND "
-		         "closed_ms = 0",
-		         "ssi", p.id, to, x->now_ms);
+		rc = dc_db_run(
+		        dc_store_db(x->store),
+		        "UPDATE svc_dossier SET state = $2, closed_ms = $3 WHERE id = $1 AND "
+		        "closed_ms = 0",
+		        "ssi", p.id, to, x->now_ms);
 		if (rc == DC_OK)
 			rc = history(x, p.id, p.state, to, note);
 	}
@@ -629,12 +616,12 @@ int dc_svc_transition(const struct dc_svc_ctx *x, const char *id, const char *qu
 		rc = effect(x, &r, res, &result, err, errlen);
 	int final = !strcmp(to, "completed") || !strcmp(to, "rejected");
 	if (rc == DC_OK)
-		rc = run(x->store,
-		         "UPDATE svc_dossier SET state = $2, closed_ms = $3, subject = $4, "
-		         "result_json "
-		         "= coalesce($5, result_json) WHERE id = $1",
-		         "ssiss", r.id, to, final ? x->now_ms : (int64_t)0,
-		         r.subject[0] ? r.subject : NULL, result);
+		rc = dc_db_run(dc_store_db(x->store),
+		               "UPDATE svc_dossier SET state = $2, closed_ms = $3, subject = $4, "
+		               "result_json "
+		               "= coalesce($5, result_json) WHERE id = $1",
+		               "ssiss", r.id, to, final ? x->now_ms : (int64_t)0,
+		               r.subject[0] ? r.subject : NULL, result);
 	if (rc == DC_OK)
 		rc = history(x, r.id, r.state, to, note);
 	if (rc == DC_OK && final && r.parent[0])
@@ -872,14 +859,15 @@ int dc_svc_pay(const struct dc_svc_ctx *x, const char *id, const char *gateway, 
 	if (rc == DC_OK)
 		rc = g->charge(id, amount_vnd, ref_out);
 	if (rc == DC_OK)
-		rc = run(
-		        x->store,
+		rc = dc_db_run(
+		        dc_store_db(x->store),
 		        "INSERT INTO svc_payment (ref, dossier, amount_vnd, gateway, at_ms, actor) "
 		        "VALUES ($1, $2, $3, $4, $5, $6)",
 		        "ssisis", ref_out, id, amount_vnd, g->name, x->now_ms, x->actor);
 	if (rc == DC_OK)
-		rc = run(x->store, "UPDATE svc_dossier SET paid_vnd = paid_vnd + $2 WHERE id = $1",
-		         "si", id, amount_vnd);
+		rc = dc_db_run(dc_store_db(x->store),
+		               "UPDATE svc_dossier SET paid_vnd = paid_vnd + $2 WHERE id = $1",
+		               "si", id, amount_vnd);
 	if (rc == DC_OK)
 		rc = audit(x, "dossier.payment", r.applicant, id);
 	row_free(&r);

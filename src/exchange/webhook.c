@@ -213,26 +213,6 @@ static int deliver(struct dc_webhook_pusher *p, const struct target *t, int64_t 
 
 /* --- state ------------------------------------------------------------------------ */
 
-/* Runs one statement; types names each parameter in order: 's' text (NULL
- * binds SQL NULL), 'i' int64. */
-static int run_sql(struct dc_store *s, const char *sql, const char *types, ...)
-{
-	struct dc_stmt *st = NULL;
-	va_list ap;
-	int rc = dc_db_prepare(dc_store_db(s), sql, &st);
-	va_start(ap, types);
-	for (int i = 0; rc == DC_OK && types[i]; i++)
-		rc = types[i] == 's' ? dc_stmt_bind_str(st, i + 1, va_arg(ap, const char *))
-		                     : dc_stmt_bind_int64(st, i + 1, va_arg(ap, int64_t));
-	va_end(ap);
-	if (rc == DC_OK) {
-		rc = dc_stmt_step(st);
-		rc = rc == DC_DONE || rc == DC_ROW ? DC_OK : rc;
-	}
-	dc_stmt_finalize(st);
-	return rc;
-}
-
 static int audit_push(struct dc_store *s, const struct target *t, const char *pin,
                       const char *action)
 {
@@ -249,13 +229,13 @@ static int advance(struct dc_store *s, struct target *t, int64_t seq, const char
 	int rc = dc_store_begin(s);
 	if (rc)
 		return rc;
-	rc = run_sql(s,
-	             "UPDATE agency SET webhook_cursor = $4, attempts = 0, next_try_ms = 0, "
-	             "last_error = $2 WHERE id = $1 AND webhook_cursor = $3",
-	             "ssii", t->id, delivered || !err ? NULL : err, t->cursor, seq);
+	rc = dc_db_run(dc_store_db(s),
+	               "UPDATE agency SET webhook_cursor = $4, attempts = 0, next_try_ms = 0, "
+	               "last_error = $2 WHERE id = $1 AND webhook_cursor = $3",
+	               "ssii", t->id, delivered || !err ? NULL : err, t->cursor, seq);
 	if (rc == DC_OK && !delivered && err)
-		rc = run_sql(
-		        s,
+		rc = dc_db_run(
+		        dc_store_db(s),
 		        "INSERT INTO webhook_dead (agency, seq, attempts, last_error, dead_ms) "
 		        "VALUES ($1, $3, $4, $2, $5) ON CONFLICT (agency, seq) DO NOTHING",
 		        "ssiii", t->id, err, seq, attempts, dc_now_ms());
@@ -284,10 +264,10 @@ static int failed(struct dc_store *s, struct target *t, const char *err, unsigne
 		wait = BACKOFF_CAP_MS;
 	t->attempts = n;
 	t->next_try_ms = dc_now_ms() + wait;
-	return run_sql(s,
-	               "UPDATE agency SET attempts = $3, next_try_ms = $4, last_error = $2 WHERE "
-	               "id = $1",
-	               "ssii", t->id, err, n, t->next_try_ms);
+	return dc_db_run(dc_store_db(s),
+	                 "UPDATE agency SET attempts = $3, next_try_ms = $4, last_error = $2 WHERE "
+	                 "id = $1",
+	                 "ssii", t->id, err, n, t->next_try_ms);
 }
 
 struct one {
@@ -394,12 +374,14 @@ static void replays(struct dc_webhook_pusher *p)
 			snprintf(err, sizeof err, "the event no longer matches the subscription");
 		if (dc_store_begin(p->store) == DC_OK) {
 			int rc2 =
-			        ok ? run_sql(p->store,
+			        ok ? dc_db_run(
+			                     dc_store_db(p->store),
 			                     "UPDATE webhook_dead SET delivered_ms = $2, attempts "
 			                     "= "
 			                     "attempts + 1 WHERE agency = $1 AND seq = $3",
 			                     "sii", r[i].t.id, dc_now_ms(), r[i].seq)
-			           : run_sql(p->store,
+			           : dc_db_run(
+			                     dc_store_db(p->store),
 			                     "UPDATE webhook_dead SET replay_ms = 0, attempts = "
 			                     "attempts + 1, last_error = $2 WHERE agency = $1 AND "
 			                     "seq = $3",

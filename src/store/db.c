@@ -4,6 +4,7 @@
  * statement with struct dc_stmt_base). The only SQL here is transaction
  * control, which both engines spell alike except SQLite's BEGIN IMMEDIATE.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,6 +79,24 @@ const struct dc_db_ops *dc_db_driver(const struct dc_db *db)
 int dc_db_exec(struct dc_db *db, const char *sql)
 {
 	return ops_of(db)->exec(db, sql);
+}
+
+int dc_db_run(struct dc_db *db, const char *sql, const char *types, ...)
+{
+	struct dc_stmt *st = NULL;
+	va_list ap;
+	int rc = dc_db_prepare(db, sql, &st);
+	va_start(ap, types);
+	for (int i = 0; rc == DC_OK && types[i]; i++)
+		rc = types[i] == 's' ? dc_stmt_bind_str(st, i + 1, va_arg(ap, const char *))
+		                     : dc_stmt_bind_int64(st, i + 1, va_arg(ap, int64_t));
+	va_end(ap);
+	if (rc == DC_OK) {
+		rc = dc_stmt_step(st);
+		rc = rc == DC_DONE || rc == DC_ROW ? DC_OK : rc;
+	}
+	dc_stmt_finalize(st);
+	return rc;
 }
 
 int dc_db_prepare(struct dc_db *db, const char *sql, struct dc_stmt **out)
