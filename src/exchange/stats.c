@@ -124,8 +124,7 @@ static int cards(struct dc_store *s, const struct dc_units *u, struct table *t)
 	dc_stmt_finalize(st);
 	for (int p = 1; p < 100; p++)
 		if (per[p]) {
-			char code[3];
-			snprintf(code, sizeof code, "%02d", p);
+			char code[3] = {(char)('0' + p / 10), (char)('0' + p % 10), '\0'};
 			const struct dc_province *pv = dc_units_province(u, code, 2);
 			row(t, "ssi", code, pv ? pv->name : "", per[p]);
 		}
