@@ -9,6 +9,8 @@
  *   GET  /api/v1/me/access?after=SEQ&limit=N   the data tracker: the audit
  *                            entries about the citizen, oldest first, paged
  *                            (who, organisation, when, what, why)
+ *   GET  /api/v1/me/card/qr?format=svg|png   the QR code printed on the
+ *                            citizen's newest produced card, as an image
  *   POST /api/v1/me/lock     the citizen locks their own e-ID account (and
  *                            every token issued for it is revoked)
  *
@@ -23,6 +25,7 @@
 
 #include "dancu/audit.h"
 #include "dancu/card.h"
+#include "dancu/qr.h"
 #include "dancu/citizen.h"
 #include "dancu/core.h"
 #include "dancu/date.h"
@@ -315,6 +318,45 @@ static int r_access(struct dc__call *c, struct dc_buf *body)
 	return rc ? dc__fail(c, rc, 0, "cannot read the audit log") : dc_buf_error(body);
 }
 
+/* --- GET /api/v1/me/card/qr ------------------------------------------- */
+
+/* The newest card that has been printed (its QR payload is set). */
+static int printed_card(void *arg, const struct dc_card *card)
+{
+	if (card->qr[0])
+		*(struct dc_card *)arg = *card;
+	return 0;
+}
+
+static int r_card_qr(struct dc__call *c, struct dc_buf *body)
+{
+	struct who w;
+	struct dc_pin p;
+	struct dc_card card;
+	int rc = citizen(c, &w);
+	if (rc)
+		return rc;
+	const char *f = dc__query_param(c->req, "format");
+	int png = f && !strcmp(f, "png");
+	if (f && !png && strcmp(f, "svg"))
+		return dc__fail(c, DC_ERR_INVALID, 400, "format must be svg or png");
+	dc_pin_parse(w.pin, 12, &p);
+	memset(&card, 0, sizeof card);
+	rc = dc_card_list(c->store, &p, printed_card, &card);
+	if (rc)
+		return dc__fail(c, rc, 0, "the card register could not be read");
+	if (!card.qr[0])
+		return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no identity card has been printed yet");
+	struct dc_audit_entry e = {"citizen",         w.cl.id, "me.card.qr", w.pin,
+	                           "citizen_request", "qr",    c->request_id};
+	if ((rc = dc_audit_append(c->store, &e, NULL)))
+		return dc__fail(c, rc, 0, "the read could not be recorded");
+	c->content_type = png ? "image/png" : "image/svg+xml";
+	rc = png ? dc_qr_png(card.qr, strlen(card.qr), 6, body)
+	         : dc_qr_svg(card.qr, strlen(card.qr), 4, body);
+	return rc ? dc__fail(c, rc, 0, "the QR code could not be drawn") : DC_OK;
+}
+
 /* --- POST /api/v1/me/lock ---------------------------------------------- */
 
 static int r_lock(struct dc__call *c, struct dc_buf *body)
@@ -358,5 +400,6 @@ const struct dc__route dc__me_routes[] = {
         {"/api/v1/me", 0, "GET", r_me},
         {"/api/v1/me/access", 0, "GET", r_access},
         {"/api/v1/me/lock", 0, "POST", r_lock},
+        {"/api/v1/me/card/qr", 0, "GET", r_card_qr},
 };
 const size_t dc__me_routes_n = DC_ARRAY_LEN(dc__me_routes);

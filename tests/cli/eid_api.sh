@@ -108,7 +108,16 @@ for x in [x for x in r if x["perm_commune"] == c][:3]:
 	"$DANCU" oidc client add "${S[@]}" --id portal --name "Cổng dịch vụ công" --redirect-uri http://127.0.0.1:9/cb >"$T/client"
 	local secret
 	secret=$(grep -o 'shown once): .*' "$T/client" | cut -d' ' -f3)
-	node "$NODE_DIR/eid_me.mjs" "$URL" portal "$secret" http://127.0.0.1:9/cb "$P1" 'Matkhau@2026' >"$T/me" 2>"$T/me.err"
+	# A printed card, so that the citizen can show its QR.
+	api POST /api/v1/cards "${TOK[nat]}" "{\"pin\":\"$P1\",\"kind\":\"first\"}" >/dev/null
+	local card
+	card=$(json_str id <"$T/body")
+	[ -n "$card" ] || card=$(grep -o '"id":[0-9]*' "$T/body" | head -n 1 | cut -d: -f2)
+	for step in approve produce deliver; do
+		api POST "/api/v1/cards/$card/$step" "${TOK[nat]}" >/dev/null
+	done
+	check "$label: the citizen's card is printed" test "$(json_str state <"$T/body")" = delivered
+	ME_QR_PNG="$T/me-qr.png" node "$NODE_DIR/eid_me.mjs" "$URL" portal "$secret" http://127.0.0.1:9/cb "$P1" 'Matkhau@2026' >"$T/me" 2>"$T/me.err"
 	local rc=$?
 	sed "s/^ok /ok $label: /; s/^not ok /not ok $label: /" "$T/me" | grep -E '^(ok|not ok)'
 	grep -q '^not ok' "$T/me" && failures=$((failures + 1))
@@ -116,6 +125,8 @@ for x in [x for x in r if x["perm_commune"] == c][:3]:
 		notok "$label: eid_me.mjs failed"
 		sed 's/^/#   /' "$T/me.err" | head -n 15
 	fi
+	check "$label: zbarimg reads the citizen's QR back: it names the citizen" \
+		bash -c "zbarimg --raw -q '$T/me-qr.png' | grep -q '^$P1|'"
 	"$DANCU" eid show "${S[@]}" --pin "$P1" >"$T/show"
 	check "$label: the citizen's lock holds" grep -q "state	locked" "$T/show"
 	serve_stop

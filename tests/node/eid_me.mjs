@@ -2,6 +2,7 @@
 // party we did not write (openid-client) obtained with the "records" scope.
 // Prints TAP lines. Usage:
 //   node eid_me.mjs ISSUER CLIENT_ID CLIENT_SECRET REDIRECT PIN PASSWORD
+import { writeFileSync } from 'node:fs';
 import * as client from 'openid-client';
 
 const [issuer, clientId, secret, redirect, pin, password] = process.argv.slice(2);
@@ -53,9 +54,22 @@ ok(Array.isArray(body.household.members) && body.household.members.every((m) => 
 ok(body.eid.state === 'active' && body.eid.level === 2, 'me: e-ID account status');
 ok('card' in body, 'me: identity card status (or null)');
 
+// The QR printed on the citizen's card, as an image (ME_QR_PNG: where the
+// shell test gets the PNG that zbarimg reads back).
+const png = await call(tokens.access_token, '/api/v1/me/card/qr?format=png');
+const pngBytes = Buffer.from(await png.arrayBuffer());
+ok(png.status === 200 && png.headers.get('content-type') === 'image/png' && pngBytes.subarray(1, 4).toString() === 'PNG',
+  'me: the card QR as PNG');
+if (process.env.ME_QR_PNG) writeFileSync(process.env.ME_QR_PNG, pngBytes);
+const svg = await call(tokens.access_token, '/api/v1/me/card/qr');
+ok(svg.status === 200 && svg.headers.get('content-type') === 'image/svg+xml' && /<svg/.test(await svg.text()),
+  'me: the card QR as SVG');
+ok((await call(tokens.access_token, '/api/v1/me/card/qr?format=gif')).status === 400, 'me: an unknown image format is refused (400)');
+
 const acc = await call(tokens.access_token, '/api/v1/me/access');
 const log = await acc.json();
 ok(acc.status === 200 && log.accesses.some((e) => e.action === 'me.read' && e.org === clientId), 'me: the data tracker shows the read just made');
+ok(log.accesses.some((e) => e.action === 'me.card.qr'), 'me: the data tracker shows the QR read');
 ok(log.accesses.some((e) => e.action === 'eid.account.read'), 'me: the data tracker shows the officer reading the account');
 const page1 = await (await call(tokens.access_token, '/api/v1/me/access?limit=2')).json();
 ok(page1.accesses.length === 2 && page1.next_after === page1.accesses[1].seq, 'me: the tracker pages (limit 2 → next_after)');

@@ -78,6 +78,17 @@ async function consents() {
   } }]);
 }
 
+// The QR printed on the card (404 until a card is printed), as an image
+// from a data: URL (the CSP allows no other image source).
+async function cardQr(sec) {
+  const q = await api('GET', '/api/v1/me/card/qr', { auth: auth() });
+  if (!q.ok) return;
+  const img = document.createElement('img');
+  img.id = 'me-card-qr'; img.alt = t('c.me.qr'); img.width = 200;
+  img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(q.text);
+  sec.append(img);
+}
+
 // /api/v1/me: one sub-section per part (record, residence, household, card, e-ID).
 async function mine() {
   const r = await api('GET', '/api/v1/me', { auth: auth() });
@@ -94,6 +105,7 @@ async function mine() {
       const m = document.createElement('div'); render(m, v.members || []); box.append(m);
     } else render(box, v);
     sec.append(h, box); out.append(sec);
+    if (k === 'card' && v) await cardQr(sec);
   }
   $('lock-wrap').hidden = false;
 }

@@ -38,6 +38,7 @@ const DICT = {
   'c.logins': ['Lịch sử đăng nhập', 'Login history'],
   'c.me.record': ['Thông tin công dân', 'Citizen record'], 'c.me.residence': ['Cư trú', 'Residence'],
   'c.me.household': ['Hộ gia đình', 'Household'], 'c.me.card': ['Thẻ căn cước', 'Identity card'],
+  'c.me.qr': ['Mã QR in trên thẻ', 'QR code printed on the card'],
   'c.me.eid': ['Tài khoản định danh điện tử', 'e-ID account'],
   'c.lock': ['Khóa tài khoản định danh', 'Lock my e-ID account'],
   'c.lock.note': ['Nếu bạn nghi ngờ tài khoản bị lộ: khóa ngay; mọi phiên đăng nhập bị thu hồi. Mở khóa tại cơ quan công an.', 'If you think your account is compromised: lock it now; every session is revoked. Unlocking is done at a police office.'],
