@@ -138,6 +138,18 @@ int dc_card_get(struct dc_store *s, int64_t id, struct dc_card *out);
 int dc_card_list(struct dc_store *s, const struct dc_pin *pin,
                  int (*cb)(void *arg, const struct dc_card *c), void *arg);
 
+/* The issuance work list: cards in state (applied, approved, produced ...)
+ * with an id above after_id, oldest first, each with its holder's name and
+ * home commune (permanent, else temporary, else current residence; "" when
+ * unknown) — borrowed for the call. cb returns non-zero to stop (that value
+ * is returned), else DC_OK at the end. */
+int dc_card_queue(struct dc_store *s, enum dc_card_state state, int64_t after_id,
+                  int (*cb)(void *arg, const struct dc_card *c, const char *name,
+                            const char *commune),
+                  void *arg);
+/* A state by its name ("applied", ...), or 0. */
+enum dc_card_state dc_card_state_parse(const char *s);
+
 /* Appends c as a JSON object (no MRZ/QR unless with_artefacts). */
 int dc_card_json(const struct dc_card *c, bool with_artefacts, struct dc_buf *out);
 

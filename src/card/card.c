@@ -192,6 +192,41 @@ int dc_card_list(struct dc_store *s, const struct dc_pin *pin,
 	return rc;
 }
 
+enum dc_card_state dc_card_state_parse(const char *s)
+{
+	return s ? state_parse(s) : (enum dc_card_state)0;
+}
+
+int dc_card_queue(struct dc_store *s, enum dc_card_state state, int64_t after_id,
+                  int (*cb)(void *arg, const struct dc_card *c, const char *name,
+                            const char *commune),
+                  void *arg)
+{
+	struct dc_stmt *st = NULL;
+	struct dc_card c;
+	int rc = dc_db_prepare(dc_store_db(s),
+	                       "SELECT card.id, card.pin, kind, reason, state, issued, expiry, "
+	                       "has_photo, applied_ms, updated_ms, actor, mrz, qr, "
+	                       "coalesce(z.birth_name, ''), coalesce(z.perm_commune, "
+	                       "z.temp_commune, z.cur_commune, '') FROM card LEFT JOIN citizen z "
+	                       "ON z.pin = card.pin WHERE card.state = $1 AND card.id > $2 "
+	                       "ORDER BY card.id",
+	                       &st);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_str(st, 1, dc_card_state_name(state));
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_int64(st, 2, after_id);
+	while (rc == DC_OK) {
+		rc = dc_stmt_step(st);
+		if (rc != DC_ROW)
+			break;
+		read_row(st, &c);
+		rc = cb(arg, &c, dc_stmt_text(st, 13, NULL), dc_stmt_text(st, 14, NULL));
+	}
+	dc_stmt_finalize(st);
+	return rc == DC_DONE ? DC_OK : rc;
+}
+
 /* Counts the citizen's cards in the given states (a SQL IN list). */
 static int count_cards(struct dc_store *s, const struct dc_pin *pin, const char *in_list,
                        int64_t *n)

@@ -8,6 +8,8 @@
  *   POST /api/v1/cards/{id}/{approve|reject|produce|deliver|revoke}
  *                                            {"reason","evidence"}; produce: {"issued"}
  *   GET  /api/v1/cards/{id}/mrz?purpose=U[&format=text]
+ *   GET  /api/v1/cards?state=S&purpose=U[&after=ID&limit=N]   the issuance
+ *        work list of the officer's jurisdiction
  *   GET  /api/v1/cards/{id}/qr?purpose=U[&format=json|svg|png]
  *   POST /api/v1/verify/qr                   {"payload","purpose"} → every check
  *   POST /api/v1/verify/mrz                  {"mrz","purpose"}     → every check
@@ -142,6 +144,98 @@ static int list_cb(void *arg, const struct dc_card *card)
 	return dc_card_json(card, false, b);
 }
 
+/* GET /api/v1/cards?state=S[&after=ID][&limit=N]: the issuance work list
+ * of the officer's jurisdiction (holder's home commune), oldest first; one
+ * audit entry linked to every holder listed. */
+struct queue {
+	struct dc__call *c;
+	const struct dc_officer *o;
+	struct dc_buf items;
+	const char **pins;
+	size_t n, limit;
+	int64_t last;
+	int more;
+};
+
+static int queue_cb(void *arg, const struct dc_card *card, const char *name, const char *commune)
+{
+	struct queue *q = arg;
+	if (!dc__in_jurisdiction(q->c, q->o, commune))
+		return 0;
+	if (q->n == q->limit) {
+		q->more = 1;
+		return 1;
+	}
+	char *pin = strdup(card->pin.d);
+	if (!pin)
+		return DC_ERR_NOMEM;
+	q->pins[q->n++] = pin;
+	q->last = card->id;
+	if (q->items.len)
+		dc_buf_addc(&q->items, ',');
+	dc_buf_adds(&q->items, "{\"name\":\"");
+	dc_buf_add_json_str(&q->items, name, strlen(name));
+	dc_buf_addf(&q->items, "\",\"commune\":\"%s\",\"card\":", commune);
+	dc_card_json(card, false, &q->items);
+	dc_buf_addc(&q->items, '}');
+	return dc_buf_error(&q->items);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int queue(struct dc__call *c, const struct dc_officer *o, const char *state_name,
+                 struct dc_buf *body)
+{
+	enum dc_card_state state = dc_card_state_parse(state_name);
+	const char *a = dc__query_param(c->req, "after"), *l = dc__query_param(c->req, "limit");
+	unsigned long long after = 0, limit = 50;
+	if (!state)
+		return dc__fail(c, DC_ERR_INVALID, 400,
+		                "state must be a card state (applied, approved, produced, ...)");
+	if (a && dc_parse_uint(a, strlen(a), INT64_MAX, &after))
+		return dc__fail(c, DC_ERR_INVALID, 400, "after must be a card id");
+	if (l && (dc_parse_uint(l, strlen(l), 500, &limit) || limit == 0))
+		return dc__fail(c, DC_ERR_INVALID, 400, "limit must be 1 to 500");
+	const char *purpose = need_purpose(c);
+	if (!purpose)
+		return DC_ERR_INVALID;
+	struct queue q = {c, o, DC_BUF_INIT, calloc(limit, sizeof(char *)), 0, limit, 0, 0};
+	int rc = q.pins ? dc_card_queue(c->store, state, (int64_t)after, queue_cb, &q)
+	                : DC_ERR_NOMEM;
+	if (rc == 1)
+		rc = DC_OK;
+	if (rc == DC_OK)
+		rc = dc_store_begin(c->store);
+	if (rc == DC_OK) {
+		qsort(q.pins, q.n, sizeof *q.pins, cmp_str); /* the audit links are sorted */
+		struct dc_audit_entry e = {o->id,   NULL,        "card.queue", NULL,
+		                           purpose, "name,card", c->request_id};
+		rc = q.n ? dc_audit_append_subjects(c->store, &e, q.pins, q.n, NULL)
+		         : dc_audit_append(c->store, &e, NULL);
+		if (rc == DC_OK)
+			rc = dc_store_commit(c->store);
+		else
+			dc_store_rollback(c->store);
+	}
+	if (rc == DC_OK) {
+		dc_buf_addf(body, "{\"state\":\"%s\",\"count\":%zu,\"items\":[%s]",
+		            dc_card_state_name(state), q.n, q.items.len ? q.items.ptr : "");
+		if (q.more)
+			dc_buf_addf(body, ",\"next_after\":%lld", (long long)q.last);
+		rc = dc_buf_adds(body, "}");
+	} else {
+		rc = dc__fail(c, rc, 0, "cannot read the card queue");
+	}
+	for (size_t i = 0; i < q.n; i++)
+		free((char *)q.pins[i]);
+	free(q.pins);
+	dc_buf_release(&q.items);
+	return rc;
+}
+
 static int history(struct dc__call *c, struct dc_buf *body)
 {
 	struct dc_officer o;
@@ -149,6 +243,9 @@ static int history(struct dc__call *c, struct dc_buf *body)
 	int rc = officer(c, &o);
 	if (rc)
 		return rc;
+	const char *state = dc__query_param(c->req, "state");
+	if (state && !dc__query_param(c->req, "pin"))
+		return queue(c, &o, state, body);
 	const char *p = dc__query_param(c->req, "pin");
 	if (!p || dc_pin_parse(p, strlen(p), &pin))
 		return dc__fail(c, DC_ERR_INVALID, 400, "?pin= (12 digits) is required");

@@ -81,6 +81,19 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 	IA=$(field id)
 	check "$label: … state applied" grep -q '"state":"applied"' "$T/body"
 	check "$label: a second open application → 409" test "$(send POST /api/v1/cards "{\"pin\":\"$A\",\"kind\":\"first\"}" "$TC")" = 409
+	# The issuance work list, cut to the officer's jurisdiction.
+	send POST /api/v1/cards "{\"pin\":\"$E\",\"kind\":\"first\"}" "$TA" >/dev/null
+	local IE
+	IE=$(field id)
+	check "$label: the commune's queue of applications → 200" test "$(get "/api/v1/cards?state=applied&purpose=identity_card" "$TC")" = 200
+	check "$label: … lists the commune's application with the holder's name" grep -q "\"commune\":\"$comA\",\"card\":{\"id\":$IA," "$T/body"
+	check "$label: … not another commune's" bash -c "! grep -q '\"id\":$IE,' '$T/body'"
+	check "$label: the national queue lists both" bash -c "[ \"\$(curl -s '$URL/api/v1/cards?state=applied&purpose=identity_card' -H 'Authorization: Bearer $TA' | grep -o '\"card\":{\"id\":\($IA\|$IE\),' | wc -l)\" = 2 ]"
+	check "$label: pages of one: next_after" bash -c "curl -s '$URL/api/v1/cards?state=applied&purpose=identity_card&limit=1' -H 'Authorization: Bearer $TA' | grep -q '\"count\":1,.*\"next_after\":'"
+	check "$label: an unknown state → 400" test "$(get "/api/v1/cards?state=lost&purpose=identity_card" "$TC")" = 400
+	check "$label: the queue needs a purpose (400)" test "$(get "/api/v1/cards?state=applied" "$TC")" = 400
+	check "$label: auditors have no queue (403)" test "$(get "/api/v1/cards?state=applied&purpose=identity_card" "$TU")" = 403
+	send POST "/api/v1/cards/$IE/reject" '{"reason":"nộp nhầm"}' "$TA" >/dev/null
 	check "$label: deliver before production → 409" test "$(send POST "/api/v1/cards/$IA/deliver" '' "$TC")" = 409
 	check "$label: approve → 200" test "$(send POST "/api/v1/cards/$IA/approve" '' "$TC")" = 200
 	check "$label: produce → 200" test "$(send POST "/api/v1/cards/$IA/produce" '' "$TC")" = 200
