@@ -151,6 +151,7 @@ const DICT = {
   's.sec.dossiers': ['Hồ sơ dịch vụ công theo thủ tục', 'Public-service dossiers per procedure'],
   's.sec.verification': ['Xác thực theo tổ chức', 'Verification per organisation'],
   's.sec.quality': ['Chất lượng dữ liệu theo xã', 'Data quality per commune'],
+  's.worst': ['điểm thấp nhất', 'lowest scores'],
   's.province': ['Tỉnh', 'Province'], 's.name': ['Tên', 'Name'], 's.cards_issued': ['Thẻ đã cấp', 'Cards issued'],
   's.collected': ['Hồ sơ đã thu nhận', 'Applications collected'], 's.approved': ['Đã phê duyệt', 'Approved'],
   's.activated': ['Đã kích hoạt', 'Activated'], 's.activation_rate': ['Tỷ lệ kích hoạt', 'Activation rate'],

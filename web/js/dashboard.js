@@ -13,6 +13,7 @@ header('dashboard.html');
 const $ = id => document.getElementById(id);
 const SVGNS = 'http://www.w3.org/2000/svg';
 let last = null;
+const QUALITY_ROWS = 20; // a province has hundreds of communes: show the lowest scores
 
 const num = v => Number(v).toLocaleString(lang() === 'en' ? 'en-GB' : 'vi-VN');
 const isRate = k => /(_rate|_share|^score)$/.test(k);
@@ -77,16 +78,17 @@ function section(key) {
   return s;
 }
 
-// The label of a province row: its name when the API gives one (cards),
-// else the name another section gave for the same code, else the code.
+// Province names in the page's language, from the unit list the server
+// runs with (/ui/units/provinces.json); the code when a name is missing.
+let provinces = {};
 function provinceLabel(names, o) {
-  return o.name || names[o.province] || `${t('s.province')} ${o.province}`;
+  return names[o.province] || o.name || `${t('s.province')} ${o.province}`;
 }
 
 function draw(j) {
   const out = $('stats'); out.replaceChildren();
   const names = {};
-  for (const o of j.cards || []) if (o.name) names[o.province] = o.name;
+  for (const [code, p] of Object.entries(provinces)) names[code] = (lang() === 'en' && p.name_en) || p.name;
   // figures: one-row sections
   for (const key of ['eid', 'connected']) {
     const rows = j[key];
@@ -94,10 +96,11 @@ function draw(j) {
     const s = section(key);
     const dl = document.createElement('dl'); dl.className = 'figures';
     for (const [k, v] of Object.entries(rows[0])) {
+      const div = document.createElement('div'); // one figure: its name over its value
       const dt = document.createElement('dt'); dt.textContent = colName(k);
       const dd = document.createElement('dd'); dd.id = `fig-${key}-${k}`;
       dd.textContent = isRate(k) ? pct(v) : num(v);
-      dl.append(dt, dd);
+      div.append(dt, dd); dl.append(div);
     }
     s.append(dl); out.append(s);
   }
@@ -114,23 +117,33 @@ function draw(j) {
     s.append(table(t('s.sec.' + key), rows.map(o => ({ ...o, province: provinceLabel(names, o) })), cols));
     out.append(s);
   }
-  // the rest as tables
+  // the rest as tables; data quality: the communes that need work first
   for (const key of ['dossiers', 'verification', 'quality']) {
-    const rows = j[key];
+    let rows = j[key];
     if (!Array.isArray(rows)) continue;
     const s = section(key);
+    let cap = t('s.sec.' + key);
+    if (key === 'quality' && rows.length > QUALITY_ROWS) {
+      rows = [...rows].sort((a, b) => a.score - b.score || b.citizens - a.citizens).slice(0, QUALITY_ROWS);
+      cap = `${cap} — ${t('s.worst')} ${QUALITY_ROWS} / ${j[key].length}`;
+    }
     if (!rows.length) { const p = document.createElement('p'); p.className = 'muted'; p.textContent = t('none'); s.append(p); }
-    else s.append(table(t('s.sec.' + key), rows, Object.keys(rows[0])));
+    else s.append(table(cap, rows.map(o => ('province' in o ? { ...o, province: provinceLabel(names, o) } : o)), Object.keys(rows[0])));
     out.append(s);
   }
 }
 
 async function load() {
+  say($('msg'), '');
   const tok = sessionStorage.getItem('dancu.officer');
   const r = await api('GET', '/api/v1/stats', { auth: tok ? 'Bearer ' + tok : null });
   if (r.status === 404) { say($('msg'), t('notyet'), false); return; }
   if (r.status === 401) { say($('msg'), t('d.login'), false); return; }
   if (!r.ok || !r.json) { say($('msg'), `${t('error')} ${r.status}`, false); return; }
+  if (!Object.keys(provinces).length) {
+    const p = await api('GET', 'units/provinces.json');
+    if (p.ok && p.json) for (const x of p.json.provinces) provinces[x.code] = x;
+  }
   last = r.json;
   $('stats').setAttribute('aria-busy', 'false');
   draw(last);
