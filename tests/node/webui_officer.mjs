@@ -83,7 +83,13 @@ await run('officer', async () => {
   ok(true, 'officer: the duplicate review queue loads');
   await page.click('[data-tab=stays]');
   await page.locator('#stay-list :is(table, p)').waitFor();
-  ok(true, 'officer: the stay overview loads');
+  ok((await page.textContent('#stay-list')).includes(env.WEBUI_PIN2), "officer: the stay overview lists today's stay reported by the hotel");
+  await page.check('#stay-filter [name=late]');
+  await page.fill('#s-day', new Date(Date.now() + 7 * 3600e3 - 2 * 86400e3).toISOString().slice(0, 10));
+  await page.click('#stay-filter button[type=submit]');
+  await page.locator('#stay-list td', { hasText: 'Kim Min' }).waitFor();
+  ok(!(await page.textContent('#stay-list')).includes(env.WEBUI_PIN2), 'officer: late only, two days ago: the late stay, not the on-time one');
+  await keyboard(page, '#tab-stays', 'officer stays');
   await page.click('[data-tab=overdue]');
   await page.locator('#overdue-list :is(table, p)').waitFor();
   await page.locator('#overdue-public').filter({ hasText: /./ }).waitFor();
@@ -174,23 +180,34 @@ await run('officer', async () => {
     await page.fill('#eid-pin', '');
   }
 
-  // The dashboard in the same tab (the officer's session): per-province
-  // charts with the numbers the statistics API gives, and the totals this
-  // test made (cards produced, stays reported).
+  // The dashboard in the same tab: with the officer's session, the charts
+  // show what the statistics API answers that session (it may be cut to
+  // the jurisdiction); with a national administrator's session (put in
+  // this tab's sessionStorage as the console would), the totals are the
+  // cards produced and stays reported by this test.
   await page.goto(URL + '/ui/dashboard.html');
   const hasStats = await page.evaluate(async () => (await fetch('/api/v1/stats', { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('dancu.officer') } })).status);
   if (hasStats === 404) {
     await page.locator('#msg.bad').waitFor();
     ok(true, 'dashboard: says statistics are not served (no /api/v1/stats)');
   } else {
-    await page.locator('#chart-cards-cards_issued').waitFor();
-    const stats = await page.evaluate(async () => (await fetch('/api/v1/stats', { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('dancu.officer') } })).json());
+    const apiStats = () => page.evaluate(async () => (await fetch('/api/v1/stats', { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('dancu.officer') } })).json());
     const bars = id => page.evaluate(i => [...document.querySelectorAll(`#${i} g.row`)].map(g => [g.dataset.label, Number(g.dataset.value)]), id);
+    const sameAsApi = (chart, rows, col) => chart.length === rows.length && chart.every(([l, v], i) => l === rows[i].name && v === rows[i][col]);
+    await page.locator('#chart-cards-cards_issued, #sec-cards p').first().waitFor();
+    const mine = await apiStats();
+    ok(sameAsApi(await bars('chart-cards-cards_issued'), mine.cards, 'cards_issued'),
+      `dashboard (commune officer): the cards chart shows what the API answers this session (${mine.cards.length} provinces)`);
+    const own = await page.evaluate(t => { const o = sessionStorage.getItem('dancu.officer'); sessionStorage.setItem('dancu.officer', t); return o; }, env.WEBUI_NAT_TOKEN);
+    await page.evaluate(() => document.getElementById('stats').replaceChildren());
+    await page.click('#reload');
+    await page.locator('#chart-cards-cards_issued').waitFor();
+    const stats = await apiStats();
     const cards = await bars('chart-cards-cards_issued');
-    ok(cards.length === stats.cards.length && cards.every(([l, v], i) => l === stats.cards[i].name && v === stats.cards[i].cards_issued),
-      `dashboard: the cards chart has one bar per province with the API's numbers (${cards.length} provinces)`);
+    ok(sameAsApi(cards, stats.cards, 'cards_issued'),
+      `dashboard (national): the cards chart has one bar per province with the API's numbers (${cards.length} provinces)`);
     const sum = cards.reduce((a, [, v]) => a + v, 0);
-    ok(sum === Number(env.WEBUI_CARDS) + 1, `dashboard: cards issued add up to what this test produced (${sum} = ${env.WEBUI_CARDS} + 1 from the queue)`);
+    ok(sum === Number(env.WEBUI_CARDS) + 1, `dashboard (national): cards issued add up to what this test produced (${sum} = ${env.WEBUI_CARDS} + 1 from the queue)`);
     const stays = await bars('chart-stays-stays'), late = await bars('chart-stays-late');
     const ts = stays.reduce((a, [, v]) => a + v, 0), tl = late.reduce((a, [, v]) => a + v, 0);
     ok(ts === Number(env.WEBUI_STAYS) && tl === Number(env.WEBUI_LATE) && stays.length === stats.stays.length,
@@ -220,6 +237,7 @@ await run('officer', async () => {
     await shot(page, 'dashboard-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
     await shot(page, 'dashboard');
+    await page.evaluate(o => sessionStorage.setItem('dancu.officer', o), own);
   }
   await page.goto(URL + '/ui/officer.html');
   await page.locator('#console').waitFor({ state: 'visible' });
