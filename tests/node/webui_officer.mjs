@@ -120,6 +120,10 @@ await run('officer', async () => {
   await qrow().waitFor();
   ok(true, 'officer: card queue: the approved card is listed');
   await keyboard(page, '#tab-cardq', 'officer card queue');
+  await page.evaluate(() => { document.getElementById('msg').className = 'msg'; });
+  await qrow().locator('button[data-action=reject]').click();
+  await page.locator('#msg.bad').waitFor();
+  ok((await page.textContent('#msg')).includes('400'), 'officer: card queue: a rejection without a reason is refused (400)');
   await qrow().locator('button[data-action=produce]').click();
   await page.locator('#msg.ok').filter({ hasText: '→ produced' }).waitFor();
   ok(true, 'officer: card queue: approved → produced');

@@ -120,6 +120,7 @@ const DICT = {
   'act.transition': ['Chuyển trạng thái', 'Move'], 'o.service': ['Thủ tục', 'Procedure'],
   'o.cardq': ['Hàng đợi cấp thẻ', 'Card issuance queue'],
   'o.cardq.note': ['Thẻ của công dân thuộc địa bàn của bạn, cũ nhất trước: phê duyệt → sản xuất → trả thẻ.', 'Cards of citizens in your jurisdiction, oldest first: approve → produce → deliver.'],
+  'o.cardq.reason': ['Lý do (khi từ chối)', 'Reason (for a rejection)'],
   'o.cardq.issued': ['Ngày cấp (khi sản xuất)', 'Issue date (when producing)'], 'o.more': ['Trang sau', 'Next page'],
   'cs.applied': ['Đã nộp đơn', 'Applied'], 'cs.approved': ['Đã phê duyệt', 'Approved'], 'cs.produced': ['Đã sản xuất', 'Produced'],
   'cs.delivered': ['Đã trả thẻ', 'Delivered'], 'cs.rejected': ['Bị từ chối', 'Rejected'],

@@ -218,7 +218,7 @@ async function loadCardq(more = false) {
   render($('cardq-list'), rows, ['approve', 'produce', 'deliver', 'reject'].map(a => ({
     label: a, when: o => (NEXT[o.state] || []).includes(a), run: async (row, b) => {
       b.disabled = true;
-      const body = { reason: a === 'reject' ? 'web: rejected at the counter' : 'web' };
+      const body = a === 'reject' ? { reason: $('cardq-reason').value.trim() } : {};
       if (a === 'produce' && $('cardq-issued').value) body.issued = $('cardq-issued').value;
       const m = await call('POST', `/api/v1/cards/${encodeURIComponent(row.id)}/${a}`, body);
       if (await guard(m)) say(msg, `${t('o.done')} ${row.id}: ${a} → ${m.json.state}`);
