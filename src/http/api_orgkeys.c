@@ -126,14 +126,16 @@ static int key_add(struct dc__call *c, const struct dc_apikey *k, struct dc_buf 
 	else
 		dc_store_rollback(c->store);
 done:
-	json_decref(j);
-	if (rc)
+	if (rc) {
+		json_decref(j);
 		return dc__fail(c, rc, 0, detail);
+	}
 	c->status = 201;
 	dc_buf_addf(body, "{\"id\":\"%s\",\"key\":\"%s\",\"org\":\"%s\",\"label\":\"", id, key,
 	            k->owner_id);
-	dc_buf_add_json_str(body, label ? label : "", label ? strlen(label) : 0);
+	dc_buf_add_json_str(body, label ? label : "", label ? strlen(label) : 0); /* owned by j */
 	dc_buf_adds(body, "\",\"note\":\"the key is shown once; only its hash is kept\"}");
+	json_decref(j);
 	sodium_memzero(key, sizeof key);
 	return dc_buf_error(body);
 }

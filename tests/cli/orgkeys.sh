@@ -51,6 +51,8 @@ run_suite() { # label, sql-cli..., --, store args...
 	check "$label: new key → 201" test "$(k "$KA" POST /api/v1/verify/keys '{"label":"Chi nhánh Hà Nội"}')" = 201
 	local KB
 	KB=$(json_str key <"$T/body")
+	check "$label: the answer names the key and its label" \
+		bash -c "grep -q '\"label\":\"Chi nhánh Hà Nội\"' '$T/body' && grep -q '\"org\":\"bank-k\"' '$T/body'"
 	check "$label: the new key has the key shape" bash -c "[[ '$KB' =~ ^dck_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$ ]]"
 	check "$label: the new key works at once" test "$(k "$KB" GET /api/v1/verify/usage)" = 200
 	k "$KB" GET /api/v1/verify/keys >/dev/null
