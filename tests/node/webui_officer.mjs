@@ -105,9 +105,10 @@ await run('officer', async () => {
   await page.selectOption('#ca-kind', 'first');
   await page.click('#card-form button[type=submit]');
   await page.locator('#card-list table').waitFor();
-  ok((await page.locator('#card-list').textContent()).includes('applied'), 'officer: a card application filed and listed');
+  ok(await page.locator('#card-list td[data-code=applied]').count() >= 1 && (await page.textContent('#card-list')).includes('Đã nộp đơn'),
+    'officer: a card application filed and listed (its state in Vietnamese)');
   await page.click('#card-list button[data-action=approve]');
-  await page.locator('#card-list td:text-is("approved")').waitFor();
+  await page.locator('#card-list td[data-code=approved]').waitFor();
   ok(true, 'officer: the card approved');
   await shot(page, 'officer-cards');
 
@@ -140,7 +141,7 @@ await run('officer', async () => {
   await page.selectOption('#cardq-state', 'delivered');
   await page.click('#cardq-form button[type=submit]');
   await qrow().waitFor();
-  ok((await qrow().textContent()).includes('delivered'), 'officer: card queue: the card is in the delivered list');
+  ok(await qrow().locator('td[data-code=delivered]').count() === 1, 'officer: card queue: the card is in the delivered list');
 
   if (env.WEBUI_HAS_EID === '1' && env.WEBUI_PIN2) {
     await page.click('[data-tab=eid]');
@@ -163,7 +164,7 @@ await run('officer', async () => {
     await page.click('#eid-form button[type=submit]');
     const erow = () => page.locator('#eid-list tr', { has: page.locator(`td:text-is("${env.WEBUI_PIN}")`) });
     await erow().waitFor();
-    ok((await erow().textContent()).includes('locked'), "officer: the citizen's self-locked account is in the locked list");
+    ok(await erow().locator('td[data-code=locked]').count() === 1, "officer: the citizen's self-locked account is in the locked list");
     await keyboard(page, '#tab-eid', 'officer e-ID');
     await page.fill('#eid-reason', '');
     await page.evaluate(() => { document.getElementById('msg').className = 'msg'; });
@@ -176,11 +177,11 @@ await run('officer', async () => {
     await page.fill('#eid-pin', env.WEBUI_PIN);
     await page.click('#eid-form button[type=submit]');
     await erow().locator('button[data-action=lock]').waitFor();
-    ok((await erow().textContent()).includes('active'), 'officer: e-ID unlocked (active again, found by ID number)');
+    ok(await erow().locator('td[data-code=active]').count() === 1, 'officer: e-ID unlocked (active again, found by ID number)');
     await erow().locator('button[data-action=lock]').click();
     await page.locator('#msg.ok').filter({ hasText: `${env.WEBUI_PIN}: lock` }).waitFor();
     await erow().locator('button[data-action=unlock]').waitFor();
-    ok((await erow().textContent()).includes('locked'), 'officer: e-ID locked by the officer');
+    ok(await erow().locator('td[data-code=locked]').count() === 1, 'officer: e-ID locked by the officer');
     await page.fill('#eid-pin', '');
   }
 

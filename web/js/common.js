@@ -118,6 +118,12 @@ const DICT = {
   'act.create': ['Tạo người mới', 'New person'], 'act.produce': ['Sản xuất', 'Produce'], 'act.deliver': ['Trả thẻ', 'Deliver'],
   'act.revoke': ['Thu hồi', 'Revoke'], 'act.QR': ['Mã QR', 'QR code'],
   'act.transition': ['Chuyển trạng thái', 'Move'], 'o.service': ['Thủ tục', 'Procedure'],
+  'st.submitted': ['Đã nộp', 'Submitted'], 'st.received': ['Đã tiếp nhận', 'Received'], 'st.processing': ['Đang xử lý', 'Processing'],
+  'st.supplement_requested': ['Yêu cầu bổ sung', 'More information asked for'], 'st.completed': ['Hoàn thành', 'Completed'],
+  'st.rejected': ['Từ chối', 'Rejected'], 'st.partial': ['Hoàn thành một phần', 'Partly completed'],
+  'st.applied': ['Đã nộp đơn', 'Applied'], 'st.approved': ['Đã phê duyệt', 'Approved'], 'st.produced': ['Đã sản xuất', 'Produced'],
+  'st.delivered': ['Đã trả thẻ', 'Delivered'], 'st.revoked': ['Đã thu hồi', 'Revoked'], 'st.replaced': ['Đã thay thế', 'Replaced'],
+  'st.active': ['Đang hoạt động', 'Active'], 'st.locked': ['Bị khóa', 'Locked'], 'st.closed': ['Đã đóng', 'Closed'],
   'o.cardq': ['Hàng đợi cấp thẻ', 'Card issuance queue'],
   'o.cardq.note': ['Thẻ của công dân thuộc địa bàn của bạn, cũ nhất trước: phê duyệt → sản xuất → trả thẻ.', 'Cards of citizens in your jurisdiction, oldest first: approve → produce → deliver.'],
   'o.cardq.reason': ['Lý do (khi từ chối)', 'Reason (for a rejection)'],
@@ -235,6 +241,7 @@ export function say(node, text, ok = true) {
 const TIME_KEYS = /(^|_)(at|ms|time)$|_at_ms$/;
 function cell(k, v) {
   if (v === null || v === undefined) return '';
+  if (k === 'state' && typeof v === 'string' && DICT['st.' + v]) return t('st.' + v);
   if (typeof v === 'number' && TIME_KEYS.test(k) && v > 1e11) return new Date(v).toLocaleString(lang() === 'en' ? 'en-GB' : 'vi-VN');
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
@@ -267,7 +274,11 @@ export function render(node, v, actions = [], columns = null) {
     const body = tb.createTBody();
     for (const o of v) {
       const tr = body.insertRow();
-      for (const k of keys) tr.insertCell().textContent = cell(k, o && typeof o === 'object' ? o[k] : o);
+      for (const k of keys) {
+        const x = o && typeof o === 'object' ? o[k] : o, td = tr.insertCell();
+        td.textContent = cell(k, x);
+        if (k === 'state' && typeof x === 'string') td.dataset.code = x; // the API's code under the label
+      }
       if (actions.length) {
         const td = tr.insertCell(); td.className = "actions";
         for (const a of actions) {
