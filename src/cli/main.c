@@ -214,3 +214,19 @@ int main(int argc, char **argv)
 	usage(stderr);
 	return 2;
 }
+int dc__cli_verb(const char *cmd, const char *usage, const struct cli_opt *opts, size_t nopts,
+                 int argc, char **argv, const char *const *verbs, const char **verb)
+{
+	char *pos[1];
+	size_t npos;
+	int rc = dc__cli_parse(cmd, usage, opts, nopts, argc, argv, pos, 1, &npos);
+	if (rc)
+		return rc;
+	for (size_t i = 0; npos == 1 && verbs[i]; i++)
+		if (!strcmp(pos[0], verbs[i])) {
+			*verb = pos[0];
+			return 0;
+		}
+	fprintf(stderr, "usage: dancu %s %s (see --help)\n", cmd, usage);
+	return 2;
+}
