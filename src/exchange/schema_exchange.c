@@ -73,15 +73,23 @@ int dc__schema_services(enum dc__dialect d, struct dc_buf *o)
 	return dc_buf_error(o);
 }
 
-/* The third migration of the exchange: the dashboard's per-commune counters
- * (stats_commune, see exchange_internal.h), filled from the tables once.
+/* The third migration of the exchange: dossier attachments (svc_attachment,
+ * dancu/attachment.h; the bytes as base64 text) and the dashboard's
+ * per-commune counters (stats_commune, see exchange_internal.h), filled
+ * from the tables once.
  * Citizen rows are counted by the store in the writing transaction
  * (store.c); cards by triggers on the card table, so every writer of a card
  * keeps them without knowing of them. A card counts for the commune of its
  * holder's row at the time of the change; a move of the holder moves its
  * cards' count (store.c). */
-int dc__schema_stats(enum dc__dialect d, struct dc_buf *o)
+int dc__schema_stats_attachments(enum dc__dialect d, struct dc_buf *o)
 {
+	dc_buf_adds(o,
+	            "CREATE TABLE svc_attachment (id TEXT NOT NULL PRIMARY KEY, dossier TEXT NOT "
+	            "NULL, name TEXT NOT NULL, content_type TEXT NOT NULL, size BIGINT NOT NULL, "
+	            "sha256 TEXT NOT NULL, content TEXT NOT NULL, actor TEXT NOT NULL, at_ms "
+	            "BIGINT NOT NULL);\n"
+	            "CREATE INDEX svc_attachment_dossier ON svc_attachment (dossier, at_ms);\n");
 	dc_buf_adds(o, "CREATE TABLE stats_commune (commune TEXT NOT NULL PRIMARY KEY, citizens "
 	               "BIGINT NOT NULL DEFAULT 0, fields BIGINT NOT NULL DEFAULT 0, cards BIGINT "
 	               "NOT NULL DEFAULT 0);\n" DC__STATS_FILL_SQL);
