@@ -53,6 +53,7 @@ int dc__cmd_import(int argc, char **argv);
 int dc__cmd_show(int argc, char **argv);
 int dc__cmd_history(int argc, char **argv);
 int dc__cmd_report(int argc, char **argv);
+int dc__cmd_stats(int argc, char **argv); /* cmd_stats.c */
 int dc__cmd_pin(int argc, char **argv);
 int dc__cmd_units(int argc, char **argv);
 int dc__cmd_rules(int argc, char **argv);

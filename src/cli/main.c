@@ -46,6 +46,7 @@ static const struct command commands[] = {
         {"show", dc__cmd_show, "show one citizen by personal ID number (JSON)"},
         {"history", dc__cmd_history, "list the change events of one citizen"},
         {"report", dc__cmd_report, "summarise the register (JSON)"},
+        {"stats", dc__cmd_stats, "dashboard figures; check or rebuild their counters"},
         {"pin", dc__cmd_pin, "decode or allocate personal ID numbers"},
         {"units", dc__cmd_units, "look up provinces and communes by code or name"},
         {"rules", dc__cmd_rules, "list the data-quality rules with their stable codes"},
