@@ -9,13 +9,15 @@
  * scripts, styles and connections; no inline script; no framing), no
  * referrer (the OIDC code travels in the callback URL), and an ETag:
  * files are revalidated (Cache-Control: no-cache) and answered 304 when
- * unchanged. GET and HEAD only. `/` and `/ui` redirect to `/ui/`.
+ * unchanged. GET and HEAD only. `/` and `/ui` redirect to `/ui/`. One
+ * answer is computed: /ui/units/provinces.json, the province names.
  */
 #include <string.h>
 
 #include "dancu/buf.h"
 #include "dancu/core.h"
 #include "dancu/error.h"
+#include "dancu/units.h"
 #include "http/api_ui.h"
 
 #include "core/internal.h"
@@ -95,11 +97,40 @@ static int r_root(struct dc__call *c, struct dc_buf *body)
 	return is_head(c) ? DC_OK : dc_buf_adds(body, "/ui/\n");
 }
 
+/* GET /ui/units/provinces.json: the provinces of the unit list the server
+ * runs with (code, name, English name), so the pages label per-province
+ * figures by name in either language without a copy of the list. Public
+ * reference data, no personal data. */
+#define PROVINCES "units/provinces.json"
+
+static int provinces(struct dc__call *c, struct dc_buf *body)
+{
+	header(c, "content-security-policy", CSP);
+	header(c, "x-content-type-options", "nosniff");
+	header(c, "cache-control", "no-cache");
+	c->content_type = "application/json";
+	c->status = 200;
+	dc_buf_adds(body, "{\"provinces\":[");
+	for (size_t i = 0; c->units && i < dc_units_nprovinces(c->units); i++) {
+		const struct dc_province *p = dc_units_province_at(c->units, i);
+		dc_buf_addf(body, "%s{\"code\":\"%s\",\"name\":\"", i ? "," : "", p->code);
+		dc_buf_add_json_str(body, p->name, strlen(p->name));
+		dc_buf_adds(body, "\",\"name_en\":\"");
+		if (p->name_en)
+			dc_buf_add_json_str(body, p->name_en, strlen(p->name_en));
+		dc_buf_adds(body, "\"}");
+	}
+	dc_buf_adds(body, "]}\n");
+	return dc_buf_error(body);
+}
+
 /* GET /ui/ and /ui/{file}. */
 static int r_ui(struct dc__call *c, struct dc_buf *body)
 {
 	if (!get_or_head(c))
 		return dc__not_allowed(c, "GET, HEAD");
+	if (c->tail_len == strlen(PROVINCES) && !memcmp(c->tail, PROVINCES, c->tail_len))
+		return provinces(c, body);
 	const struct dc__ui_asset *a =
 	        c->tail_len ? find(c->tail, c->tail_len) : find("index.html", strlen("index.html"));
 	if (!a)

@@ -71,12 +71,52 @@ run_suite() { # label store-args...
 	"$DANCU" agency add "${S[@]}" --id bhxh --name "BHXH" --fields status >/dev/null 2>&1 &&
 		akey=$("$DANCU" agency key-add "${S[@]}" --id bhxh | tail -n 1)
 	awk -F, 'NR==1 {print "ref,id_number,name,dob,sex"; next} NR<=40 {print NR-1","$1","$7","$2","$3}' "$T/p.csv" >"$T/batch.csv"
+	# Cards for the dashboard and the portal's QR: the citizen's own and seven
+	# more (adults with a permanent commune, wherever they live), produced.
+	local cpins cid qrid="" ncards=0
+	mapfile -t cpins < <(node -e '
+		const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
+		const split = l => [...l.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)].map(m => m[1].replace(/^"|"$/g, ""));
+		const h = split(rows[0]); const out = [process.argv[2]];
+		for (const l of rows.slice(1)) {
+			const r = Object.fromEntries(split(l).map((v, i) => [h[i], v]));
+			if (out.length < 8 && r.status === "alive" && r.dob < "2000" && /^[0-9]{5}$/.test(r.perm_commune) &&
+				!out.includes(r.pin) && r.pin !== process.argv[3]) out.push(r.pin);
+		}
+		console.log(out.join("\n"));' "$T/p.csv" "$pin" "$pin2")
+	local p
+	for p in "${cpins[@]}"; do
+		cid=$("$DANCU" card apply "${S[@]}" --pin "$p" --kind first | grep -o '"id":[0-9]*' | cut -d: -f2)
+		"$DANCU" card approve "${S[@]}" --id "$cid" >/dev/null && "$DANCU" card produce "${S[@]}" --id "$cid" >/dev/null &&
+			ncards=$((ncards + 1))
+		[ "$p" = "$pin" ] && qrid=$cid
+	done
+	check "$label: eight cards produced for the dashboard" test $ncards = 8
+	local secn
+	secn=$(officer_new "${S[@]}" -- web.nat national_admin VN)
 
 	serve_start "${S[@]}" --job-dir "$T/jobs-$label"
 	check "$label: server up" test -n "$URL"
 	"$DANCU" oidc client add "${S[@]}" --id dancu-portal --name "Cổng công dân" --public \
 		--redirect-uri "$URL/ui/citizen.html" >/dev/null
 	check "$label: the portal is a public client" test $? = 0
+
+	# A national administrator's session for what the browser tests do
+	# over HTTP (the officer of a dossier's other side, the API's own figures).
+	local tn bk now early qrpay
+	tn=$(officer_token web.nat "$secn")
+	check "$label: an administrator's session" test -n "$tn"
+	# The citizen's card QR, as the API gives it.
+	api GET "/api/v1/cards/$qrid/qr?purpose=identity_card" "$tn" >/dev/null
+	qrpay=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload)' "$T/body")
+	check "$label: the card's QR payload from the API" test -n "$qrpay"
+	# Stays in the citizen's commune: one on time, one two days late.
+	api POST /api/v1/businesses "$tn" "{\"id\":\"ks.web\",\"name\":\"Khách sạn Web\",\"commune\":\"$comm\",\"kind\":\"hotel\"}" >/dev/null
+	bk=$(json_str api_key <"$T/body")
+	now=$(TZ=Asia/Ho_Chi_Minh date +%FT%H:%M)
+	early=$(TZ=Asia/Ho_Chi_Minh date -d '-2 days' +%FT%H:%M)
+	check "$label: two stays reported (one late)" test "$(curl -s -o "$T/body" -w '%{http_code}' -X POST "$URL/api/v1/stays" -H "X-Api-Key: $bk" \
+		--data-binary "{\"guests\":[{\"event\":\"arrival\",\"pin\":\"$pin2\",\"name\":\"Khách 1\",\"at\":\"$now\",\"room\":\"101\"},{\"event\":\"arrival\",\"passport\":\"C0012345\",\"nationality\":\"KR\",\"name\":\"Kim Min\",\"at\":\"$early\"}]}")" = 200
 
 	# Headers and methods, over curl.
 	local h
@@ -92,6 +132,10 @@ run_suite() { # label store-args...
 	check "$label: JavaScript served as text/javascript" bash -c "curl -s -D - -o /dev/null '$URL/ui/js/common.js' | grep -qi '^content-type: text/javascript'"
 	check "$label: HEAD: headers, no body" bash -c "[ \"\$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' '$URL/ui/css/style.css')\" = '200 0' ]"
 	check "$label: POST to a page → 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/ui/index.html")" = 405
+	curl -s "$URL/ui/units/provinces.json" >"$T/prov.json"
+	check "$label: the province names (JSON, from the unit list)" \
+		node -e 'const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).provinces;
+			process.exit(p.length >= 34 && p.some(x => x.code === "01" && x.name === "Thành phố Hà Nội" && x.name_en) ? 0 : 1)' "$T/prov.json"
 	check "$label: an unknown page → 404" test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/ui/nope.html")" = 404
 	check "$label: no path escapes web/" test "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$URL/ui/../Makefile")" = 404
 	check "$label: API answers stay no-store" bash -c "curl -s -D - -o /dev/null '$URL/healthz' | grep -qi '^cache-control: no-store'"
@@ -114,7 +158,8 @@ run_suite() { # label store-args...
 			WEBUI_TOTP_SECRET="$sec" WEBUI_COMMUNE="$comm" WEBUI_APIKEY="$key" WEBUI_PIN2="$pin2" \
 			WEBUI_OFFICER2=web.officer2 WEBUI_TOTP_SECRET2="$sec2" WEBUI_AGENCY_KEY="$akey" \
 			WEBUI_HAS_ME=$has_me WEBUI_HAS_EID=$has_eid WEBUI_CSV="$T/batch.csv" \
-			WEBUI_SHOTS="$shots" WEBUI_CHROMIUM="$CHROMIUM" \
+			WEBUI_SHOTS="$shots" WEBUI_CHROMIUM="$CHROMIUM" WEBUI_NAT_TOKEN="$tn" WEBUI_QR_PAYLOAD="$qrpay" \
+			WEBUI_CARDS=$ncards WEBUI_STAYS=2 WEBUI_LATE=1 \
 			timeout 180 node "$NODE_DIR/webui_$t.mjs" >"$T/n.out" 2>"$T/n.err"
 		local rc=$?
 		sed "s/^ok /ok $label: /; s/^not ok /not ok $label: /" "$T/n.out" | grep -E '^(ok|not ok)'

@@ -3,7 +3,8 @@
 // consent) → back with a code, exchanged with PKCE by the page → the
 // record from userinfo, consents, login history; the English toggle;
 // revoking the portal's own consent logs the page out; a phone-width view.
-import { URL, env, ok, browser, shot, run } from './webui_lib.mjs';
+import { URL, env, ok, browser, shot, run, keyboard } from './webui_lib.mjs';
+import { execFileSync } from 'node:child_process';
 
 await run('citizen', async () => {
   const { b, page, problems } = await browser();
@@ -46,8 +47,56 @@ await run('citizen', async () => {
     await page.locator('#tracker table').waitFor();
     ok((await page.locator('#tracker').textContent()).includes('me.read'), 'citizen: the data tracker shows this very read');
     ok(await page.locator('#lock').isVisible(), 'citizen: the lock button is offered');
+
+    // The card's QR as the portal shows it, read back by zbarimg from a
+    // screenshot of the image: exactly the payload the card API gives.
+    await page.locator('#me-card-qr').waitFor();
+    const png = `${env.WEBUI_SHOTS}/citizen-card-qr.png`;
+    await page.locator('#me-card-qr').screenshot({ path: png });
+    let read = '';
+    try { read = execFileSync('zbarimg', ['--raw', '-q', png]).toString().replace(/\n$/, ''); } catch (e) { read = 'zbarimg: ' + e.message; }
+    ok(env.WEBUI_QR_PAYLOAD && read === env.WEBUI_QR_PAYLOAD,
+      `citizen: the card QR in the portal decodes (zbarimg) to the API's payload` + (read === env.WEBUI_QR_PAYLOAD ? '' : ` — got ${read.slice(0, 80)}`));
   }
   await shot(page, 'citizen');
+
+  if (env.WEBUI_NAT_TOKEN && await page.locator('#svc-wrap').isVisible()) {
+    // A temporary-residence dossier (fee 7,000 đ): the officer asks for
+    // more (over HTTP), the citizen answers in the portal and pays through
+    // the demo gateway.
+    const other = env.WEBUI_COMMUNE === '00004' ? '00008' : '00004';
+    await page.selectOption('#svc', 'temp_register');
+    await page.fill('#svc-temp_commune', other);
+    await page.fill('#svc-temp_address', 'Số 5 ngõ Web');
+    await page.click('#svc-submit');
+    await page.locator('#svc-out.ok').waitFor();
+    const id = await page.getAttribute('#svc-out', 'data-id');
+    const nat = (method, path, body) => fetch(URL + path, { method, headers: { Authorization: 'Bearer ' + env.WEBUI_NAT_TOKEN,
+      'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    for (const to of ['received', 'processing', 'supplement_requested'])
+      if ((await nat('POST', `/api/v1/dossiers/${id}/transition`, { to, note: to === 'supplement_requested' ? 'Thiếu hợp đồng thuê nhà' : 'web' })).status !== 200)
+        throw new Error('officer transition to ' + to + ' refused');
+    await page.locator('#dossiers tr', { has: page.locator(`td:text-is("${id}")`) }).locator('button[data-action=view]').click();
+    await page.locator('#supplement-form').waitFor();
+    ok(true, 'citizen: a dossier in "supplement requested" offers the supplement form');
+    await keyboard(page, '#dossier', 'citizen supplement and payment');
+    await page.fill('#supplement-note', 'Hợp đồng thuê nhà số 12/2026 đính kèm bản giấy');
+    await page.click('#supplement-send');
+    await page.locator('#msg.ok').waitFor();
+    await page.locator('#supplement-form').waitFor({ state: 'detached' });
+    const d1 = await (await nat('GET', `/api/v1/dossiers/${id}`)).json();
+    ok(d1.state === 'processing' && JSON.stringify(d1.history).includes('Hợp đồng thuê nhà số 12/2026'),
+      'citizen: the supplement sent: back to processing, the answer in the history');
+    ok((await page.textContent('#pay')).includes('7.000'), 'citizen: the fee due is offered for payment (7.000 đ)');
+    await page.click('#pay');
+    await page.locator('#msg.ok').filter({ hasText: /:/ }).waitFor();
+    await page.locator('#pay').waitFor({ state: 'detached' });
+    const d2 = await (await nat('GET', `/api/v1/dossiers/${id}`)).json();
+    ok(d2.paid_vnd === 7000 && Array.isArray(d2.payments) && d2.payments.length === 1 && d2.payments[0].gateway === 'demo',
+      'citizen: paid through the demo gateway (paid 7000, one payment recorded)');
+    ok((await page.textContent('#dossier-payments')).includes('7000'), 'citizen: the payment shown in the dossier');
+    await shot(page, 'citizen-dossier-paid');
+  }
 
   // The token works only with PKCE: a replay of the flow without the page's verifier is refused.
   const r = await page.evaluate(async () => (await fetch('/oidc/token', { method: 'POST',

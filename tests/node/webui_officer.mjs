@@ -2,7 +2,7 @@
 // birth in the own commune (the new number is shown), one outside it
 // (403 shown), the residence and review queues load, a card application
 // filed and approved, keyboard navigation between tabs.
-import { URL, env, ok, browser, shot, run, totp } from './webui_lib.mjs';
+import { URL, env, ok, browser, shot, run, totp, keyboard } from './webui_lib.mjs';
 
 await run('officer', async () => {
   const { b, page, problems } = await browser();
@@ -83,7 +83,13 @@ await run('officer', async () => {
   ok(true, 'officer: the duplicate review queue loads');
   await page.click('[data-tab=stays]');
   await page.locator('#stay-list :is(table, p)').waitFor();
-  ok(true, 'officer: the stay overview loads');
+  ok((await page.textContent('#stay-list')).includes(env.WEBUI_PIN2), "officer: the stay overview lists today's stay reported by the hotel");
+  await page.check('#stay-filter [name=late]');
+  await page.fill('#s-day', new Date(Date.now() + 7 * 3600e3 - 2 * 86400e3).toISOString().slice(0, 10));
+  await page.click('#stay-filter button[type=submit]');
+  await page.locator('#stay-list td', { hasText: 'Kim Min' }).waitFor();
+  ok(!(await page.textContent('#stay-list')).includes(env.WEBUI_PIN2), 'officer: late only, two days ago: the late stay, not the on-time one');
+  await keyboard(page, '#tab-stays', 'officer stays');
   await page.click('[data-tab=overdue]');
   await page.locator('#overdue-list :is(table, p)').waitFor();
   await page.locator('#overdue-public').filter({ hasText: /./ }).waitFor();
@@ -95,7 +101,7 @@ await run('officer', async () => {
   ok(await page.getAttribute('[data-tab=reviews]', 'aria-selected') === 'true', 'officer: arrow keys move between tabs');
 
   await page.click('[data-tab=cards]');
-  await page.fill('#ca-pin', env.WEBUI_PIN);
+  await page.fill('#ca-pin', env.WEBUI_PIN2);
   await page.selectOption('#ca-kind', 'first');
   await page.click('#card-form button[type=submit]');
   await page.locator('#card-list table').waitFor();
@@ -104,6 +110,37 @@ await run('officer', async () => {
   await page.locator('#card-list td:text-is("approved")').waitFor();
   ok(true, 'officer: the card approved');
   await shot(page, 'officer-cards');
+
+  // The card-issuance queue of the jurisdiction: the approved card moves
+  // to produced, then to delivered; nothing from other communes is listed.
+  await page.click('[data-tab=cardq]');
+  await page.selectOption('#cardq-state', 'approved');
+  await page.click('#cardq-form button[type=submit]');
+  const qrow = () => page.locator('#cardq-list tr', { has: page.locator(`td:text-is("${env.WEBUI_PIN2}")`) });
+  await qrow().waitFor();
+  ok(true, 'officer: card queue: the approved card is listed');
+  await keyboard(page, '#tab-cardq', 'officer card queue');
+  await page.evaluate(() => { document.getElementById('msg').className = 'msg'; });
+  await qrow().locator('button[data-action=reject]').click();
+  await page.locator('#msg.bad').waitFor();
+  ok((await page.textContent('#msg')).includes('400'), 'officer: card queue: a rejection without a reason is refused (400)');
+  await qrow().locator('button[data-action=produce]').click();
+  await page.locator('#msg.ok').filter({ hasText: '→ produced' }).waitFor();
+  ok(true, 'officer: card queue: approved → produced');
+  await page.selectOption('#cardq-state', 'produced');
+  await page.click('#cardq-form button[type=submit]');
+  await qrow().waitFor();
+  const communes = await page.locator('#cardq-list tbody tr td:nth-child(4)').allTextContents();
+  ok(communes.length >= 2 && communes.every(c => c === env.WEBUI_COMMUNE),
+    `officer: card queue: only cards of the officer's commune (${communes.length} produced: the citizen's and this one)`);
+  await shot(page, 'officer-cardq');
+  await qrow().locator('button[data-action=deliver]').click();
+  await page.locator('#msg.ok').filter({ hasText: '→ delivered' }).waitFor();
+  ok(true, 'officer: card queue: produced → delivered');
+  await page.selectOption('#cardq-state', 'delivered');
+  await page.click('#cardq-form button[type=submit]');
+  await qrow().waitFor();
+  ok((await qrow().textContent()).includes('delivered'), 'officer: card queue: the card is in the delivered list');
 
   if (env.WEBUI_HAS_EID === '1' && env.WEBUI_PIN2) {
     await page.click('[data-tab=eid]');
@@ -119,7 +156,95 @@ await run('officer', async () => {
     await page.locator('#msg.ok').waitFor();
     ok((await page.locator('#msg').textContent()).includes(env.WEBUI_PIN2), 'officer: level-2 account approved');
     await shot(page, 'officer-eid');
+
+    // The citizen locked their own account in the portal; the officer
+    // unlocks it (a reason is required), then locks it again.
+    await page.selectOption('#eid-state', 'locked');
+    await page.click('#eid-form button[type=submit]');
+    const erow = () => page.locator('#eid-list tr', { has: page.locator(`td:text-is("${env.WEBUI_PIN}")`) });
+    await erow().waitFor();
+    ok((await erow().textContent()).includes('locked'), "officer: the citizen's self-locked account is in the locked list");
+    await keyboard(page, '#tab-eid', 'officer e-ID');
+    await page.fill('#eid-reason', '');
+    await page.evaluate(() => { document.getElementById('msg').className = 'msg'; });
+    await erow().locator('button[data-action=unlock]').click();
+    await page.locator('#msg.bad').waitFor();
+    ok((await page.textContent('#msg')).includes('400'), 'officer: unlocking without a reason is refused (400)');
+    await page.fill('#eid-reason', 'Công dân đến trụ sở, đã xác minh trực tiếp');
+    await erow().locator('button[data-action=unlock]').click();
+    await page.locator('#msg.ok').filter({ hasText: `${env.WEBUI_PIN}: unlock` }).waitFor();
+    await page.fill('#eid-pin', env.WEBUI_PIN);
+    await page.click('#eid-form button[type=submit]');
+    await erow().locator('button[data-action=lock]').waitFor();
+    ok((await erow().textContent()).includes('active'), 'officer: e-ID unlocked (active again, found by ID number)');
+    await erow().locator('button[data-action=lock]').click();
+    await page.locator('#msg.ok').filter({ hasText: `${env.WEBUI_PIN}: lock` }).waitFor();
+    await erow().locator('button[data-action=unlock]').waitFor();
+    ok((await erow().textContent()).includes('locked'), 'officer: e-ID locked by the officer');
+    await page.fill('#eid-pin', '');
   }
+
+  // The dashboard in the same tab: with the officer's session, the charts
+  // show what the statistics API answers that session (it may be cut to
+  // the jurisdiction); with a national administrator's session (put in
+  // this tab's sessionStorage as the console would), the totals are the
+  // cards produced and stays reported by this test.
+  await page.goto(URL + '/ui/dashboard.html');
+  const hasStats = await page.evaluate(async () => (await fetch('/api/v1/stats', { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('dancu.officer') } })).status);
+  if (hasStats === 404) {
+    await page.locator('#msg.bad').waitFor();
+    ok(true, 'dashboard: says statistics are not served (no /api/v1/stats)');
+  } else {
+    const apiStats = () => page.evaluate(async () => (await fetch('/api/v1/stats', { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('dancu.officer') } })).json());
+    const bars = id => page.evaluate(i => [...document.querySelectorAll(`#${i} g.row`)].map(g => [g.dataset.label, Number(g.dataset.value)]), id);
+    const sameAsApi = (chart, rows, col) => chart.length === rows.length && chart.every(([l, v], i) => l === rows[i].name && v === rows[i][col]);
+    await page.locator('#chart-cards-cards_issued, #sec-cards p').first().waitFor();
+    const mine = await apiStats();
+    ok(sameAsApi(await bars('chart-cards-cards_issued'), mine.cards, 'cards_issued'),
+      `dashboard (commune officer): the cards chart shows what the API answers this session (${mine.cards.length} provinces)`);
+    const own = await page.evaluate(t => { const o = sessionStorage.getItem('dancu.officer'); sessionStorage.setItem('dancu.officer', t); return o; }, env.WEBUI_NAT_TOKEN);
+    await page.evaluate(() => document.getElementById('stats').replaceChildren());
+    await page.click('#reload');
+    await page.locator('#chart-cards-cards_issued').waitFor();
+    const stats = await apiStats();
+    const cards = await bars('chart-cards-cards_issued');
+    ok(sameAsApi(cards, stats.cards, 'cards_issued'),
+      `dashboard (national): the cards chart has one bar per province with the API's numbers (${cards.length} provinces)`);
+    const sum = cards.reduce((a, [, v]) => a + v, 0);
+    ok(sum === Number(env.WEBUI_CARDS) + 1, `dashboard (national): cards issued add up to what this test produced (${sum} = ${env.WEBUI_CARDS} + 1 from the queue)`);
+    const stays = await bars('chart-stays-stays'), late = await bars('chart-stays-late');
+    const ts = stays.reduce((a, [, v]) => a + v, 0), tl = late.reduce((a, [, v]) => a + v, 0);
+    ok(ts === Number(env.WEBUI_STAYS) && tl === Number(env.WEBUI_LATE) && stays.length === stats.stays.length,
+      `dashboard: the stays charts: ${ts} stays, ${tl} late, as reported`);
+    const units = (await (await fetch(URL + '/ui/units/provinces.json')).json()).provinces;
+    const byName = Object.fromEntries(units.map(p => [p.name, p.code]));
+    ok(stays.length > 0 && stays.every(([l], i) => byName[l] === stats.stays[i].province),
+      "dashboard: stays are labelled with the province's name (from the unit list)");
+    const q = await page.locator('#sec-quality tbody tr td:nth-child(2)').allTextContents();
+    ok(q.length > 0 && q.every(n => n in byName), 'dashboard: data quality rows name their province');
+    const coll = Number((await page.textContent('#fig-eid-collected')).replace(/\D/g, ''));
+    ok(coll === stats.eid[0].collected && coll >= 2, `dashboard: e-ID applications collected shown as the API gives (${coll})`);
+    ok(await page.locator('#sec-dossiers table').count() === 1 && await page.locator('#sec-quality table').count() === 1,
+      'dashboard: dossiers per procedure and data quality as tables');
+    const svgs = await page.locator('svg.chart').evaluateAll(l => l.map(s => s.getAttribute('role') === 'img' && (s.getAttribute('aria-label') || '').length > 10));
+    const caps = await page.locator('#stats table').evaluateAll(l => l.every(t => t.caption && t.caption.textContent.trim()));
+    ok(svgs.length >= 3 && svgs.every(Boolean) && caps, 'dashboard: every chart is an image with a text alternative; every table has a caption');
+    await keyboard(page, 'body', 'dashboard');
+    await page.click('#lang');
+    await page.locator('#h-cards').filter({ hasText: 'Identity cards issued per province' }).waitFor();
+    const en = Object.fromEntries(units.map(p => [p.code, p.name_en]));
+    const cardsEn = await bars('chart-cards-cards_issued');
+    ok(cardsEn.every(([l], i) => l === en[stats.cards[i].province]), 'dashboard: in English, with English province names');
+    await page.click('#lang');
+    await page.setViewportSize({ width: 375, height: 740 });
+    ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'dashboard: fits a 375 px phone screen');
+    await shot(page, 'dashboard-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await shot(page, 'dashboard');
+    await page.evaluate(o => sessionStorage.setItem('dancu.officer', o), own);
+  }
+  await page.goto(URL + '/ui/officer.html');
+  await page.locator('#console').waitFor({ state: 'visible' });
   await page.click('#logout');
   await page.locator('#login-form').waitFor({ state: 'visible' });
   ok(true, 'officer: logout');

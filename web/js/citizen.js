@@ -196,6 +196,45 @@ async function dossier(id) {
     const div = document.createElement('div'); div.id = 'dossier-' + k.slice(2);
     render(div, v, [], k === 'c.steps' ? ['step', 'name', 'state', 'queue', 'closed_ms', 'result'] : null); box.append(h, div);
   }
+  actions(box, id, rest);
+}
+
+// What the citizen can do on a dossier: answer a request for more
+// information (POST …/supplement, back to processing) and pay what is due
+// (POST …/payments through the demo gateway).
+function actions(box, id, d) {
+  if (d.state === 'supplement_requested') {
+    const f = document.createElement('form'); f.id = 'supplement-form'; f.className = 'grid';
+    f.innerHTML = '<div><label for="supplement-note"></label><textarea id="supplement-note" required maxlength="2000"></textarea></div>' +
+      '<div><button type="submit" id="supplement-send"></button></div>';
+    f.querySelector('label').textContent = t('c.supplement.label');
+    f.querySelector('button').textContent = t('c.supplement.send');
+    const h = document.createElement('h3'); h.textContent = t('c.supplement');
+    f.addEventListener('submit', async e => {
+      e.preventDefault();
+      const r = await api('POST', `/api/v1/dossiers/${encodeURIComponent(id)}/supplement`, { auth: auth(), body: { note: $('supplement-note').value.trim() } });
+      if (!r.ok) { say(msg, problem(r), false); return; }
+      say(msg, `${t('c.supplement.done')} ${id}`);
+      await dossiers(); await dossier(id);
+    });
+    box.append(h, f);
+  }
+  const due = (d.fee_vnd || 0) - (d.paid_vnd || 0);
+  if (due > 0 && d.state !== 'rejected') {
+    const h = document.createElement('h3'); h.textContent = t('c.pay');
+    const p = document.createElement('p');
+    const b = document.createElement('button'); b.type = 'button'; b.id = 'pay';
+    b.textContent = `${t('c.pay.button')} ${due.toLocaleString('vi-VN')} đ`;
+    const note = document.createElement('span'); note.className = 'muted'; note.textContent = ' ' + t('c.pay.demo');
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      const r = await api('POST', `/api/v1/dossiers/${encodeURIComponent(id)}/payments`, { auth: auth(), body: { amount_vnd: due, gateway: 'demo' } });
+      if (!r.ok) { say(msg, problem(r), false); b.disabled = false; return; }
+      say(msg, `${t('c.pay.done')} ${r.json.ref}`);
+      await dossiers(); await dossier(id);
+    });
+    p.append(b, note); box.append(h, p);
+  }
 }
 async function dossiers() {
   const r = await api('GET', '/api/v1/dossiers', { auth: auth() });

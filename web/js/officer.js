@@ -173,12 +173,15 @@ $('card-form').addEventListener('submit', async e => {
   if (await guard(r, $('card-out'))) { say($('card-out'), `${t('o.done')} ${r.json.id || ''}`); $('c-pin').value = f.pin; loadCards(f.pin); }
 });
 
-// Level-2 e-ID approvals (GET /api/v1/eid/accounts?state=pending): approval
-// needs the officer's statement that the chip card and the face were
-// checked in person; a rejection needs a reason.
+// e-ID accounts of the jurisdiction (GET /api/v1/eid/accounts?state=…, or
+// one by PIN): level-2 approvals need the officer's statement that the chip
+// card and the face were checked in person; a rejection, a lock and an
+// unlock need a reason (src/http/api_eid.c).
 async function loadEid() {
-  const r = await call('GET', '/api/v1/eid/accounts?state=pending');
-  if (r.status === 404) { $('eid-list').textContent = t('notyet'); return; }
+  const pin = $('eid-pin').value.trim();
+  const r = pin ? await call('GET', '/api/v1/eid/accounts/' + encodeURIComponent(pin))
+    : await call('GET', '/api/v1/eid/accounts?state=' + encodeURIComponent($('eid-state').value));
+  if (r.status === 404 && !pin) { $('eid-list').textContent = t('notyet'); return; }
   if (!(await guard(r, $('eid-list')))) return;
   const move = (a, body) => async (row, b) => {
     b.disabled = true;
@@ -186,11 +189,44 @@ async function loadEid() {
     if (await guard(m)) say(msg, `${t('o.done')} ${row.pin}: ${a}`);
     loadEid();
   };
-  render($('eid-list'), listOf(r.json), [
-    { label: 'approve', run: move('approve', () => ({ card_verified: $('eid-checked').checked, face_verified: $('eid-checked').checked })) },
-    { label: 'reject', run: move('reject', () => ({ reason: $('eid-reason').value })) },
-  ]);
+  const reason = () => ({ reason: $('eid-reason').value });
+  const pending = o => o.state === 'submitted' || o.state === 'approved';
+  render($('eid-list'), pin ? [r.json.account || r.json] : listOf(r.json), [
+    { label: 'approve', when: pending, run: move('approve', () => ({ card_verified: $('eid-checked').checked, face_verified: $('eid-checked').checked })) },
+    { label: 'reject', when: o => o.state === 'submitted', run: move('reject', reason) },
+    { label: 'lock', when: o => o.state === 'active', run: move('lock', reason) },
+    { label: 'unlock', when: o => o.state === 'locked', run: move('unlock', reason) },
+  ], ['pin', 'name', 'commune', 'level', 'state', 'lock_reason', 'verified_by', 'created_ms']);
 }
+$('eid-form').addEventListener('submit', e => { e.preventDefault(); loadEid(); });
+
+// The card-issuance queue of the jurisdiction (GET /api/v1/cards?state=S,
+// oldest first, paged with after=): each card moves one step on —
+// applied → approved → produced → delivered (or rejected).
+const NEXT = { applied: ['approve', 'reject'], approved: ['produce', 'reject'], produced: ['deliver'] };
+let cardqAfter = null;
+async function loadCardq(more = false) {
+  if (!more) cardqAfter = null;
+  const q = new URLSearchParams({ state: $('cardq-state').value, purpose: 'identity_card', limit: '20' });
+  if (cardqAfter) q.set('after', cardqAfter);
+  const r = await call('GET', '/api/v1/cards?' + q);
+  if (!(await guard(r, $('cardq-list')))) return;
+  cardqAfter = r.json.next_after || null;
+  $('cardq-more').hidden = !cardqAfter;
+  const rows = listOf(r.json).map(i => ({ id: i.card.id, pin: i.card.pin, name: i.name, commune: i.commune, kind: i.card.kind,
+    state: i.card.state, applied_ms: i.card.applied_ms, issued: i.card.issued || '' }));
+  render($('cardq-list'), rows, ['approve', 'produce', 'deliver', 'reject'].map(a => ({
+    label: a, when: o => (NEXT[o.state] || []).includes(a), run: async (row, b) => {
+      b.disabled = true;
+      const body = a === 'reject' ? { reason: $('cardq-reason').value.trim() } : {};
+      if (a === 'produce' && $('cardq-issued').value) body.issued = $('cardq-issued').value;
+      const m = await call('POST', `/api/v1/cards/${encodeURIComponent(row.id)}/${a}`, body);
+      if (await guard(m)) say(msg, `${t('o.done')} ${row.id}: ${a} → ${m.json.state}`);
+      loadCardq();
+    } })), ['id', 'pin', 'name', 'commune', 'kind', 'state', 'applied_ms', 'issued']);
+}
+$('cardq-form').addEventListener('submit', e => { e.preventDefault(); loadCardq(); });
+$('cardq-more').addEventListener('click', () => loadCardq(true));
 
 // Public-service dossiers (docs/EXCHANGE.md section 2): the list of the
 // jurisdiction, a dossier with its history, a move to another state.
@@ -218,5 +254,5 @@ async function loadPublic() {
 }
 $('pub-form').addEventListener('submit', e => { e.preventDefault(); loadPublic(); });
 
-const loaders = { dossiers: loadDossiers, overdue: loadOverdue, reviews: loadReviews, stays: loadStays, eid: loadEid, public: loadPublic };
+const loaders = { dossiers: loadDossiers, overdue: loadOverdue, reviews: loadReviews, stays: loadStays, eid: loadEid, public: loadPublic, cardq: () => loadCardq() };
 show();

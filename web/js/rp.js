@@ -2,7 +2,7 @@
 // sessionStorage), batch verification upload (upload progress from XHR,
 // then the job's own progress polled from /api/v1/verify/jobs/{id}), the
 // result CSV as a download, and the organisation's usage per day.
-import { header, api, render, say, t, problem } from './common.js';
+import { header, api, render, say, t, problem, lang } from './common.js';
 
 header('rp.html');
 const $ = id => document.getElementById(id);
@@ -23,8 +23,45 @@ function show() {
   const inside = !!key();
   $('key-form').hidden = inside;
   $('console').hidden = !inside;
-  if (inside) usage();
+  if (inside) usage().then(ok => { if (ok) keys(); });
 }
+
+// The organisation's own keys (GET/POST /api/v1/verify/keys, DELETE
+// /api/v1/verify/keys/{id}): list, create (the key shown once), revoke.
+const when = ms => ms ? new Date(ms).toLocaleString(lang() === 'en' ? 'en-GB' : 'vi-VN') : '—';
+async function keys() {
+  const r = await api('GET', '/api/v1/verify/keys', { auth: auth() });
+  if (r.status === 404) { $('keys').textContent = t('notyet'); $('newkey-form').hidden = true; return; }
+  if (!r.ok) { say($('keys'), problem(r), false); return; }
+  const rows = r.json.keys.map(k => ({ id: k.id, label: k.label, created: when(k.created_ms),
+    last_used: when(k.last_used_ms), active: k.active ? '✓' : when(k.revoked_ms), current: k.id === r.json.current ? '✓' : '' ,
+    _k: k }));
+  render($('keys'), rows, [{ label: 'revoke', when: o => o._k.active, run: async (o, b) => {
+    if (!confirm(`${t('r.keys.confirm')} (${o.id})`)) return;
+    b.disabled = true;
+    const d = await api('DELETE', '/api/v1/verify/keys/' + encodeURIComponent(o.id), { auth: auth() });
+    if (!d.ok) { say(msg, problem(d), false); b.disabled = false; return; }
+    if (d.json.current) { sessionStorage.removeItem('dancu.apikey'); show(); say(msg, t('r.keys.gone'), false); return; }
+    say(msg, `${t('r.keys.revoked')} ${o.id}`);
+    keys();
+  } }], ['id', 'label', 'created', 'last_used', 'active', 'current']);
+}
+$('newkey-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  const label = $('newkey-label').value.trim();
+  const r = await api('POST', '/api/v1/verify/keys', { auth: auth(), body: label ? { label } : {} });
+  if (!r.ok) { say(msg, problem(r), false); return; }
+  e.target.reset();
+  $('newkey-value').textContent = r.json.key;
+  $('newkey').hidden = false;
+  $('newkey-hide').focus();
+  keys();
+});
+$('newkey-use').addEventListener('click', () => {
+  sessionStorage.setItem('dancu.apikey', $('newkey-value').textContent);
+  $('newkey-value').textContent = ''; $('newkey').hidden = true; show();
+});
+$('newkey-hide').addEventListener('click', () => { $('newkey-value').textContent = ''; $('newkey').hidden = true; $('newkey-label').focus(); });
 
 $('key-form').addEventListener('submit', async e => {
   e.preventDefault();
@@ -33,7 +70,7 @@ $('key-form').addEventListener('submit', async e => {
   say(msg, '');
   show();
 });
-$('forget').addEventListener('click', () => { sessionStorage.removeItem('dancu.apikey'); show(); });
+$('forget').addEventListener('click', () => { sessionStorage.removeItem('dancu.apikey'); $('newkey-value').textContent = ''; $('newkey').hidden = true; show(); });
 
 function upload(file, purpose) {
   return new Promise(resolve => {
