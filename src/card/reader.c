@@ -195,7 +195,10 @@ int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_l
                  struct dc_read_result *r)
 {
 	memset(r, 0, sizeof *r);
-	struct session s = {t, {{0}, {0}, {0}}, r, DC_BUF_INIT, DC_BUF_INIT};
+	struct session s;
+	memset(&s, 0, sizeof s);
+	s.t = t;
+	s.r = r;
 	static const uint8_t sel[12] = {0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0,
 	                                0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
 	uint8_t rr[DC_APDU_MAX];
