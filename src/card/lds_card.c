@@ -26,7 +26,8 @@ static void dmy(const struct dc_date *d, char out[16])
 }
 
 int dc_card_chip_lds(struct dc_store *st, const struct dc_units *u, int64_t card_id,
-                     struct dc_pki_signer *s, struct dc_lds *l, char *mrz_out)
+                     struct dc_pki_signer *s, const struct dc_chip_keys *keys,
+                     struct dc_lds *l, char *mrz_out)
 {
 	struct dc_card card;
 	struct dc_citizen x;
@@ -68,7 +69,8 @@ int dc_card_chip_lds(struct dc_store *st, const struct dc_units *u, int64_t card
 	d.father = x.father_name;
 	d.mother = x.mother_name;
 	d.spouse = x.spouse_name;
-	struct dc_lds_input in = {card.mrz, card.has_photo, &d};
+	/* cards with their own keys are the generation that also offers PACE */
+	struct dc_lds_input in = {card.mrz, card.has_photo, &d, keys, keys != NULL};
 	rc = dc_lds_build(&in, s, l);
 	if (rc == DC_OK && mrz_out)
 		memcpy(mrz_out, card.mrz, strlen(card.mrz) + 1);

@@ -93,7 +93,7 @@ int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t i
 		}
 		if ((rc = dc_pki_signer_load(pki, &sg, why)))
 			goto fail;
-		rc = dc_card_chip_lds(s, u, id, sg, &made, mrz);
+		rc = dc_card_chip_lds(s, u, id, sg, NULL, &made, mrz);
 		if (rc == DC_ERR_NOT_FOUND)
 			snprintf(why, sizeof why, "no card with this id");
 		else if (rc == DC_ERR_CONFLICT)
@@ -159,7 +159,7 @@ int dc__card_chip_serve(struct dc_store *s, const struct dc_units *u, int64_t id
 		return 2;
 	}
 	int rc = dc_pki_signer_load(pki, &sg, why);
-	if (rc == DC_OK && (rc = dc_card_chip_lds(s, u, id, sg, &l, mrz)) != DC_OK)
+	if (rc == DC_OK && (rc = dc_card_chip_lds(s, u, id, sg, NULL, &l, mrz)) != DC_OK)
 		snprintf(why, sizeof why, "card %lld has no chip image (not produced?)",
 		         (long long)id);
 	if (rc == DC_OK)

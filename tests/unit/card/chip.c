@@ -34,7 +34,7 @@ static int setup(void **st)
 	memset(&d, 0, sizeof d);
 	d.f[1] = "001199012345";
 	d.f[2] = "Nguyễn Thị Mẫu";
-	struct dc_lds_input in = {MRZ, true, &d};
+	struct dc_lds_input in = {MRZ, true, &d, NULL, false};
 	assert_int_equal(dc_lds_build(&in, s, &f.l), DC_OK);
 	dc_pki_signer_free(s);
 	snprintf(p, sizeof p, "%s/trust", f.dir);
