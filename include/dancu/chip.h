@@ -131,18 +131,19 @@ struct dc_chip_transport dc_pcsc_transport(struct dc_pcsc *p);
 
 enum dc_read_status {
 	DC_READ_OK = 0,
-	DC_READ_TRANSPORT,  /* the transport failed */
-	DC_READ_NO_APP,     /* the eMRTD application could not be selected */
-	DC_READ_BAC_FAILED, /* BAC refused: wrong document number / dates */
-	DC_READ_SM_ERROR,   /* a response failed its MAC or the session broke */
-	DC_READ_FILE_ERROR, /* a file could not be read or is malformed */
+	DC_READ_TRANSPORT,   /* the transport failed */
+	DC_READ_NO_APP,      /* the eMRTD application could not be selected */
+	DC_READ_BAC_FAILED,  /* BAC refused: wrong document number / dates */
+	DC_READ_SM_ERROR,    /* a response failed its MAC or the session broke */
+	DC_READ_FILE_ERROR,  /* a file could not be read or is malformed */
 	DC_READ_PACE_FAILED, /* PACE refused: wrong password (MRZ) */
 	DC_READ_CA_FAILED,   /* chip authentication failed: not the chip DG14 names */
 };
 
 const char *dc_read_status_name(enum dc_read_status s);
 
-/* Outcome of each chip check: 1 passed, 0 failed, -1 not offered. */
+/* Outcome of each chip check: 1 passed, 0 failed, -1 not offered, -2 not
+ * performed (a kiosk that reported files only). */
 struct dc_read_result {
 	enum dc_read_status status;
 	char detail[160];

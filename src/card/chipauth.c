@@ -36,9 +36,9 @@ static const uint8_t oid_ca_ecdh[9] = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02,
 static const uint8_t oid_pace[8] = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04};
 static const uint8_t oid_aa[6] = {0x67, 0x81, 0x08, 0x01, 0x01, 0x05}; /* 2.23.136.1.1.5 */
 const uint8_t dc__oid_pace_ecdh_gm_aes128[10] = {0x04, 0x00, 0x7F, 0x00, 0x07,
-                                                  0x02, 0x02, 0x04, 0x02, 0x02};
+                                                 0x02, 0x02, 0x04, 0x02, 0x02};
 const uint8_t dc__oid_ca_ecdh_aes128[10] = {0x04, 0x00, 0x7F, 0x00, 0x07,
-                                             0x02, 0x02, 0x03, 0x02, 0x02};
+                                            0x02, 0x02, 0x03, 0x02, 0x02};
 /* ecdsa-with-SHA1/224/256/384/512: 1.2.840.10045.4.1 and 4.3.1–4 */
 static const struct {
 	uint8_t der[8];
@@ -335,7 +335,8 @@ static int aa_ecdsa(EVP_PKEY *pk, const char *hash, const uint8_t *chal, size_t 
 		return DC_ERR_INVALID;
 	if (sn % 2 == 0 && sn <= 132 && sig[0] != 0x30) {
 		es = ECDSA_SIG_new();
-		BIGNUM *r = BN_bin2bn(sig, (int)sn / 2, NULL), *s = BN_bin2bn(sig + sn / 2, (int)sn / 2, NULL);
+		BIGNUM *r = BN_bin2bn(sig, (int)sn / 2, NULL),
+		       *s = BN_bin2bn(sig + sn / 2, (int)sn / 2, NULL);
 		if (!es || !r || !s || ECDSA_SIG_set0(es, r, s) != 1) {
 			BN_free(r);
 			BN_free(s);
@@ -362,8 +363,7 @@ static int aa_ecdsa(EVP_PKEY *pk, const char *hash, const uint8_t *chal, size_t 
 
 /* RSA, ISO/IEC 9796-2 digital signature scheme 1 (partial recovery):
  * m = s^e mod n = 6A ‖ M1 ‖ H ‖ trailer, H = Hash(M1 ‖ challenge). */
-static int aa_rsa(EVP_PKEY *pk, const uint8_t *chal, size_t chaln, const uint8_t *sig,
-                  size_t sn)
+static int aa_rsa(EVP_PKEY *pk, const uint8_t *chal, size_t chaln, const uint8_t *sig, size_t sn)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pk, NULL);
 	uint8_t m[1024];
@@ -393,9 +393,9 @@ static int aa_rsa(EVP_PKEY *pk, const uint8_t *chal, size_t chaln, const uint8_t
 	uint8_t h[EVP_MAX_MD_SIZE];
 	unsigned hn = 0;
 	EVP_MD_CTX *x = EVP_MD_CTX_new();
-	int ok = x && EVP_DigestInit_ex(x, md, NULL) == 1 &&
-	         EVP_DigestUpdate(x, m + 1, m1) == 1 && EVP_DigestUpdate(x, chal, chaln) == 1 &&
-	         EVP_DigestFinal_ex(x, h, &hn) == 1 && hn == hl;
+	int ok = x && EVP_DigestInit_ex(x, md, NULL) == 1 && EVP_DigestUpdate(x, m + 1, m1) == 1 &&
+	         EVP_DigestUpdate(x, chal, chaln) == 1 && EVP_DigestFinal_ex(x, h, &hn) == 1 &&
+	         hn == hl;
 	EVP_MD_CTX_free(x);
 	if (ok && CRYPTO_memcmp(h, m + 1 + m1, hl) == 0)
 		rc = DC_OK;
@@ -464,8 +464,8 @@ int dc__ca_terminal(const uint8_t *spki_der, size_t n, const uint8_t *sk, size_t
 	uint8_t pub[DC__EC_PT_MAX];
 	size_t pn = 0;
 	int rc = DC_ERR_INVALID;
-	if (!g || !EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub,
-	                                           &pn))
+	if (!g ||
+	    !EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub, &pn))
 		goto out;
 	rc = dc__ec_point_decode(g, pub, pn, &chip);
 	if (rc)

@@ -42,8 +42,7 @@ size_t dc__ec_point_encode(const EC_GROUP *g, const EC_POINT *pt, uint8_t *out);
 BIGNUM *dc__ec_scalar(const EC_GROUP *g, const uint8_t *sk, size_t skn);
 
 /* x-coordinate of sk·P (field-size bytes) into x (≥ 66 bytes); *xn set. */
-int dc__ec_shared_x(const EC_GROUP *g, const BIGNUM *sk, const EC_POINT *p, uint8_t *x,
-                    size_t *xn);
+int dc__ec_shared_x(const EC_GROUP *g, const BIGNUM *sk, const EC_POINT *p, uint8_t *x, size_t *xn);
 
 /* The group's field size in bytes. */
 size_t dc__ec_field_len(const EC_GROUP *g);
@@ -80,8 +79,7 @@ void dc__sm_from_secret(const uint8_t *k, size_t kn, struct dc_sm *sm);
 void dc__pace_kpi(const char *mrz_info, size_t n, uint8_t kpi[16]);
 
 /* The mapped generator Ĝ = s·G + sk·P as a new group (same curve and order). */
-EC_GROUP *dc__pace_map(const EC_GROUP *g, const uint8_t s[16], const BIGNUM *sk,
-                       const EC_POINT *p);
+EC_GROUP *dc__pace_map(const EC_GROUP *g, const uint8_t s[16], const BIGNUM *sk, const EC_POINT *p);
 
 /* The authentication token: CMAC-8 over 7F49 { 06 oid, 86 pk } (pk: the
  * other side's ephemeral public point, uncompressed). */

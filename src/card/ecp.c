@@ -29,10 +29,10 @@ EC_GROUP *dc__ec_group_std(int id)
 	static const struct {
 		int id, nid;
 	} map[] = {
-	        {8, NID_X9_62_prime192v1},  {9, NID_brainpoolP192r1},  {10, NID_secp224r1},
-	        {11, NID_brainpoolP224r1},  {12, NID_X9_62_prime256v1}, {13, NID_brainpoolP256r1},
-	        {14, NID_brainpoolP320r1},  {15, NID_secp384r1},        {16, NID_brainpoolP384r1},
-	        {17, NID_brainpoolP512r1},  {18, NID_secp521r1},
+	        {8, NID_X9_62_prime192v1}, {9, NID_brainpoolP192r1},   {10, NID_secp224r1},
+	        {11, NID_brainpoolP224r1}, {12, NID_X9_62_prime256v1}, {13, NID_brainpoolP256r1},
+	        {14, NID_brainpoolP320r1}, {15, NID_secp384r1},        {16, NID_brainpoolP384r1},
+	        {17, NID_brainpoolP512r1}, {18, NID_secp521r1},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (map[i].id == id)
@@ -86,8 +86,7 @@ fail:
 	return NULL;
 }
 
-int dc__ec_shared_x(const EC_GROUP *g, const BIGNUM *sk, const EC_POINT *p, uint8_t *x,
-                    size_t *xn)
+int dc__ec_shared_x(const EC_GROUP *g, const BIGNUM *sk, const EC_POINT *p, uint8_t *x, size_t *xn)
 {
 	EC_POINT *r = EC_POINT_new(g);
 	BIGNUM *bx = BN_new();

@@ -22,8 +22,7 @@ void dc__pace_kpi(const char *mrz_info, size_t n, uint8_t kpi[16])
 	OPENSSL_cleanse(k, sizeof k);
 }
 
-EC_GROUP *dc__pace_map(const EC_GROUP *g, const uint8_t s[16], const BIGNUM *sk,
-                       const EC_POINT *p)
+EC_GROUP *dc__pace_map(const EC_GROUP *g, const uint8_t s[16], const BIGNUM *sk, const EC_POINT *p)
 {
 	EC_GROUP *m = NULL;
 	EC_POINT *h = EC_POINT_new(g), *gh = EC_POINT_new(g);
@@ -35,8 +34,8 @@ EC_GROUP *dc__pace_map(const EC_GROUP *g, const uint8_t s[16], const BIGNUM *sk,
 	    EC_POINT_mul(g, gh, bs, h, one, NULL) != 1 || EC_POINT_is_at_infinity(g, gh))
 		goto out;
 	m = EC_GROUP_dup(g);
-	if (m && EC_GROUP_set_generator(m, gh, EC_GROUP_get0_order(g),
-	                                EC_GROUP_get0_cofactor(g)) != 1) {
+	if (m &&
+	    EC_GROUP_set_generator(m, gh, EC_GROUP_get0_order(g), EC_GROUP_get0_cofactor(g)) != 1) {
 		EC_GROUP_free(m);
 		m = NULL;
 	}

@@ -404,8 +404,9 @@ static void chip_auth(struct session *s, const struct dc_secinfos *si)
 	uint8_t mse[17] = {0x00, 0x22, 0x41, 0xA4, 0x0C, 0x80, 0x0A};
 	memcpy(mse + 7, dc__oid_ca_ecdh_aes128, 10);
 	int sw = secure(s, mse, sizeof mse);
-	uint8_t ga_[6 + 4 + DC__EC_PT_MAX + 1] = {0x00, 0x86, 0x00, 0x00, (uint8_t)(en + 4), 0x7C,
-	                                          (uint8_t)(en + 2), 0x80, (uint8_t)en};
+	uint8_t ga_[6 + 4 + DC__EC_PT_MAX + 1] = {
+	        0x00, 0x86,       0x00, 0x00, (uint8_t)(en + 4), 0x7C, (uint8_t)(en + 2),
+	        0x80, (uint8_t)en};
 	memcpy(ga_ + 9, eph, en);
 	ga_[9 + en] = 0x00;
 	if (sw == 0x9000)
@@ -459,9 +460,8 @@ static void active_auth(struct session *s, const struct dc_lds *l, const struct 
 	}
 	memcpy(r->aa_sig, s->plain.ptr, s->plain.len);
 	r->aa_sig_len = s->plain.len;
-	if (dc_aa_verify(l->dg[15].data, l->dg[15].len, si ? si->aa_hash : NULL, r->aa_challenge,
-	                 8, r->aa_sig, r->aa_sig_len, r->aa_detail,
-	                 sizeof r->aa_detail) == DC_OK)
+	if (dc_aa_verify(l->dg[15].data, l->dg[15].len, si ? si->aa_hash : NULL, r->aa_challenge, 8,
+	                 r->aa_sig, r->aa_sig_len, r->aa_detail, sizeof r->aa_detail) == DC_OK)
 		r->aa = 1;
 }
 
@@ -484,8 +484,8 @@ int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_l
 	    dc_secinfos_parse(l->card_access.data, l->card_access.len, &ca_info) == DC_OK &&
 	    ca_info.pace && r->status == DC_READ_OK) {
 		if (dc_bac_mrz_info(mrz, info) != DC_OK) {
-			stop(&s, DC_READ_PACE_FAILED, "the MRZ for the PACE password is not TD1 (%u)",
-			     0);
+			stop(&s, DC_READ_PACE_FAILED,
+			     "the MRZ for the PACE password is not TD1 (%u)", 0);
 		} else {
 			int param = ca_info.pace_param >= 0 ? ca_info.pace_param : 12;
 			int p = pace_run(&s, info, param, ca_info.pace_param >= 0, NULL, NULL);
@@ -510,8 +510,8 @@ int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_l
 		size_t rn = sizeof rr;
 		sw = plain(&s, sel, sizeof sel, rr, &rn);
 		if (sw >= 0 && sw != 0x9000)
-			stop(&s, DC_READ_NO_APP, "SELECT of the eMRTD application refused (SW %04X)",
-			     (unsigned)sw);
+			stop(&s, DC_READ_NO_APP,
+			     "SELECT of the eMRTD application refused (SW %04X)", (unsigned)sw);
 		if (r->status == DC_READ_OK && bac(&s, mrz) == 0)
 			r->access = "bac";
 	}
@@ -543,9 +543,10 @@ int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_l
 	OPENSSL_cleanse(&s.sm, sizeof s.sm);
 	dc_buf_release(&s.prot);
 	dc_buf_release(&s.plain);
-	return r->status == DC_READ_OK                                                  ? DC_OK
-	       : r->status == DC_READ_BAC_FAILED || r->status == DC_READ_PACE_FAILED ? DC_ERR_AUTH
-	                                                                              : DC_ERR_VERIFY;
+	return r->status == DC_READ_OK ? DC_OK
+	       : r->status == DC_READ_BAC_FAILED || r->status == DC_READ_PACE_FAILED
+	               ? DC_ERR_AUTH
+	               : DC_ERR_VERIFY;
 }
 
 /* --- PC/SC --- */

@@ -37,7 +37,7 @@ struct pace {
 struct dc_softchip {
 	struct dc_lds files;
 	struct dc_bac_keys keys;
-	char info[25]; /* MRZ_information: the PACE password */
+	char info[25];         /* MRZ_information: the PACE password */
 	struct dc_sm sm, next; /* next: keys that take over after this response (CA) */
 	int switch_sm;
 	uint8_t rnd_ic[8];
@@ -214,8 +214,7 @@ static void mse(struct dc_softchip *c, uint8_t p1, uint8_t p2, const uint8_t *d,
 	struct dc_tlv oid, pw;
 	size_t off = 0;
 	*sw = 0x6A80;
-	if (p2 != 0xA4 || dc_tlv_next(d, lc, &off, &oid) != 1 || oid.tag != 0x80 ||
-	    oid.len != 10)
+	if (p2 != 0xA4 || dc_tlv_next(d, lc, &off, &oid) != 1 || oid.tag != 0x80 || oid.len != 10)
 		return;
 	if (p1 == 0xC1 && c->files.card_access.data &&
 	    !memcmp(oid.val, dc__oid_pace_ecdh_gm_aes128, 10)) {
@@ -309,8 +308,8 @@ static void handle(struct dc_softchip *c, const uint8_t *a, size_t n, struct dc_
 			*sw = 0x6A82;
 		}
 	} else if (ins == 0xB0) { /* READ BINARY */
-		int free_read = (p1 & 0x80) ? (p1 & 0x1F) == 0x1C
-		                            : c->cur && c->cur == by_fid(c, 0x011C);
+		int free_read =
+		        (p1 & 0x80) ? (p1 & 0x1F) == 0x1C : c->cur && c->cur == by_fid(c, 0x011C);
 		if (!c->secure && !free_read) {
 			*sw = 0x6982;
 			return;

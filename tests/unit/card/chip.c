@@ -377,11 +377,15 @@ static void test_pace_g1_replay(void **st)
 	assert_int_equal(sm.aes, 1);
 	/* a chip that refuses the mapping: PACE fails (no fallback to BAC then) */
 	static const char *const bad[] = {
-	        "0022C1A40F800A04007F00070202040202830101", "9000", "10860000027C0000",
+	        "0022C1A40F800A04007F00070202040202830101",
+	        "9000",
+	        "10860000027C0000",
 	        "7C12801095A3A016522EE98D01E76CB6B98B42C39000",
 	        "10860000457C438141047ACF3EFC982EC45565A4B155129EFBC74650DCBFA6362D896FC70262E0C2CC"
 	        "5E544552DCB6725218799115B55C9BAA6D9F6BC3A9618E70C25AF71777A9C4922D00",
-	        "6A80", NULL, NULL,
+	        "6A80",
+	        NULL,
+	        NULL,
 	};
 	struct replay q = {bad, 0, 0};
 	t.ctx = &q;
@@ -393,12 +397,9 @@ static void test_pace_g1_replay(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_read_verify),
-	        cmocka_unit_test(test_wrong_key),
-	        cmocka_unit_test(test_status_words),
-	        cmocka_unit_test(test_mitm),
-	        cmocka_unit_test(test_pace_ca_aa),
-	        cmocka_unit_test(test_clone),
+	        cmocka_unit_test(test_read_verify),    cmocka_unit_test(test_wrong_key),
+	        cmocka_unit_test(test_status_words),   cmocka_unit_test(test_mitm),
+	        cmocka_unit_test(test_pace_ca_aa),     cmocka_unit_test(test_clone),
 	        cmocka_unit_test(test_pace_g1_replay),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
