@@ -36,9 +36,8 @@
 #include "eid/oidc.h"
 #include "http/http.h"
 #include "http/api_oidc.h"
+#include "http/signin.h"
 
-#define IP_WINDOW_MS (15 * 60 * 1000)
-#define IP_MAX_FAILED 20 /* failed logins per IP address and window */
 #define P DC__OIDC_PARAM /* capacity of one parameter */
 
 void dc__oidc_issuer(struct dc__call *c, char *out, size_t n)
@@ -474,182 +473,69 @@ static int store_code(struct dc__call *c, const struct authz *a, const char *pin
 	return rc;
 }
 
-/* A sign-in between its halves: the hash read on the loop, the argon2id
- * check on a hash thread, the rest (authz_finish) back on the loop. */
-struct signin {
+/* The page's state across the sign-in (signin.h): the authorization
+ * request and its client. */
+struct authz_signin {
+	struct dc__signin s; /* first */
 	struct authz a;
 	struct dc__oidc_client cl;
-	char pin[P], pw[P], ip[64], hash[DC_PWHASH_LEN];
-	int64_t t;
-	int ok;
 };
 
-static void signin_free(void *arg)
-{
-	struct signin *g = arg;
-	sodium_memzero(g->pw, sizeof g->pw);
-	free(g);
-}
-
-static int signin_check(struct dc_store *s, void *arg)
-{
-	struct signin *g = arg;
-	g->ok = dc_password_check(g->hash, g->pw);
-	sodium_memzero(g->pw, sizeof g->pw);
-	return DC_OK;
-}
-
-static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *g, int rc);
-
-static int signin_done(struct dc__call *c, struct dc_buf *body, int rc, void *arg)
-{
-	struct signin *g = arg;
-	if (rc == DC_OK)
-		rc = dc_eid_login_checked(c->store, g->pin, g->ok ? g->hash : NULL, g->t, NULL);
-	return authz_finish(c, body, g, rc);
-}
-
-static int authz_post_begin(struct dc__call *c, struct dc_buf *body, struct signin *g, int *handed);
+static int authz_finish(struct dc__call *c, struct dc_buf *body, struct dc__signin *s, int rc);
 
 static int authz_post(struct dc__call *c, struct dc_buf *body)
 {
-	struct signin *g = calloc(1, sizeof *g);
-	int handed = 0;
-	if (!g)
-		return dc__fail(c, DC_ERR_NOMEM, 0, "out of memory");
-	int rc = authz_post_begin(c, body, g, &handed);
-	if (!handed)
-		signin_free(g);
-	return rc;
-}
-
-/* *handed = 1 once g belongs to the hash threads (or was freed by them). */
-static int authz_post_begin(struct dc__call *c, struct dc_buf *body, struct signin *g, int *handed)
-{
 	struct authz a;
 	struct dc__oidc_client cl;
-	char pin[P], pw[P], decision[P], ip[64] = "";
+	char decision[P];
 	int rc = DC_OK;
 	h2o_iovec_t e = c->req->entity;
-	if (!e.base || authz_read(e.base, e.len, &a) ||
-	    dc__form_get(e.base, e.len, "pin", pin, sizeof pin) < 0 ||
-	    dc__form_get(e.base, e.len, "password", pw, sizeof pw) < 0 ||
-	    dc__form_get(e.base, e.len, "decision", decision, sizeof decision) < 0)
-		return error_page(c, body, 400, "Yêu cầu không hợp lệ.",
-		                  "Malformed or repeated parameters.");
-	if (a.request_uri[0] && (rc = par_load(c, &a, 1)) != 0)
-		return rc == 1 ? par_error_page(c, body)
-		               : dc__fail(c, rc, 0, "cannot read the request");
+	struct authz_signin *g = (struct authz_signin *)dc__signin_new(sizeof *g);
+	if (!g)
+		return dc__fail(c, DC_ERR_NOMEM, 0, "out of memory");
+	if (!e.base || authz_read(e.base, e.len, &a) || dc__signin_read(c, &g->s) < 0 ||
+	    dc__form_get(e.base, e.len, "decision", decision, sizeof decision) < 0) {
+		rc = error_page(c, body, 400, "Yêu cầu không hợp lệ.",
+		                "Malformed or repeated parameters.");
+		goto cleanup;
+	}
+	if (a.request_uri[0] && (rc = par_load(c, &a, 1)) != 0) {
+		rc = rc == 1 ? par_error_page(c, body)
+		             : dc__fail(c, rc, 0, "cannot read the request");
+		goto cleanup;
+	}
 	if (authz_check(c, body, &a, &cl, &rc))
-		return rc;
+		goto cleanup;
 	if (strcmp(decision, "allow")) {
 		if (a.request_uri[0])
 			(void)par_spend(c, a.request_uri);
-		return redirect_error(c, body, &a, "access_denied");
+		rc = redirect_error(c, body, &a, "access_denied");
+		goto cleanup;
 	}
-	struct sockaddr_storage ss;
-	socklen_t sl = c->req->conn->callbacks->get_peername(c->req->conn, (void *)&ss);
-	if (sl)
-		h2o_socket_getnumerichost((void *)&ss, sl, ip);
-	int64_t t = dc_now_ms();
-	/* Per-IP limit: many failed logins from one address (guessing across
-	 * accounts, which the per-account lockout does not see) → 429. */
-	int64_t fails = 0;
-	struct dc_stmt *cs = NULL;
-	rc = dc_db_prepare(dc_store_db(c->store),
-	                   "SELECT count(*) FROM eid_login WHERE ip = $1 AND ok = 0 AND at_ms > $2",
-	                   &cs);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(cs, 1, ip);
-		dc_stmt_bind_int64(cs, 2, t - IP_WINDOW_MS);
-		rc = dc_stmt_step(cs);
-		fails = rc == DC_ROW ? dc_stmt_int64(cs, 0) : 0;
-		rc = rc == DC_ROW ? DC_OK : rc;
-	}
-	dc_stmt_finalize(cs);
-	if (rc)
-		return dc__fail(c, rc, 0, "the login could not be checked");
-	if (ip[0] && fails >= IP_MAX_FAILED) {
-		sodium_memzero(pw, sizeof pw);
-		h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
-		               H2O_STRLIT("900"));
-		return login_page(
-		        c, body, &a, &cl, 429,
-		        "Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau 15 phút.",
-		        "Too many failed sign-ins from this address; try again in 15 "
-		        "minutes.");
-	}
-	snprintf(g->pin, sizeof g->pin, "%s", pin);
-	memcpy(g->pw, pw, sizeof pw);
-	sodium_memzero(pw, sizeof pw);
 	g->a = a;
 	g->cl = cl;
-	snprintf(g->ip, sizeof g->ip, "%s", ip);
-	g->t = t;
-	rc = dc_eid_password_hash(c->store, pin, t, g->hash);
-	if (rc && rc != DC_ERR_AUTH) /* not usable now: no hash spent */
-		return authz_finish(c, body, g, rc);
-	*handed = 1;
-	rc = dc__offload(c, signin_check, signin_done, g, signin_free);
-	if (rc == DC_ERR_BUSY)
-		return login_page(c, body, &a, &cl, 429,
-		                  "Hệ thống đang bận; vui lòng thử lại sau giây lát.",
-		                  "The service is busy; try again in a moment.");
+	snprintf(g->s.client, sizeof g->s.client, "%s", cl.id);
+	g->s.finish = authz_finish;
+	return dc__signin_start(c, body, &g->s); /* consumes g */
+cleanup:
+	sodium_memzero(g->s.pw, sizeof g->s.pw);
+	free(g);
 	return rc;
 }
 
-/* The rest of a sign-in once the password was checked: rc is the login's
- * result (DC_OK, DC_ERR_AUTH, DC_ERR_LOCKED or a storage error). */
-static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *g, int rc)
+/* The rest of a sign-in once it is decided (signin.h). */
+static int authz_finish(struct dc__call *c, struct dc_buf *body, struct dc__signin *s, int rc)
 {
+	struct authz_signin *g = (struct authz_signin *)s;
 	struct authz a = g->a;
 	struct dc__oidc_client cl = g->cl;
-	struct dc_eid_account acct;
-	const char *pin = g->pin, *ip = g->ip;
-	int64_t t = g->t;
+	const char *pin = s->pin, *vi, *en;
+	int64_t t = s->t;
 	char scope[P], code[44], iss[300];
-	h2o_iovec_t e = c->req->entity;
-	if (rc == DC_OK)
-		rc = dc_eid_get(c->store, pin, &acct);
-	if (rc == DC_ERR_AUTH || rc == DC_ERR_LOCKED) {
-		struct dc_pin p;
-		if (dc_pin_parse(pin, strlen(pin), &p) == DC_OK)
-			dc_eid_login_record(c->store, pin, cl.id, 0, 0, ip, t);
-		return rc == DC_ERR_AUTH
-		               ? login_page(c, body, &a, &cl, 401,
-		                            "Số định danh hoặc mật khẩu không đúng.",
-		                            "Wrong ID number or password.")
-		               : login_page(c, body, &a, &cl, 423,
-		                            "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
-		                            "The account is locked, closed or not activated.");
-	}
-	if (rc)
-		return dc__fail(c, rc, 0, "the login could not be checked");
-	/* The register decides: a citizen recorded dead or missing (by an
-	 * import, say, not the death route) does not sign in. */
-	{
-		struct dc_pin p;
-		struct dc_citizen x;
-		struct dc_pool pool;
-		dc_pool_init(&pool, 0);
-		int alive = dc_pin_parse(pin, strlen(pin), &p) == DC_OK &&
-		            dc_store_citizen_get(c->store, &p, &x, &pool) == DC_OK &&
-		            x.status == DC_STATUS_ALIVE;
-		dc_pool_release(&pool);
-		if (!alive)
-			return login_page(c, body, &a, &cl, 423,
-			                  "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
-			                  "The account is locked, closed or not activated.");
-	}
-	/* Second factor, when the citizen enrolled one. */
-	char totp[16] = "";
-	if (dc__form_get(e.base, e.len, "totp", totp, sizeof totp) < 0)
-		totp[0] = '\0';
-	rc = dc_eid_totp_check(c->store, pin, c->key, totp, t);
-	if (rc != DC_OK && rc != 1) {
-		dc_eid_login_record(c->store, pin, cl.id, 0, 0, ip, t);
-		return login_page(c, body, &a, &cl, 401, "Mã xác thực (TOTP) không đúng.",
-		                  "Wrong or reused one-time code (TOTP).");
+	if (rc) {
+		int status = dc__signin_text(s, rc, &vi, &en);
+		return status ? login_page(c, body, &a, &cl, status, vi, en)
+		              : dc__fail(c, rc, 0, "the login could not be checked");
 	}
 	clean_scope(a.scope, scope, sizeof scope);
 	rc = dc_store_begin(c->store);
@@ -661,7 +547,7 @@ static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *
 		}
 	}
 	if (rc == DC_OK)
-		rc = dc_eid_login_record(c->store, pin, cl.id, acct.level, 1, ip, t);
+		rc = dc_eid_login_record(c->store, pin, cl.id, s->acct.level, 1, s->ip, t);
 	if (rc == DC_OK) {
 		struct dc_stmt *st = NULL;
 		rc = dc_db_prepare(
@@ -685,7 +571,7 @@ static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *
 	if (rc == DC_OK)
 		rc = dc_audit_append(c->store, &au, NULL);
 	if (rc == DC_OK)
-		rc = store_code(c, &a, pin, scope, dc_eid_acr(acct.level), code);
+		rc = store_code(c, &a, pin, scope, dc_eid_acr(s->acct.level), code);
 	if (rc == DC_OK)
 		rc = dc_store_commit(c->store);
 	else
@@ -1026,11 +912,12 @@ static int revoke_family(struct dc__call *c, const char *family)
 	return rc;
 }
 
-/* The account must still be usable (not locked, closed, or dead). */
+/* The account must still be usable: not locked or closed, the citizen
+ * alive, the identity card not expired (dc_eid_usable). */
 static int account_usable(struct dc__call *c, const char *pin)
 {
-	struct dc_eid_account a;
-	return dc_eid_get(c->store, pin, &a) == DC_OK && a.state == DC_EID_ACTIVE;
+	struct dc_date today = dc_date_today();
+	return dc_eid_usable(c->store, pin, &today, NULL, NULL) == DC_OK;
 }
 
 static int issue(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_client *cl,
