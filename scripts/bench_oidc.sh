@@ -42,9 +42,9 @@ echo "# $(nproc) cores, dancu --threads $THREADS --hash-threads $THREADS, oidc-p
 for conc in 1 "$THREADS" 8; do
 	echo "## in flight $conc"
 	echo "dancu:"
-	node "$root/bench/node/oidc_bench.mjs" "$URL" bench "$secret" http://127.0.0.1:9/cb "$pin" 'Matkhau@2026' "$N" "$conc"
+	SERVER_PID=$PID node "$root/bench/node/oidc_bench.mjs" "$URL" bench "$secret" http://127.0.0.1:9/cb "$pin" 'Matkhau@2026' "$N" "$conc"
 	echo "oidc-provider:"
-	node "$root/bench/node/oidc_bench.mjs" "$PURL" bench "$secret" http://127.0.0.1:9/cb peer x "$N" "$conc"
+	SERVER_PID=$PEER node "$root/bench/node/oidc_bench.mjs" "$PURL" bench "$secret" http://127.0.0.1:9/cb peer x "$N" "$conc"
 done
 echo "## past saturation (hash queue: 8 per thread; unknown ID numbers, so no lockout)"
 FLOOD=1 node "$root/bench/node/oidc_bench.mjs" "$URL" bench "$secret" http://127.0.0.1:9/cb 000000000000 'wrong password' $((N * 4)) 128
