@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 		struct dc_lds l, got;
 		memset(&l, 0, sizeof l);
 		memset(&got, 0, sizeof got);
-		struct dc_lds_input in = {mrz, true, &d};
+		struct dc_lds_input in = {mrz, true, &d, NULL, false};
 		double t0 = now_ms();
 		dc_lds_build(&in, s, &l);
 		double t1 = now_ms();

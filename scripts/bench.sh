@@ -90,7 +90,11 @@ if conn=$(PG_DURABLE=1 scripts/pg.sh start "$out/pg"); then
 	psql_s=$(el "$t0" "$t1")
 	echo "postgres: dancu ${pg_s}s, psql \\copy ${psql_s}s"
 	echo "| import $N rows into PostgreSQL (rows/s) | $(rate "$N" "$pg_s") | psql \\\\copy: $(rate "$N" "$psql_s") | $(awk "BEGIN{printf \"%.2f\", $psql_s / $pg_s}") |" >>"$res"
+	# The dashboard on the PostgreSQL register just imported.
+	scripts/bench_stats.sh "$B" --pg "$pgd" "$res" PostgreSQL
 fi
+# The dashboard on the SQLite register.
+scripts/bench_stats.sh "$B" --db "$out/dancu.db" "$res" SQLite
 # HTTP: wrk against nginx (the ceiling), dancu lookups and stay reports.
 scripts/bench_http.sh "$B" "$out/dancu.db" "$res"
 # OpenID Connect: dancu and npm oidc-provider side by side, then a login flood.

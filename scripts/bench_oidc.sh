@@ -11,8 +11,8 @@ THREADS=${2:-2}
 root=$(cd "$(dirname "$0")/.." && pwd)
 D="$root/build/dancu"
 T=$(mktemp -d)
-PID="" PEER=""
-trap 'kill $PID $PEER 2>/dev/null || true; rm -rf "$T"' EXIT
+PID="" PEER="" PID1=""
+trap 'kill $PID $PEER $PID1 2>/dev/null || true; rm -rf "$T"' EXIT
 export DANCU_OIDC_KEYS="$T/keys"
 if [ ! -d "$root/bench/node/node_modules/oidc-provider" ]; then
 	(cd "$root/bench/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
@@ -42,9 +42,32 @@ echo "# $(nproc) cores, dancu --threads $THREADS --hash-threads $THREADS, oidc-p
 for conc in 1 "$THREADS" 8; do
 	echo "## in flight $conc"
 	echo "dancu:"
-	node "$root/bench/node/oidc_bench.mjs" "$URL" bench "$secret" http://127.0.0.1:9/cb "$pin" 'Matkhau@2026' "$N" "$conc"
+	SERVER_PID=$PID node "$root/bench/node/oidc_bench.mjs" "$URL" bench "$secret" http://127.0.0.1:9/cb "$pin" 'Matkhau@2026' "$N" "$conc"
 	echo "oidc-provider:"
-	node "$root/bench/node/oidc_bench.mjs" "$PURL" bench "$secret" http://127.0.0.1:9/cb peer x "$N" "$conc"
+	SERVER_PID=$PEER node "$root/bench/node/oidc_bench.mjs" "$PURL" bench "$secret" http://127.0.0.1:9/cb peer x "$N" "$conc"
 done
+# Logins per core: a second server pinned to core 0 with one event loop and
+# one hash thread, the load generator pinned to core 1 (argon2id at OWASP
+# parameters: 19 MiB, 2 passes, 1 lane). Wall-clock rate, and the rate per
+# second of the server's CPU time (the same when core 0 is otherwise idle).
+if [ "$(nproc)" -ge 2 ]; then
+	taskset -c 0 "$D" serve --db "$T/b.db" --port 0 --threads 1 --hash-threads 1 \
+		--master-key "$T/k.key" --access-log '' 2>"$T/serve1.err" &
+	PID1=$!
+	URL1=""
+	for _ in $(seq 100); do
+		URL1=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/serve1.err" | head -n 1) || true
+		[ -n "$URL1" ] && break
+		sleep 0.1
+	done
+	echo "## logins per core (server on core 0: --threads 1 --hash-threads 1; client on core 1)"
+	for conc in 1 2 4; do
+		SERVER_PID=$PID1 taskset -c 1 node "$root/bench/node/oidc_bench.mjs" "$URL1" bench "$secret" \
+			http://127.0.0.1:9/cb "$pin" 'Matkhau@2026' "$N" "$conc" | grep '^logins'
+	done
+	kill $PID1 2>/dev/null || true
+	wait $PID1 2>/dev/null || true
+	PID1=""
+fi
 echo "## past saturation (hash queue: 8 per thread; unknown ID numbers, so no lockout)"
 FLOOD=1 node "$root/bench/node/oidc_bench.mjs" "$URL" bench "$secret" http://127.0.0.1:9/cb 000000000000 'wrong password' $((N * 4)) 128

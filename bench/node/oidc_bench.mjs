@@ -5,6 +5,7 @@
 // development login and consent forms instead of dancu's page. Usage:
 //   node oidc_bench.mjs ISSUER CLIENT_ID SECRET REDIRECT PIN PASSWORD N CONC
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const [issuer, clientId, secret, redirect, pin, password, nStr = '100', concStr = '2'] = process.argv.slice(2);
 const N = Number(nStr), CONC = Number(concStr);
@@ -118,7 +119,26 @@ if (process.env.FLOOD) {
   process.exit(0);
 }
 
+// SERVER_PID: the server's CPU time (every thread's, from
+// /proc/PID/task/*/schedstat, in ns) spent during a phase, so that a phase
+// can be given per core-second of the server: on a small shared machine the
+// load generator (this node process) is the bottleneck, not the server.
+const serverPid = process.env.SERVER_PID;
+function cpuNs() {
+  if (!serverPid) return 0;
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${serverPid}/task`)) {
+    try { ns += Number(readFileSync(`/proc/${serverPid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone */ }
+  }
+  return ns;
+}
+const perCore = (n, ns) => (serverPid ? `; server CPU ${(ns / 1e6).toFixed(0)} ms = ${(n / (ns / 1e9)).toFixed(0)}/s per core` : '');
+
+let c0 = cpuNs();
 const logins = await run(N, CONC, () => (peer ? peerLoginForCode() : loginForCode()));
-console.log(`logins: ${N} in flight ${CONC}: ${logins.rate.toFixed(1)}/s p50 ${logins.p50.toFixed(1)} ms p99 ${logins.p99.toFixed(1)} ms`);
+const loginNs = cpuNs() - c0;
+console.log(`logins: ${N} in flight ${CONC}: ${logins.rate.toFixed(1)}/s p50 ${logins.p50.toFixed(1)} ms p99 ${logins.p99.toFixed(1)} ms${perCore(N, loginNs)}`);
+c0 = cpuNs();
 const ex = await run(N, CONC, (i) => exchange(logins.out[i]));
-console.log(`code->token+userinfo: ${N} in flight ${CONC}: ${ex.rate.toFixed(1)}/s p50 ${ex.p50.toFixed(1)} ms p99 ${ex.p99.toFixed(1)} ms`);
+const exNs = cpuNs() - c0;
+console.log(`code->token+userinfo: ${N} in flight ${CONC}: ${ex.rate.toFixed(1)}/s p50 ${ex.p50.toFixed(1)} ms p99 ${ex.p99.toFixed(1)} ms${perCore(N, exNs)}`);

@@ -21,9 +21,12 @@ struct dc_bac_keys {
 	uint8_t kenc[16], kmac[16];
 };
 
-/* A secure-messaging session: session keys and the send sequence counter. */
+/* A secure-messaging session: session keys and the send sequence counter.
+ * aes = 0: 3DES keys (BAC), the SSC is ssc[0..8); aes = 1: AES-128 keys
+ * (PACE, chip authentication), the SSC is all 16 bytes. */
 struct dc_sm {
-	uint8_t ksenc[16], ksmac[16], ssc[8];
+	uint8_t ksenc[16], ksmac[16], ssc[16];
+	int aes;
 };
 
 /* MRZ_information = document number (9) ‖ cd ‖ birth date ‖ cd ‖ expiry ‖
@@ -36,6 +39,17 @@ int dc_bac_keys_from_mrz_info(const char *info, size_t n, struct dc_bac_keys *k)
 
 /* KDF (§9.7.1): SHA-1(seed ‖ counter)[0..16) with DES parity adjusted. */
 void dc_bac_kdf(const uint8_t seed[16], uint32_t counter, uint8_t out[16]);
+
+/* KDF for AES-128 session keys (§9.7.1): SHA-1(seed ‖ counter)[0..16), no
+ * parity; seed is n bytes (the shared secret, or K for the PACE password). */
+void dc_kdf_aes128(const uint8_t *seed, size_t n, uint32_t counter, uint8_t out[16]);
+
+/* AES-128: one block in ECB; CBC without padding (n a multiple of 16) with
+ * iv; CMAC over already padded input, truncated to 8 bytes. DC_ERR_INVALID. */
+int dc_aes128_ecb(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
+int dc_aes128_cbc(const uint8_t key[16], const uint8_t iv[16], int encrypt, const uint8_t *in,
+                  size_t n, uint8_t *out);
+int dc_aes128_cmac8(const uint8_t key[16], const uint8_t *in, size_t n, uint8_t mac[8]);
 
 /* Two-key 3DES-CBC, IV zero, no padding; n a multiple of 8. DC_ERR_INVALID. */
 int dc_des3_cbc(const uint8_t key[16], int encrypt, const uint8_t *in, size_t n, uint8_t *out);

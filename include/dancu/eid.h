@@ -98,6 +98,22 @@ int dc_eid_close_for_death(struct dc_store *s, const char *pin);
 /* DC_ERR_NOT_FOUND when the citizen has no account. */
 int dc_eid_get(struct dc_store *s, const char *pin, struct dc_eid_account *out);
 
+/* Whether the citizen's account may be used now — to sign in, redeem a
+ * code, refresh a token or call with an access token (NĐ 69/2024 Art. 15):
+ * the account ACTIVE, the citizen alive in the register, and the citizen's
+ * valid identity card (the delivered one) not expired on `today` (dates in
+ * Vietnam, dc_date_today). An expired card locks the account until a new
+ * card is delivered, which lifts the limit by itself: the limit is read at
+ * each use, nothing is written. A citizen with no delivered card in the
+ * card register (cards issued before it) is not limited. Returns DC_OK;
+ * DC_ERR_NOT_FOUND (no account); DC_ERR_LOCKED (account not active, or the
+ * citizen is dead or missing); DC_ERR_EXPIRED (the card expired:
+ * card_expiry gets its ISO date). out (may be NULL) gets the account
+ * whenever there is one; card_expiry (DC_DATE_ISO_MAX bytes) may be NULL. */
+struct dc_date;
+int dc_eid_usable(struct dc_store *s, const char *pin, const struct dc_date *today,
+                  struct dc_eid_account *out, char card_expiry[11]);
+
 /* Checks a password login (argon2id: slow; run it off the event loop).
  * After 5 consecutive failures the account is held for 15 minutes
  * (DC_ERR_LOCKED). DC_ERR_AUTH on a wrong password or unknown account,

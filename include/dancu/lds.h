@@ -34,6 +34,7 @@ struct dc_lds_file {
 
 struct dc_lds {
 	struct dc_lds_file com, sod;
+	struct dc_lds_file card_access;           /* EF.CardAccess (MF); not covered by the SOD */
 	struct dc_lds_file dg[DC_LDS_MAX_DG + 1]; /* dg[1]..dg[16]; dg[0] unused */
 };
 
@@ -50,13 +51,17 @@ struct dc_dg13 {
 };
 
 /* Everything the chip carries about the holder. */
+struct dc_chip_keys;
 struct dc_lds_input {
-	const char *mrz;            /* TD1, 90 characters (newlines are skipped) */
-	bool photo;                 /* DG2 with the face image (false: no DG2) */
-	const struct dc_dg13 *dg13; /* NULL: no DG13 */
+	const char *mrz;                 /* TD1, 90 characters (newlines are skipped) */
+	bool photo;                      /* DG2 with the face image (false: no DG2) */
+	const struct dc_dg13 *dg13;      /* NULL: no DG13 */
+	const struct dc_chip_keys *keys; /* NULL: no DG14/DG15 (no AA, no CA) */
+	bool pace;                       /* EF.CardAccess and DG14 offer PACE */
 };
 
-/* Builds EF.COM, DG1, DG2, DG13 and the EF.SOD signed by s. l must be
+/* Builds EF.COM, DG1, DG2, DG13, DG14, DG15, EF.CardAccess and the EF.SOD
+ * signed by s. l must be
  * zeroed or freed. DC_ERR_INVALID (MRZ not 90 characters), DC_ERR_IO
  * (signing failed). */
 int dc_lds_build(const struct dc_lds_input *in, struct dc_pki_signer *s, struct dc_lds *l);
@@ -81,26 +86,32 @@ int dc_lds_com_dgs(const uint8_t *p, size_t n, uint32_t *mask);
 
 /* The chip image of produced card card_id, built now from the card (its
  * MRZ, issue date, expiry, photo flag) and the citizen's current record
- * (DG13), signed by s (NULL: no EF.SOD). mrz_out (may be NULL, ≥ 93 bytes)
- * gets the card's MRZ. DC_ERR_NOT_FOUND, DC_ERR_CONFLICT (not produced),
- * store errors. The SOD is not stored: the register keeps the data the chip
- * is derived from. */
+ * (DG13), signed by s (NULL: no EF.SOD); with keys (may be NULL) also
+ * DG14 and DG15 (active and chip authentication) and PACE in EF.CardAccess. mrz_out (may be NULL, ≥
+ * 93 bytes) gets the card's MRZ. DC_ERR_NOT_FOUND, DC_ERR_CONFLICT (not produced), store errors.
+ * The SOD is not stored: the register keeps the data the chip is derived from. */
 struct dc_store;
 struct dc_units;
 int dc_card_chip_lds(struct dc_store *st, const struct dc_units *u, int64_t card_id,
-                     struct dc_pki_signer *s, struct dc_lds *l, char *mrz_out);
+                     struct dc_pki_signer *s, const struct dc_chip_keys *keys, struct dc_lds *l,
+                     char *mrz_out);
 
 /* Verification of a chip read (files in l): passive authentication against
  * trust at `when`, then the MRZ in DG1 against the register as
  * dc_card_verify (DC_CARD_FORM_MRZ) does, and DG13's ID number equal to the
- * MRZ's. *valid is true only when all passed and the chain was checked.
- * Appends {"valid":…,"passive_auth":{…},"register":{…}} to out. Returns
+ * MRZ's. rd (may be NULL: not known) is what the reader did: the access
+ * protocol (PACE/BAC), the SM cipher, chip and active authentication, each
+ * reported under "chip"; a failed CA or AA makes the card invalid.
+ * *valid is true only when all passed and the chain was checked.
+ * Appends {"valid":…,"chip":{…},"passive_auth":{…},"register":{…}} to out. Returns
  * DC_OK when a verdict was reached; *pin_out (≥ 13 bytes, may be NULL)
  * gets whose card it claims to be. */
 struct dc_date;
+struct dc_read_result;
 int dc_card_chip_verify(struct dc_store *st, const struct dc_units *u, const struct dc_lds *l,
-                        const struct dc_pki_trust *trust, const struct dc_date *today, int64_t when,
-                        bool *valid, char *pin_out, struct dc_buf *out);
+                        const struct dc_read_result *rd, const struct dc_pki_trust *trust,
+                        const struct dc_date *today, int64_t when, bool *valid, char *pin_out,
+                        struct dc_buf *out);
 
 /* --- passive authentication --- */
 

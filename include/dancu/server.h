@@ -70,7 +70,9 @@ struct dc_units;
 	X(webhook_timeout_ms, U, "5000", 100, 60000, "DANCU_WEBHOOK_TIMEOUT_MS",                 \
 	  "time a webhook receiver has to answer")                                               \
 	X(card_trust, S, "", 0, 0, "DANCU_CARD_TRUST",                                           \
-	  "CSCA trust list for chip verification: a PEM file or a directory of them (CRLs too)")
+	  "CSCA trust list for chip verification: a PEM file or a directory of them (CRLs too)") \
+	X(attachment_max, U, "1048576", 1, 1073741824, "DANCU_ATTACHMENT_MAX",                   \
+	  "largest dossier attachment, bytes (uploads are also bounded by max_body)")
 
 struct dc_settings {
 	const char *host;
@@ -97,6 +99,7 @@ struct dc_settings {
 	uint64_t webhook_retry_ms;
 	uint64_t webhook_timeout_ms;
 	const char *card_trust;
+	uint64_t attachment_max;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

@@ -14,10 +14,15 @@
  *                present in alive citizens' records)
  *
  * Reads only; one consistent snapshot is the caller's (dc_store snapshot)
- * if it wants one.
+ * if it wants one. Cards and quality come from per-commune counters
+ * (table stats_commune) that every write keeps in its own transaction;
+ * dc_stats_check compares them with an independent count, dc_stats_rebuild
+ * recomputes them.
  */
 #ifndef DANCU_STATS_H
 #define DANCU_STATS_H
+
+#include <stdint.h>
 
 struct dc_store;
 struct dc_units;
@@ -27,9 +32,23 @@ struct dc_buf;
 int dc_stats_section_valid(const char *name);
 
 /* Appends section `name` (NULL: every section, JSON only) to out: as JSON
- * (an array of row objects; every section as one object keyed by name) or,
- * with csv set, as CSV with a header row. */
-int dc_stats_write(struct dc_store *s, const struct dc_units *u, const char *name, int csv,
-                   struct dc_buf *out);
+ * (an array of row objects; every section as one object keyed by name,
+ * with "area" first) or, with csv set, as CSV with a header row. area
+ * (NULL or "": national) cuts the figures to a province (2-digit code) or
+ * a commune (5-digit code) of u: cards, quality, eid, dossiers and stays;
+ * verification and connected are national. DC_ERR_INVALID for an unknown
+ * section or area. */
+int dc_stats_write(struct dc_store *s, const struct dc_units *u, const char *area, const char *name,
+                   int csv, struct dc_buf *out);
+
+/* Recomputes the per-commune counters from the tables, in one transaction
+ * (an operator's repair after drift; dc_stats_check finds drift). */
+int dc_stats_rebuild(struct dc_store *s);
+
+/* Compares the per-commune counters with an independent count in one
+ * snapshot. Appends one line per commune that differs to out ("commune
+ * C: citizens +N, fields +N, cards +N", counter minus count) and sets
+ * *drifted to their number (0: none). */
+int dc_stats_check(struct dc_store *s, struct dc_buf *out, int64_t *drifted);
 
 #endif

@@ -17,7 +17,8 @@
  *
  * High volume: a business may send up to DC_STAY_MAX_BATCH guests in one
  * report; the whole report is one transaction (one commit for many
- * guests: group commit driven by the client).
+ * guests: group commit driven by the client), audited as one entry per
+ * event kind with every citizen of the report linked to it.
  */
 #ifndef DANCU_STAY_H
 #define DANCU_STAY_H

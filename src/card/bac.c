@@ -120,6 +120,7 @@ static void session(const uint8_t k_ifd[16], const uint8_t k_ic[16], const uint8
                     const uint8_t rnd_ifd[8], struct dc_sm *sm)
 {
 	uint8_t seed[16];
+	memset(sm, 0, sizeof *sm);
 	for (int i = 0; i < 16; i++)
 		seed[i] = k_ifd[i] ^ k_ic[i];
 	dc_bac_kdf(seed, 1, sm->ksenc);

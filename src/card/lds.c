@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dancu/chip.h"
 #include "dancu/error.h"
 #include "dancu/tlv.h"
 
@@ -68,6 +69,7 @@ void dc_lds_free(struct dc_lds *l)
 {
 	free(l->com.data);
 	free(l->sod.data);
+	free(l->card_access.data);
 	for (int i = 0; i <= DC_LDS_MAX_DG; i++)
 		free(l->dg[i].data);
 	memset(l, 0, sizeof *l);
@@ -252,6 +254,21 @@ int dc_lds_build(const struct dc_lds_input *in, struct dc_pki_signer *s, struct 
 		rc = build_dg2(&l->dg[2], gender);
 	if (rc == DC_OK && in->dg13)
 		rc = build_dg13(&l->dg[13], in->dg13);
+	if (rc == DC_OK && in->keys) {
+		rc = dc_chip_keys_dg14(in->keys, in->pace, &b);
+		if (rc == DC_OK)
+			rc = take(&l->dg[14], &b);
+		if (rc == DC_OK)
+			rc = dc_chip_keys_dg15(in->keys, &b);
+		if (rc == DC_OK)
+			rc = take(&l->dg[15], &b);
+	}
+	if (rc == DC_OK && in->pace) {
+		rc = dc_card_access_build(&b);
+		if (rc == DC_OK)
+			rc = take(&l->card_access, &b);
+	}
+	dc_buf_release(&b);
 	if (rc == DC_OK)
 		rc = build_com(l);
 	if (rc == DC_OK && s)

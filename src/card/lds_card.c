@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dancu/card.h"
+#include "dancu/chip.h"
 #include "dancu/citizen.h"
 #include "dancu/error.h"
 #include "dancu/lds.h"
@@ -26,7 +27,8 @@ static void dmy(const struct dc_date *d, char out[16])
 }
 
 int dc_card_chip_lds(struct dc_store *st, const struct dc_units *u, int64_t card_id,
-                     struct dc_pki_signer *s, struct dc_lds *l, char *mrz_out)
+                     struct dc_pki_signer *s, const struct dc_chip_keys *keys, struct dc_lds *l,
+                     char *mrz_out)
 {
 	struct dc_card card;
 	struct dc_citizen x;
@@ -68,7 +70,8 @@ int dc_card_chip_lds(struct dc_store *st, const struct dc_units *u, int64_t card
 	d.father = x.father_name;
 	d.mother = x.mother_name;
 	d.spouse = x.spouse_name;
-	struct dc_lds_input in = {card.mrz, card.has_photo, &d};
+	/* cards with their own keys are the generation that also offers PACE */
+	struct dc_lds_input in = {card.mrz, card.has_photo, &d, keys, keys != NULL};
 	rc = dc_lds_build(&in, s, l);
 	if (rc == DC_OK && mrz_out)
 		memcpy(mrz_out, card.mrz, strlen(card.mrz) + 1);
@@ -77,9 +80,42 @@ int dc_card_chip_lds(struct dc_store *st, const struct dc_units *u, int64_t card
 	return rc;
 }
 
+static const char *outcome(int v)
+{
+	return v == 1 ? "passed" : v == 0 ? "failed" : v == -1 ? "not_offered" : "not_performed";
+}
+
+static void check_json(struct dc_buf *out, const char *name, int v, const char *detail)
+{
+	dc_buf_addf(out, ",\"%s\":{\"result\":\"%s\",\"detail\":\"", name, outcome(v));
+	dc_buf_add_json_str(out, detail, strlen(detail));
+	dc_buf_adds(out, "\"}");
+}
+
+/* "chip":{…} — each check of the chip session on its own. */
+static void chip_json(const struct dc_read_result *rd, const struct dc_lds *l, struct dc_buf *out)
+{
+	dc_buf_adds(out, "\"chip\":");
+	if (!rd) {
+		dc_buf_adds(out, "null,");
+		return;
+	}
+	dc_buf_addf(out, "{\"access\":\"%s\",\"pace\":\"%s\",\"secure_messaging\":\"%s\"",
+	            rd->access ? rd->access : "none", outcome(rd->pace), rd->sm ? rd->sm : "none");
+	check_json(out, "chip_auth", rd->ca,
+	           rd->ca_detail[0] ? rd->ca_detail
+	           : l->dg[14].data ? "DG14 offers no chip authentication"
+	                            : "no DG14: the chip offers no chip authentication");
+	check_json(out, "active_auth", rd->aa,
+	           rd->aa_detail[0] ? rd->aa_detail
+	                            : "no DG15: the chip offers no active authentication");
+	dc_buf_adds(out, "},");
+}
+
 int dc_card_chip_verify(struct dc_store *st, const struct dc_units *u, const struct dc_lds *l,
-                        const struct dc_pki_trust *trust, const struct dc_date *today, int64_t when,
-                        bool *valid, char *pin_out, struct dc_buf *out)
+                        const struct dc_read_result *rd, const struct dc_pki_trust *trust,
+                        const struct dc_date *today, int64_t when, bool *valid, char *pin_out,
+                        struct dc_buf *out)
 {
 	struct dc_pa_result pa;
 	struct dc_card_verdict v;
@@ -89,12 +125,16 @@ int dc_card_chip_verify(struct dc_store *st, const struct dc_units *u, const str
 	if (rc)
 		return rc;
 	*valid = pa.reason == DC_PA_OK && pa.chain_ok == 1;
+	if (rd && (rd->ca == 0 || rd->aa == 0))
+		*valid = false;
 	if (pin_out)
 		pin_out[0] = 0;
 	dc_pool_init(&pool, 4096);
 	dc_buf_adds(out, "{\"valid\":");
 	size_t at = out->len;
-	dc_buf_adds(out, "false,\"passive_auth\":");
+	dc_buf_adds(out, "false,");
+	chip_json(rd, l, out);
+	dc_buf_adds(out, "\"passive_auth\":");
 	dc_pa_result_json(&pa, out);
 	dc_buf_adds(out, ",\"register\":");
 	if (!l->dg[1].data || dc_lds_dg1_mrz(l->dg[1].data, l->dg[1].len, mrz, sizeof mrz)) {

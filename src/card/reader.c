@@ -1,6 +1,8 @@
 /*
- * reader.c — reading an eMRTD chip over any transport: SELECT, BAC, secure
- * messaging reads (see dancu/chip.h); and the PC/SC transport (pcsc-lite).
+ * reader.c — reading an eMRTD chip over any transport (see dancu/chip.h):
+ * the chip access procedure (EF.CardAccess → PACE, else SELECT + BAC),
+ * secure-messaging reads, chip authentication (SM restarts with its keys)
+ * and active authentication; and the PC/SC transport (pcsc-lite).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <openssl/rand.h>
 #include <winscard.h>
 
+#include "card/ec_internal.h"
 #include "dancu/bac.h"
 #include "dancu/chip.h"
 #include "dancu/error.h"
@@ -22,6 +25,8 @@ static const char *const status_names[] = {
         [DC_READ_BAC_FAILED] = "bac_failed",
         [DC_READ_SM_ERROR] = "secure_messaging_error",
         [DC_READ_FILE_ERROR] = "file_error",
+        [DC_READ_PACE_FAILED] = "pace_failed",
+        [DC_READ_CA_FAILED] = "chip_auth_failed",
 };
 
 const char *dc_read_status_name(enum dc_read_status s)
@@ -144,12 +149,26 @@ static int tlv_total(const uint8_t *p, size_t n, size_t *total)
 	return 0;
 }
 
-/* Reads the whole EF fid under SM into f. Returns 0, 1 (file absent or
- * protected: skipped) or -1. */
-static int read_file(struct session *s, unsigned fid, struct dc_lds_file *f)
+/* A plain exchange whose response data go to s->plain (like secure()). */
+static int clear(struct session *s, const uint8_t *a, size_t n)
 {
+	uint8_t r[DC_APDU_MAX];
+	size_t rn = sizeof r;
+	int sw = plain(s, a, n, r, &rn);
+	if (sw < 0)
+		return sw;
+	dc_buf_reset(&s->plain);
+	dc_buf_add(&s->plain, r, rn - 2);
+	return sw;
+}
+
+/* Reads the whole EF fid under SM (or in the clear: EF.CardAccess) into f.
+ * Returns 0, 1 (file absent or protected: skipped) or -1. */
+static int read_file_as(struct session *s, unsigned fid, struct dc_lds_file *f, int sm)
+{
+	int (*xch)(struct session *, const uint8_t *, size_t) = sm ? secure : clear;
 	uint8_t sel[7] = {0x00, 0xA4, 0x02, 0x0C, 0x02, (uint8_t)(fid >> 8), (uint8_t)fid};
-	int sw = secure(s, sel, sizeof sel);
+	int sw = xch(s, sel, sizeof sel);
 	if (sw < 0)
 		return sw;
 	if (sw == 0x6A82 || sw == 0x6982)
@@ -162,7 +181,7 @@ static int read_file(struct session *s, unsigned fid, struct dc_lds_file *f)
 	while (b.len < want) {
 		size_t chunk = want - b.len > 0xDF ? 0xDF : want - b.len;
 		uint8_t rb[5] = {0x00, 0xB0, (uint8_t)(b.len >> 8), (uint8_t)b.len, (uint8_t)chunk};
-		sw = secure(s, rb, 5);
+		sw = xch(s, rb, 5);
 		if (sw < 0)
 			goto out;
 		if ((sw != 0x9000 && sw != 0x6282) || s->plain.len == 0 || s->plain.len > chunk) {
@@ -191,37 +210,343 @@ out:
 	return rc;
 }
 
+static int read_file(struct session *s, unsigned fid, struct dc_lds_file *f)
+{
+	return read_file_as(s, fid, f, 1);
+}
+
+/* One GENERAL AUTHENTICATE step of PACE in the clear: 7C {tag data} → the
+ * value of the answer's rtag into out. Returns SW or -1. */
+static int ga(struct session *s, int last, uint8_t tag, const uint8_t *d, size_t n, uint8_t rtag,
+              uint8_t *out, size_t *outn)
+{
+	struct dc_buf c = DC_BUF_INIT, in = DC_BUF_INIT;
+	if (n)
+		dc_tlv_put(&in, tag, d, n);
+	uint8_t h[4] = {last ? 0x00 : 0x10, 0x86, 0x00, 0x00};
+	dc_buf_add(&c, h, 4);
+	dc_buf_addc(&c, (char)(dc_tlv_size(0x7C, in.len)));
+	dc_tlv_put(&c, 0x7C, in.ptr ? in.ptr : "", in.len);
+	dc_buf_addc(&c, 0);
+	int sw = dc_buf_error(&c) ? -1 : clear(s, (const uint8_t *)c.ptr, c.len);
+	dc_buf_release(&c);
+	dc_buf_release(&in);
+	if (sw != 0x9000)
+		return sw;
+	struct dc_tlv t, v;
+	if (dc_tlv_parse((const uint8_t *)s->plain.ptr, s->plain.len, &t) != DC_OK ||
+	    t.tag != 0x7C || dc_tlv_parse(t.val, t.len, &v) != DC_OK || v.tag != rtag ||
+	    v.len > *outn)
+		return 0x6F00;
+	memcpy(out, v.val, v.len);
+	*outn = v.len;
+	return sw;
+}
+
+int dc__pace_terminal(const struct dc_chip_transport *t, const char *info, int param,
+                      int send_param, const uint8_t *sk_map, const uint8_t *sk_eph,
+                      struct dc_sm *sm, int *apdus, char *why, size_t whyn);
+
+/* PACE, terminal side (Part 11 §4.4.3): 0 with s->sm set, 1 when the
+ * chip refused the protocol before the password mattered (the caller falls
+ * back to BAC), -1 on a wrong password or a broken exchange. */
+static int pace_run(struct session *s, const char *info, int param, int send_param,
+                    const uint8_t *fix_map, const uint8_t *fix_eph)
+{
+	uint8_t m[64];
+	size_t mn = 0;
+	m[mn++] = 0x80;
+	m[mn++] = 10;
+	memcpy(m + mn, dc__oid_pace_ecdh_gm_aes128, 10);
+	mn += 10;
+	memcpy(m + mn, "\x83\x01\x01", 3); /* the MRZ password */
+	mn += 3;
+	if (send_param) {
+		m[mn++] = 0x84;
+		m[mn++] = 1;
+		m[mn++] = (uint8_t)param;
+	}
+	uint8_t a[80] = {0x00, 0x22, 0xC1, 0xA4, (uint8_t)mn};
+	memcpy(a + 5, m, mn);
+	int sw = clear(s, a, 5 + mn);
+	if (sw < 0)
+		return -1;
+	if (sw != 0x9000)
+		return 1;
+	EC_GROUP *g = dc__ec_group_std(param), *mapped = NULL;
+	BIGNUM *skm = NULL, *ske = NULL;
+	EC_POINT *p = NULL, *other = NULL;
+	uint8_t z[16], nonce[16], kpi[16], iv[16] = {0}, pt[DC__EC_PT_MAX], pic[DC__EC_PT_MAX];
+	uint8_t pifd[DC__EC_PT_MAX], k[66], tok[8];
+	size_t n, pn, picn, pifdn, kn;
+	int rc = -1;
+	if (!g) {
+		stop(s, DC_READ_PACE_FAILED, "PACE domain parameters %u are not supported",
+		     (unsigned)param);
+		goto out;
+	}
+	/* 1: the encrypted nonce */
+	n = sizeof z;
+	sw = ga(s, 0, 0, NULL, 0, 0x80, z, &n);
+	if (sw != 0x9000 || n != 16) {
+		stop(s, DC_READ_PACE_FAILED, "PACE: no encrypted nonce (SW %04X)", (unsigned)sw);
+		goto out;
+	}
+	dc__pace_kpi(info, 24, kpi);
+	dc_aes128_cbc(kpi, iv, 0, z, 16, nonce);
+	/* 2: generic mapping */
+	skm = dc__ec_scalar(g, fix_map, fix_map ? 32 : 0);
+	p = EC_POINT_new(g);
+	if (!skm || !p || EC_POINT_mul(g, p, skm, NULL, NULL, NULL) != 1)
+		goto broken;
+	pn = dc__ec_point_encode(g, p, pt);
+	n = sizeof pic;
+	sw = ga(s, 0, 0x81, pt, pn, 0x82, pic, &n);
+	if (sw != 0x9000 || dc__ec_point_decode(g, pic, n, &other) ||
+	    !(mapped = dc__pace_map(g, nonce, skm, other)))
+		goto broken;
+	EC_POINT_free(other);
+	other = NULL;
+	EC_POINT_free(p);
+	/* 3: key agreement on the mapped generator */
+	ske = dc__ec_scalar(mapped, fix_eph, fix_eph ? 32 : 0);
+	p = EC_POINT_new(mapped);
+	if (!ske || !p || EC_POINT_mul(mapped, p, ske, NULL, NULL, NULL) != 1)
+		goto broken;
+	pifdn = dc__ec_point_encode(mapped, p, pifd);
+	picn = sizeof pic;
+	sw = ga(s, 0, 0x83, pifd, pifdn, 0x84, pic, &picn);
+	if (sw != 0x9000 || dc__ec_point_decode(mapped, pic, picn, &other) ||
+	    (picn == pifdn && !memcmp(pic, pifd, picn)) ||
+	    dc__ec_shared_x(mapped, ske, other, k, &kn))
+		goto broken;
+	dc__sm_from_secret(k, kn, &s->sm);
+	/* 4: mutual authentication */
+	dc__pace_token(s->sm.ksmac, dc__oid_pace_ecdh_gm_aes128, 10, pic, picn, tok);
+	n = sizeof pt;
+	sw = ga(s, 1, 0x85, tok, 8, 0x86, pt, &n);
+	if (sw < 0)
+		goto out;
+	if (sw == 0x9000 && n == 8) {
+		dc__pace_token(s->sm.ksmac, dc__oid_pace_ecdh_gm_aes128, 10, pifd, pifdn, tok);
+		if (CRYPTO_memcmp(tok, pt, 8) == 0) {
+			rc = 0;
+			goto out;
+		}
+	}
+	stop(s, DC_READ_PACE_FAILED,
+	     "PACE failed (SW %04X): the document number, birth date or expiry do not match the "
+	     "chip",
+	     (unsigned)sw);
+	goto out;
+broken:
+	stop(s, DC_READ_PACE_FAILED, "PACE: the chip's answer is malformed (SW %04X)",
+	     (unsigned)sw);
+out:
+	OPENSSL_cleanse(kpi, sizeof kpi);
+	OPENSSL_cleanse(nonce, sizeof nonce);
+	OPENSSL_cleanse(k, sizeof k);
+	BN_clear_free(skm);
+	BN_clear_free(ske);
+	EC_POINT_free(p);
+	EC_POINT_free(other);
+	EC_GROUP_free(g);
+	EC_GROUP_free(mapped);
+	return rc;
+}
+
+int dc__pace_terminal(const struct dc_chip_transport *t, const char *info, int param,
+                      int send_param, const uint8_t *sk_map, const uint8_t *sk_eph,
+                      struct dc_sm *sm, int *apdus, char *why, size_t whyn)
+{
+	struct dc_read_result r;
+	struct session s;
+	memset(&r, 0, sizeof r);
+	memset(&s, 0, sizeof s);
+	s.t = t;
+	s.r = &r;
+	int rc = pace_run(&s, info, param, send_param, sk_map, sk_eph);
+	*sm = s.sm;
+	*apdus = r.apdus;
+	snprintf(why, whyn, "%s", r.detail);
+	dc_buf_release(&s.prot);
+	dc_buf_release(&s.plain);
+	return rc == 0 ? DC_OK : rc == 1 ? DC_ERR_UNAVAILABLE : DC_ERR_AUTH;
+}
+
+/* Chip authentication (Part 11 §6.2, AES variant) with DG14's key; SM
+ * restarts with the new keys. A probe under them shows whether the chip
+ * holds the private key. */
+static void chip_auth(struct session *s, const struct dc_secinfos *si)
+{
+	struct dc_read_result *r = s->r;
+	if (!si->ca_spki) {
+		r->ca = -1;
+		snprintf(r->ca_detail, sizeof r->ca_detail, "DG14 offers no chip authentication");
+		return;
+	}
+	if (si->ca_cipher != 2) {
+		r->ca = -1;
+		snprintf(r->ca_detail, sizeof r->ca_detail,
+		         "DG14 offers chip authentication with a cipher not implemented here (%d)",
+		         si->ca_cipher);
+		return;
+	}
+	uint8_t eph[DC__EC_PT_MAX], k[66];
+	size_t en = 0, kn = 0;
+	if (dc__ca_terminal(si->ca_spki, si->ca_spki_len, NULL, 0, eph, &en, k, &kn) != DC_OK) {
+		r->ca = 0;
+		snprintf(r->ca_detail, sizeof r->ca_detail,
+		         "DG14's chip authentication key is unusable");
+		stop(s, DC_READ_CA_FAILED, "DG14's chip authentication key is unusable (%u)", 0);
+		return;
+	}
+	uint8_t mse[17] = {0x00, 0x22, 0x41, 0xA4, 0x0C, 0x80, 0x0A};
+	memcpy(mse + 7, dc__oid_ca_ecdh_aes128, 10);
+	int sw = secure(s, mse, sizeof mse);
+	uint8_t ga_[6 + 4 + DC__EC_PT_MAX + 1] = {
+	        0x00, 0x86,       0x00, 0x00, (uint8_t)(en + 4), 0x7C, (uint8_t)(en + 2),
+	        0x80, (uint8_t)en};
+	memcpy(ga_ + 9, eph, en);
+	ga_[9 + en] = 0x00;
+	if (sw == 0x9000)
+		sw = secure(s, ga_, 10 + en);
+	if (sw != 0x9000) {
+		r->ca = 0;
+		snprintf(r->ca_detail, sizeof r->ca_detail,
+		         "the chip refused chip authentication (SW %04X)", (unsigned)(sw & 0xFFFF));
+		if (sw >= 0)
+			stop(s, DC_READ_CA_FAILED, "the chip refused chip authentication (SW %04X)",
+			     (unsigned)sw);
+		OPENSSL_cleanse(k, sizeof k);
+		return;
+	}
+	dc__sm_from_secret(k, kn, &s->sm);
+	OPENSSL_cleanse(k, sizeof k);
+	static const uint8_t probe[7] = {0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x1E};
+	sw = secure(s, probe, sizeof probe);
+	if (sw == 0x9000) {
+		r->ca = 1;
+		snprintf(r->ca_detail, sizeof r->ca_detail,
+		         "the chip proved it holds DG14's private key (AES-128 SM restarted)");
+		return;
+	}
+	r->ca = 0;
+	snprintf(r->ca_detail, sizeof r->ca_detail,
+	         "the chip cannot continue secure messaging with the chip-authentication keys: "
+	         "it does not hold DG14's private key");
+	r->status = DC_READ_CA_FAILED;
+	snprintf(r->detail, sizeof r->detail, "%s", r->ca_detail);
+}
+
+/* Active authentication (Part 11 §6.1) with DG15's key. */
+static void active_auth(struct session *s, const struct dc_lds *l, const struct dc_secinfos *si)
+{
+	struct dc_read_result *r = s->r;
+	uint8_t a[14] = {0x00, 0x88, 0x00, 0x00, 0x08};
+	if (RAND_bytes(a + 5, 8) != 1)
+		return;
+	memcpy(r->aa_challenge, a + 5, 8);
+	a[13] = 0x00;
+	int sw = secure(s, a, sizeof a);
+	if (sw < 0)
+		return;
+	r->aa = 0;
+	if (sw != 0x9000 || s->plain.len == 0 || s->plain.len > sizeof r->aa_sig) {
+		snprintf(r->aa_detail, sizeof r->aa_detail,
+		         "the chip refused INTERNAL AUTHENTICATE (SW %04X) though DG15 is present",
+		         (unsigned)sw);
+		return;
+	}
+	memcpy(r->aa_sig, s->plain.ptr, s->plain.len);
+	r->aa_sig_len = s->plain.len;
+	if (dc_aa_verify(l->dg[15].data, l->dg[15].len, si ? si->aa_hash : NULL, r->aa_challenge, 8,
+	                 r->aa_sig, r->aa_sig_len, r->aa_detail, sizeof r->aa_detail) == DC_OK)
+		r->aa = 1;
+}
+
 int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_lds *l,
                  struct dc_read_result *r)
 {
 	memset(r, 0, sizeof *r);
-	struct session s = {t, {{0}, {0}, {0}}, r, DC_BUF_INIT, DC_BUF_INIT};
+	r->pace = r->ca = r->aa = -1;
+	struct session s;
+	memset(&s, 0, sizeof s);
+	s.t = t;
+	s.r = r;
 	static const uint8_t sel[12] = {0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0,
 	                                0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
-	uint8_t rr[DC_APDU_MAX];
-	size_t rn = sizeof rr;
-	int sw = plain(&s, sel, sizeof sel, rr, &rn);
-	if (sw >= 0 && sw != 0x9000)
-		stop(&s, DC_READ_NO_APP, "SELECT of the eMRTD application refused (SW %04X)",
-		     (unsigned)sw);
-	if (r->status == DC_READ_OK)
-		bac(&s, mrz);
+	struct dc_secinfos ca_info, si;
+	char info[25];
+	int have_si = 0, sw = 0;
+	/* the chip access procedure: EF.CardAccess in the clear */
+	if (read_file_as(&s, 0x011C, &l->card_access, 0) == 0 &&
+	    dc_secinfos_parse(l->card_access.data, l->card_access.len, &ca_info) == DC_OK &&
+	    ca_info.pace && r->status == DC_READ_OK) {
+		if (dc_bac_mrz_info(mrz, info) != DC_OK) {
+			stop(&s, DC_READ_PACE_FAILED,
+			     "the MRZ for the PACE password is not TD1 (%u)", 0);
+		} else {
+			int param = ca_info.pace_param >= 0 ? ca_info.pace_param : 12;
+			int p = pace_run(&s, info, param, ca_info.pace_param >= 0, NULL, NULL);
+			r->pace = p == 0 ? 1 : 0;
+			if (p == 0) {
+				r->access = "pace";
+				sw = secure(&s, sel, sizeof sel);
+				if (sw >= 0 && sw != 0x9000)
+					stop(&s, DC_READ_NO_APP,
+					     "SELECT of the eMRTD application refused (SW %04X)",
+					     (unsigned)sw);
+			}
+		}
+		OPENSSL_cleanse(info, sizeof info);
+	}
+	if (r->status == DC_READ_FILE_ERROR) { /* no readable EF.CardAccess: BAC */
+		r->status = DC_READ_OK;
+		r->detail[0] = 0;
+	}
+	if (r->status == DC_READ_OK && !r->access) {
+		uint8_t rr[DC_APDU_MAX];
+		size_t rn = sizeof rr;
+		sw = plain(&s, sel, sizeof sel, rr, &rn);
+		if (sw >= 0 && sw != 0x9000)
+			stop(&s, DC_READ_NO_APP,
+			     "SELECT of the eMRTD application refused (SW %04X)", (unsigned)sw);
+		if (r->status == DC_READ_OK && bac(&s, mrz) == 0)
+			r->access = "bac";
+	}
 	if (r->status == DC_READ_OK && read_file(&s, 0x011E, &l->com) != 0)
 		stop(&s, DC_READ_FILE_ERROR, "EF.COM could not be read (%u)", 0);
 	uint32_t mask = 0;
 	if (r->status == DC_READ_OK && dc_lds_com_dgs(l->com.data, l->com.len, &mask) != DC_OK)
 		stop(&s, DC_READ_FILE_ERROR, "EF.COM is malformed (%u)", 0);
+	/* DG14 first: chip authentication protects everything read after it */
+	if (r->status == DC_READ_OK && (mask & (1u << 14)) &&
+	    read_file(&s, 0x010E, &l->dg[14]) == 0) {
+		if (dc_secinfos_parse(l->dg[14].data, l->dg[14].len, &si) == DC_OK) {
+			have_si = 1;
+			chip_auth(&s, &si);
+		} else {
+			r->ca = 0;
+			snprintf(r->ca_detail, sizeof r->ca_detail, "DG14 is malformed");
+		}
+	}
 	if (r->status == DC_READ_OK && read_file(&s, 0x011D, &l->sod) != 0)
 		stop(&s, DC_READ_FILE_ERROR, "EF.SOD could not be read (%u)", 0);
 	for (int i = 1; r->status == DC_READ_OK && i <= DC_LDS_MAX_DG; i++)
-		if ((mask & (1u << i)) && i != 3 && i != 4)
+		if ((mask & (1u << i)) && i != 3 && i != 4 && i != 14)
 			read_file(&s, 0x0100u + (unsigned)i, &l->dg[i]);
+	if (r->status == DC_READ_OK && l->dg[15].data)
+		active_auth(&s, l, have_si ? &si : NULL);
+	if (r->access)
+		r->sm = s.sm.aes ? "aes128" : "3des";
 	OPENSSL_cleanse(&s.sm, sizeof s.sm);
 	dc_buf_release(&s.prot);
 	dc_buf_release(&s.plain);
-	return r->status == DC_READ_OK           ? DC_OK
-	       : r->status == DC_READ_BAC_FAILED ? DC_ERR_AUTH
-	                                         : DC_ERR_VERIFY;
+	return r->status == DC_READ_OK ? DC_OK
+	       : r->status == DC_READ_BAC_FAILED || r->status == DC_READ_PACE_FAILED
+	               ? DC_ERR_AUTH
+	               : DC_ERR_VERIFY;
 }
 
 /* --- PC/SC --- */

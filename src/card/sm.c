@@ -1,7 +1,10 @@
 /*
- * sm.c — ICAO 9303 Part 11 §9.8 Secure Messaging with 3DES session keys:
- * protecting commands and responses on both sides (see dancu/bac.h).
- * Every received length is checked before use.
+ * sm.c — ICAO 9303 Part 11 §9.8 Secure Messaging: protecting commands and
+ * responses on both sides (see dancu/bac.h), with 3DES session keys (after
+ * BAC: IV zero, retail MAC, 8-byte SSC and blocks) or AES-128 session keys
+ * (after PACE or chip authentication: IV = E(KSenc, SSC), CMAC truncated to
+ * 8 bytes, 16-byte SSC and blocks). Every received length is checked before
+ * use.
  */
 #include <string.h>
 
@@ -13,21 +16,39 @@
 
 #define SM_MAX_DATA 255
 
+static size_t blk(const struct dc_sm *sm)
+{
+	return sm->aes ? 16 : 8;
+}
+
 static void ssc_inc(struct dc_sm *sm)
 {
-	for (int i = 7; i >= 0; i--)
+	for (int i = (int)blk(sm) - 1; i >= 0; i--)
 		if (++sm->ssc[i])
 			break;
 }
 
-/* pad(in) with method 2 to a multiple of 8; returns the padded length. */
-static size_t pad(const uint8_t *in, size_t n, uint8_t *out)
+/* pad(in) with method 2 to a multiple of bs; returns the padded length. */
+static size_t pad(const uint8_t *in, size_t n, uint8_t *out, size_t bs)
 {
 	memcpy(out, in, n);
 	out[n++] = 0x80;
-	while (n % 8)
+	while (n % bs)
 		out[n++] = 0;
 	return n;
+}
+
+/* CBC with the session's cipher: 3DES with IV zero, AES with IV =
+ * AES-ECB(KSenc, SSC). n is a multiple of the block size. */
+static int sm_cipher(const struct dc_sm *sm, int enc, const uint8_t *in, size_t n, uint8_t *out)
+{
+	if (!sm->aes)
+		return dc_des3_cbc(sm->ksenc, enc, in, n, out);
+	uint8_t iv[16];
+	int rc = dc_aes128_ecb(sm->ksenc, sm->ssc, iv);
+	if (rc == DC_OK)
+		rc = dc_aes128_cbc(sm->ksenc, iv, enc, in, n, out);
+	return rc;
 }
 
 static size_t unpad(const uint8_t *p, size_t n)
@@ -37,23 +58,29 @@ static size_t unpad(const uint8_t *p, size_t n)
 	return n > 0 && p[n - 1] == 0x80 ? n - 1 : (size_t)-1;
 }
 
-/* MAC over pad(SSC ‖ m). */
+/* MAC over pad(SSC ‖ m): the retail MAC pads itself; CMAC gets the padded
+ * input (Part 11 §9.8.6.2). */
 static int sm_mac(const struct dc_sm *sm, const uint8_t *m, size_t n, uint8_t mac[8])
 {
-	uint8_t buf[8 + 300];
+	uint8_t buf[16 + 300 + 16];
+	size_t bs = blk(sm);
 	if (n > 300)
 		return DC_ERR_INVALID;
-	memcpy(buf, sm->ssc, 8);
-	memcpy(buf + 8, m, n);
-	return dc_retail_mac(sm->ksmac, buf, 8 + n, mac);
+	memcpy(buf, sm->ssc, bs);
+	memcpy(buf + bs, m, n);
+	if (!sm->aes)
+		return dc_retail_mac(sm->ksmac, buf, bs + n, mac);
+	uint8_t in[16 + 300 + 16];
+	size_t k = pad(buf, bs + n, in, 16);
+	return dc_aes128_cmac8(sm->ksmac, in, k, mac);
 }
 
 /* DO'87' (or '85' for odd INS) with the encrypted, padded data. */
 static int do87(const struct dc_sm *sm, int odd, const uint8_t *d, size_t n, struct dc_buf *b)
 {
-	uint8_t p[SM_MAX_DATA + 9], c[SM_MAX_DATA + 10];
-	size_t pn = pad(d, n, p);
-	if (dc_des3_cbc(sm->ksenc, 1, p, pn, c + 1) != DC_OK)
+	uint8_t p[SM_MAX_DATA + 17], c[SM_MAX_DATA + 18];
+	size_t pn = pad(d, n, p, blk(sm));
+	if (sm_cipher(sm, 1, p, pn, c + 1) != DC_OK)
 		return DC_ERR_INVALID;
 	c[0] = 0x01;
 	return odd ? dc_tlv_put(b, 0x85, c + 1, pn) : dc_tlv_put(b, 0x87, c, pn + 1);
@@ -81,7 +108,7 @@ int dc_sm_wrap(struct dc_sm *sm, const uint8_t *a, size_t n, struct dc_buf *out)
 		}
 	}
 	ssc_inc(sm);
-	uint8_t hdr[8] = {0x0C, a[1], a[2], a[3], 0x80, 0, 0, 0};
+	uint8_t hdr[16] = {0x0C, a[1], a[2], a[3], 0x80};
 	struct dc_buf dos = DC_BUF_INIT, m = DC_BUF_INIT;
 	int rc = DC_OK;
 	if (lc)
@@ -90,7 +117,7 @@ int dc_sm_wrap(struct dc_sm *sm, const uint8_t *a, size_t n, struct dc_buf *out)
 		uint8_t l = (uint8_t)le;
 		dc_tlv_put(&dos, 0x97, &l, 1);
 	}
-	dc_buf_add(&m, hdr, 8);
+	dc_buf_add(&m, hdr, blk(sm));
 	dc_buf_add(&m, dos.ptr, dos.len);
 	uint8_t mac[8];
 	if (rc == DC_OK)
@@ -164,9 +191,9 @@ static int decrypt(const struct dc_sm *sm, const struct dos *d, uint8_t *out, si
 		c++;
 		cn--;
 	}
-	if (cn == 0 || cn % 8 || cn > SM_MAX_DATA + 8)
+	if (cn == 0 || cn % blk(sm) || cn > SM_MAX_DATA + 16)
 		return DC_ERR_VERIFY;
-	if (dc_des3_cbc(sm->ksenc, 0, c, cn, out) != DC_OK)
+	if (sm_cipher(sm, 0, c, cn, out) != DC_OK)
 		return DC_ERR_VERIFY;
 	size_t k = unpad(out, cn);
 	if (k == (size_t)-1)
@@ -194,7 +221,7 @@ int dc_sm_unwrap(struct dc_sm *sm, const uint8_t *r, size_t n, struct dc_buf *ou
 	uint8_t mac[8];
 	if (sm_mac(sm, r, d.mac_off, mac) != DC_OK || CRYPTO_memcmp(mac, d.mac.val, 8) != 0)
 		return DC_ERR_VERIFY;
-	uint8_t plain[SM_MAX_DATA + 8];
+	uint8_t plain[SM_MAX_DATA + 16];
 	size_t pn = 0;
 	if (d.has_enc && (rc = decrypt(sm, &d, plain, &pn)) != DC_OK)
 		return rc;
@@ -217,13 +244,14 @@ int dc_sm_unwrap_cmd(struct dc_sm *sm, const uint8_t *a, size_t n, struct dc_buf
 	struct dos d;
 	if (find_dos(a + 5, a[4], &d) != DC_OK || !d.has_mac || d.mac.len != 8 || d.has_sw)
 		return DC_ERR_VERIFY;
-	uint8_t m[8 + 260], mac[8];
-	uint8_t hdr[8] = {a[0], a[1], a[2], a[3], 0x80, 0, 0, 0};
-	memcpy(m, hdr, 8);
-	memcpy(m + 8, a + 5, d.mac_off);
-	if (sm_mac(sm, m, 8 + d.mac_off, mac) != DC_OK || CRYPTO_memcmp(mac, d.mac.val, 8) != 0)
+	uint8_t m[16 + 260], mac[8];
+	uint8_t hdr[16] = {a[0], a[1], a[2], a[3], 0x80};
+	size_t bs = blk(sm);
+	memcpy(m, hdr, bs);
+	memcpy(m + bs, a + 5, d.mac_off);
+	if (sm_mac(sm, m, bs + d.mac_off, mac) != DC_OK || CRYPTO_memcmp(mac, d.mac.val, 8) != 0)
 		return DC_ERR_VERIFY;
-	uint8_t plain[SM_MAX_DATA + 8];
+	uint8_t plain[SM_MAX_DATA + 16];
 	size_t pn = 0;
 	int rc;
 	if (d.has_enc && (rc = decrypt(sm, &d, plain, &pn)) != DC_OK)
@@ -247,7 +275,7 @@ int dc_sm_wrap_resp(struct dc_sm *sm, const uint8_t *data, size_t n, uint16_t sw
                     struct dc_buf *out)
 {
 	dc_buf_reset(out);
-	if (n > SM_MAX_DATA - 24)
+	if (n > SM_MAX_DATA - 32)
 		return DC_ERR_TOO_LARGE;
 	ssc_inc(sm);
 	int rc = DC_OK;

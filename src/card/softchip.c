@@ -1,7 +1,10 @@
 /*
  * softchip.c — a software eMRTD chip for a card dancu issued: the APDUs of
- * ICAO 9303 Part 10/11 with BAC and 3DES secure messaging (see
- * dancu/chip.h). Used by tests, `dancu card verify --chip` and the demo.
+ * ICAO 9303 Part 10/11 — BAC or PACE (generic mapping, ECDH, AES-128, the
+ * MRZ password), 3DES or AES secure messaging, chip authentication (ECDH,
+ * AES-128; SM restarts with the new keys) and active authentication (ECDSA
+ * P-256) — see dancu/chip.h. Used by tests, `dancu card verify --chip` and
+ * the demo.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,20 +16,43 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "card/ec_internal.h"
 #include "dancu/bac.h"
 #include "dancu/chip.h"
 #include "dancu/error.h"
+#include "dancu/tlv.h"
 
 static const uint8_t aid[7] = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
+
+/* PACE in progress (chip side). */
+struct pace {
+	int step; /* 0 idle; 1 after MSE:Set AT; 2 nonce sent; 3 mapped; 4 keys agreed */
+	uint8_t s[16];
+	EC_GROUP *g, *mapped;
+	uint8_t pk_ifd[DC__EC_PT_MAX], pk_ic[DC__EC_PT_MAX];
+	size_t pk_ifd_n, pk_ic_n;
+	struct dc_sm sm;
+};
 
 struct dc_softchip {
 	struct dc_lds files;
 	struct dc_bac_keys keys;
-	struct dc_sm sm;
+	char info[25];         /* MRZ_information: the PACE password */
+	struct dc_sm sm, next; /* next: keys that take over after this response (CA) */
+	int switch_sm;
 	uint8_t rnd_ic[8];
-	int app, challenged, secure;
+	int app, challenged, secure, ca_ready;
 	const struct dc_lds_file *cur;
+	EVP_PKEY *aa, *ca;
+	struct pace pace;
 };
+
+static void pace_reset(struct pace *p)
+{
+	EC_GROUP_free(p->g);
+	EC_GROUP_free(p->mapped);
+	OPENSSL_cleanse(p, sizeof *p);
+}
 
 static int copy(struct dc_lds_file *to, const struct dc_lds_file *from)
 {
@@ -51,6 +77,11 @@ int dc_softchip_new(const struct dc_lds *l, const char *mrz, struct dc_softchip 
 		return rc;
 	}
 	dc_bac_keys_from_mrz_info(info, 24, &c->keys);
+	memcpy(c->info, info, 25);
+	if (l->card_access.data && (rc = copy(&c->files.card_access, &l->card_access))) {
+		dc_softchip_free(c);
+		return rc;
+	}
 	*out = c;
 	return DC_OK;
 }
@@ -60,8 +91,170 @@ void dc_softchip_free(struct dc_softchip *c)
 	if (!c)
 		return;
 	dc_lds_free(&c->files);
+	pace_reset(&c->pace);
+	EVP_PKEY_free(c->aa);
+	EVP_PKEY_free(c->ca);
 	OPENSSL_cleanse(c, sizeof *c);
 	free(c);
+}
+
+int dc_softchip_set_keys(struct dc_softchip *c, const struct dc_chip_keys *k)
+{
+	EVP_PKEY *aa = dc__chip_keys_aa(k), *ca = dc__chip_keys_ca(k);
+	if (EVP_PKEY_up_ref(aa) != 1)
+		return DC_ERR_NOMEM;
+	if (EVP_PKEY_up_ref(ca) != 1) {
+		EVP_PKEY_free(aa);
+		return DC_ERR_NOMEM;
+	}
+	EVP_PKEY_free(c->aa);
+	EVP_PKEY_free(c->ca);
+	c->aa = aa;
+	c->ca = ca;
+	return DC_OK;
+}
+
+/* GENERAL AUTHENTICATE for PACE; a is the plain command. */
+static void pace_step(struct dc_softchip *c, const uint8_t *data, size_t lc, struct dc_buf *out,
+                      uint16_t *sw)
+{
+	struct pace *p = &c->pace;
+	struct dc_tlv t, in;
+	uint8_t pt[DC__EC_PT_MAX];
+	size_t pn;
+	BIGNUM *sk = NULL;
+	EC_POINT *pub = NULL, *other = NULL;
+	struct dc_buf b = DC_BUF_INIT;
+	*sw = 0x6A80;
+	if (dc_tlv_parse(data, lc, &t) != DC_OK || t.tag != 0x7C)
+		goto fail;
+	int has = t.len > 0 && dc_tlv_parse(t.val, t.len, &in) == DC_OK;
+	if (p->step == 1) { /* encrypted nonce */
+		uint8_t kpi[16], z[16], iv[16] = {0};
+		if (t.len != 0 || RAND_bytes(p->s, 16) != 1)
+			goto fail;
+		dc__pace_kpi(c->info, 24, kpi);
+		int rc = dc_aes128_cbc(kpi, iv, 1, p->s, 16, z);
+		OPENSSL_cleanse(kpi, sizeof kpi);
+		if (rc)
+			goto fail;
+		dc_tlv_put(&b, 0x80, z, 16);
+	} else if (p->step == 2) { /* mapping */
+		if (!has || in.tag != 0x81 || dc__ec_point_decode(p->g, in.val, in.len, &other))
+			goto fail;
+		sk = dc__ec_scalar(p->g, NULL, 0);
+		pub = EC_POINT_new(p->g);
+		if (!sk || !pub || EC_POINT_mul(p->g, pub, sk, NULL, NULL, NULL) != 1 ||
+		    !(p->mapped = dc__pace_map(p->g, p->s, sk, other)))
+			goto fail;
+		pn = dc__ec_point_encode(p->g, pub, pt);
+		dc_tlv_put(&b, 0x82, pt, pn);
+	} else if (p->step == 3) { /* key agreement */
+		uint8_t k[66];
+		size_t kn = 0;
+		if (!has || in.tag != 0x83 || in.len > sizeof p->pk_ifd ||
+		    dc__ec_point_decode(p->mapped, in.val, in.len, &other))
+			goto fail;
+		sk = dc__ec_scalar(p->mapped, NULL, 0);
+		pub = EC_POINT_new(p->mapped);
+		if (!sk || !pub || EC_POINT_mul(p->mapped, pub, sk, NULL, NULL, NULL) != 1)
+			goto fail;
+		p->pk_ic_n = dc__ec_point_encode(p->mapped, pub, p->pk_ic);
+		memcpy(p->pk_ifd, in.val, in.len);
+		p->pk_ifd_n = in.len;
+		/* the terminal's key must not be ours echoed back */
+		if (p->pk_ic_n == p->pk_ifd_n && !memcmp(p->pk_ic, p->pk_ifd, p->pk_ic_n))
+			goto fail;
+		if (dc__ec_shared_x(p->mapped, sk, other, k, &kn))
+			goto fail;
+		dc__sm_from_secret(k, kn, &p->sm);
+		OPENSSL_cleanse(k, sizeof k);
+		dc_tlv_put(&b, 0x84, p->pk_ic, p->pk_ic_n);
+	} else if (p->step == 4) { /* mutual authentication */
+		uint8_t want[8], mine[8];
+		if (!has || in.tag != 0x85 || in.len != 8 ||
+		    dc__pace_token(p->sm.ksmac, dc__oid_pace_ecdh_gm_aes128, 10, p->pk_ic,
+		                   p->pk_ic_n, want))
+			goto fail;
+		if (CRYPTO_memcmp(want, in.val, 8) != 0) {
+			*sw = 0x6300; /* wrong password */
+			goto fail;
+		}
+		dc__pace_token(p->sm.ksmac, dc__oid_pace_ecdh_gm_aes128, 10, p->pk_ifd, p->pk_ifd_n,
+		               mine);
+		dc_tlv_put(&b, 0x86, mine, 8);
+		c->sm = p->sm;
+		c->secure = 1;
+	} else {
+		*sw = 0x6985;
+		goto fail;
+	}
+	if (dc_buf_error(&b))
+		goto fail;
+	dc_tlv_put(out, 0x7C, b.ptr, b.len);
+	*sw = 0x9000;
+	p->step = p->step == 4 ? 0 : p->step + 1;
+	if (p->step == 0)
+		pace_reset(p);
+	goto done;
+fail:
+	pace_reset(p);
+done:
+	BN_clear_free(sk);
+	EC_POINT_free(pub);
+	EC_POINT_free(other);
+	dc_buf_release(&b);
+}
+
+/* MSE:Set AT — PACE (C1 A4, plain) or chip authentication (41 A4, under
+ * SM). */
+static void mse(struct dc_softchip *c, uint8_t p1, uint8_t p2, const uint8_t *d, size_t lc,
+                uint16_t *sw)
+{
+	struct dc_tlv oid, pw;
+	size_t off = 0;
+	*sw = 0x6A80;
+	if (p2 != 0xA4 || dc_tlv_next(d, lc, &off, &oid) != 1 || oid.tag != 0x80 || oid.len != 10)
+		return;
+	if (p1 == 0xC1 && c->files.card_access.data &&
+	    !memcmp(oid.val, dc__oid_pace_ecdh_gm_aes128, 10)) {
+		if (dc_tlv_next(d, lc, &off, &pw) != 1 || pw.tag != 0x83 || pw.len != 1 ||
+		    pw.val[0] != 0x01) {
+			*sw = 0x6A88; /* only the MRZ password */
+			return;
+		}
+		pace_reset(&c->pace);
+		c->pace.g = dc__ec_group_std(12);
+		c->pace.step = c->pace.g ? 1 : 0;
+		c->secure = 0;
+		*sw = c->pace.g ? 0x9000 : 0x6F00;
+	} else if (p1 == 0x41 && c->ca && c->secure &&
+	           !memcmp(oid.val, dc__oid_ca_ecdh_aes128, 10)) {
+		c->ca_ready = 1;
+		*sw = 0x9000;
+	}
+}
+
+/* GENERAL AUTHENTICATE of chip authentication: 7C { 80 PK_eph } → 7C 00;
+ * the new keys take over after this response. */
+static void ca_step(struct dc_softchip *c, const uint8_t *d, size_t lc, struct dc_buf *out,
+                    uint16_t *sw)
+{
+	struct dc_tlv t, in;
+	uint8_t k[66];
+	size_t kn = 0;
+	c->ca_ready = 0;
+	if (dc_tlv_parse(d, lc, &t) != DC_OK || t.tag != 0x7C ||
+	    dc_tlv_parse(t.val, t.len, &in) != DC_OK || in.tag != 0x80 ||
+	    dc__ca_chip(c->ca, in.val, in.len, k, &kn) != DC_OK) {
+		*sw = 0x6A80;
+		return;
+	}
+	dc__sm_from_secret(k, kn, &c->next);
+	OPENSSL_cleanse(k, sizeof k);
+	c->switch_sm = 1;
+	dc_tlv_put(out, 0x7C, "", 0);
+	*sw = 0x9000;
 }
 
 static const struct dc_lds_file *by_fid(struct dc_softchip *c, unsigned fid)
@@ -73,6 +266,8 @@ static const struct dc_lds_file *by_fid(struct dc_softchip *c, unsigned fid)
 		f = &c->files.sod;
 	else if (fid >= 0x0101 && fid <= 0x0110)
 		f = &c->files.dg[fid - 0x0100];
+	else if (fid == 0x011C)
+		f = &c->files.card_access;
 	return f && f->data ? f : NULL;
 }
 
@@ -92,6 +287,11 @@ static void handle(struct dc_softchip *c, const uint8_t *a, size_t n, struct dc_
 			c->app = 1;
 			c->cur = NULL;
 			*sw = 0x9000;
+		} else if (p1 == 0x02 && lc == 2 && data[0] == 0x01 && data[1] == 0x1C) {
+			/* EF.CardAccess in the MF: readable without access control */
+			const struct dc_lds_file *f = by_fid(c, 0x011C);
+			c->cur = f ? f : c->cur;
+			*sw = f ? 0x9000 : 0x6A82;
 		} else if (p1 == 0x02 && lc == 2) {
 			if (!c->app) {
 				*sw = 0x6A82;
@@ -108,14 +308,17 @@ static void handle(struct dc_softchip *c, const uint8_t *a, size_t n, struct dc_
 			*sw = 0x6A82;
 		}
 	} else if (ins == 0xB0) { /* READ BINARY */
-		if (!c->secure) {
+		int free_read =
+		        (p1 & 0x80) ? (p1 & 0x1F) == 0x1C : c->cur && c->cur == by_fid(c, 0x011C);
+		if (!c->secure && !free_read) {
 			*sw = 0x6982;
 			return;
 		}
 		size_t off;
 		const struct dc_lds_file *f = c->cur;
 		if (p1 & 0x80) {
-			f = (p1 & 0x1F) == 0x1E   ? by_fid(c, 0x011E)
+			f = (p1 & 0x1F) == 0x1C   ? by_fid(c, 0x011C)
+			    : (p1 & 0x1F) == 0x1E ? by_fid(c, 0x011E)
 			    : (p1 & 0x1F) == 0x1D ? by_fid(c, 0x011D)
 			                          : by_fid(c, 0x0100 | (p1 & 0x1F));
 			if (!f) {
@@ -171,6 +374,30 @@ static void handle(struct dc_softchip *c, const uint8_t *a, size_t n, struct dc_
 		dc_buf_add(out, resp, 40);
 		*sw = 0x9000;
 		OPENSSL_cleanse(k_ic, sizeof k_ic);
+	} else if (ins == 0x22) { /* MSE:Set AT */
+		mse(c, p1, p2, data, lc, sw);
+	} else if (ins == 0x86) { /* GENERAL AUTHENTICATE */
+		if (c->pace.step && !c->secure)
+			pace_step(c, data, lc, out, sw);
+		else if (c->ca_ready && c->secure)
+			ca_step(c, data, lc, out, sw);
+		else
+			*sw = 0x6985;
+	} else if (ins == 0x88) { /* INTERNAL AUTHENTICATE (active authentication) */
+		uint8_t sig[140];
+		size_t sn = 0;
+		if (!c->aa) {
+			*sw = 0x6D00;
+		} else if (!c->secure) {
+			*sw = 0x6982;
+		} else if (lc != 8) {
+			*sw = 0x6700;
+		} else if (dc__aa_sign(c->aa, data, 8, sig, &sn) != DC_OK) {
+			*sw = 0x6F00;
+		} else {
+			dc_buf_add(out, sig, sn);
+			*sw = 0x9000;
+		}
 	} else {
 		*sw = 0x6D00;
 	}
@@ -193,10 +420,11 @@ static int transmit(void *ctx, const uint8_t *a, size_t n, uint8_t *r, size_t *r
 			sm = 1;
 			handle(c, (const uint8_t *)plain.ptr, plain.len, &out, &sw);
 		}
-	} else if (a[0] != 0x00) {
+	} else if (a[0] != 0x00 && !(a[0] == 0x10 && a[1] == 0x86)) {
 		sw = 0x6E00;
 	} else {
-		if (c->secure && a[1] != 0xA4 && a[1] != 0x84 && a[1] != 0x82) {
+		if (c->secure && a[1] != 0xA4 && a[1] != 0x84 && a[1] != 0x82 && a[1] != 0x22 &&
+		    a[1] != 0x86 && !(a[1] == 0xB0 && c->cur == by_fid(c, 0x011C))) {
 			/* plain access after BAC ends the session */
 			c->secure = 0;
 		}
@@ -229,6 +457,11 @@ static int transmit(void *ctx, const uint8_t *a, size_t n, uint8_t *r, size_t *r
 		r[k++] = (uint8_t)sw;
 	}
 	*rn = k;
+	if (c->switch_sm) { /* chip authentication: the new keys from now on */
+		c->sm = c->next;
+		c->switch_sm = 0;
+		OPENSSL_cleanse(&c->next, sizeof c->next);
+	}
 	dc_buf_release(&plain);
 	dc_buf_release(&out);
 	dc_buf_release(&prot);
@@ -293,8 +526,9 @@ int dc_softchip_serve_vpcd(struct dc_softchip *c, const char *host, int port, in
 					break;
 			} else { /* 0 power off, 1 power on, 2 reset: the chip forgets its session
 				  */
-				c->app = c->challenged = c->secure = 0;
+				c->app = c->challenged = c->secure = c->ca_ready = 0;
 				c->cur = NULL;
+				pace_reset(&c->pace);
 				if (buf[0] == 0x00 && sessions && ++offs >= sessions)
 					break;
 			}

@@ -32,6 +32,13 @@ struct cli_opt {
 int dc__cli_parse(const char *cmd, const char *usage, const struct cli_opt *opts, size_t nopts,
                   int argc, char **argv, char **pos, size_t maxpos, size_t *npos);
 
+/* dc__cli_parse for a command whose one positional argument is a verb from
+ * verbs (NULL-terminated): *verb points into argv. Returns 0, 2 after
+ * printing the usage when the verb is missing or unknown, or -1 after
+ * --help (the caller exits 0). */
+int dc__cli_verb(const char *cmd, const char *usage, const struct cli_opt *opts, size_t nopts,
+                 int argc, char **argv, const char *const *verbs, const char **verb);
+
 /* Opens the store named by --db / --pg or the DANCU_DB / DANCU_PG
  * environment variables (default: dancu.db). Prints the reason and returns
  * non-zero on failure. */
@@ -46,6 +53,7 @@ int dc__cmd_import(int argc, char **argv);
 int dc__cmd_show(int argc, char **argv);
 int dc__cmd_history(int argc, char **argv);
 int dc__cmd_report(int argc, char **argv);
+int dc__cmd_stats(int argc, char **argv); /* cmd_stats.c */
 int dc__cmd_pin(int argc, char **argv);
 int dc__cmd_units(int argc, char **argv);
 int dc__cmd_rules(int argc, char **argv);

@@ -57,23 +57,12 @@ int dc__cmd_agency(int argc, char **argv)
 	        {"master-key", OPT_STR, &mkey, 0, 0, "master key file (webhook)"},
 	        {"seq", OPT_U64, &seq, 1, 9e18, "event number of a dead letter (replay)"},
 	};
-	char *pos[1];
-	size_t npos;
-	int rc = dc__cli_parse(
+	const char *verb = NULL;
+	int rc = dc__cli_verb(
 	        "agency", "add|list|policy|disable|enable|key-add|webhook|dead|replay [OPTIONS]",
-	        opts, DC_ARRAY_LEN(opts), argc, argv, pos, 1, &npos);
+	        opts, DC_ARRAY_LEN(opts), argc, argv, verbs, &verb);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	int known = 0;
-	for (size_t i = 0; npos == 1 && verbs[i]; i++)
-		known |= !strcmp(pos[0], verbs[i]);
-	if (!known) {
-		fprintf(stderr,
-		        "usage: dancu agency add|list|policy|disable|enable|key-add|webhook|"
-		        "dead|replay [OPTIONS] (see --help)\n");
-		return 2;
-	}
-	const char *verb = pos[0];
 	if (strcmp(verb, "list") && !id) {
 		fprintf(stderr, "dancu agency %s: --id is required\n", verb);
 		return 2;

@@ -3,13 +3,18 @@
  *
  *   dancu card verify --chip --id N --pki DIR [--trust PATH]
  *       the software chip of produced card N, signed now by the active DS of
- *       DIR; read with select → BAC (key from the card's MRZ) → SM reads
+ *       DIR, with its own keys (DIR/chips/N.pem, made at first use); read
+ *       with PACE (or BAC) → SM → chip authentication → reads → active
+ *       authentication
  *   dancu card verify --chip --reader [NAME|any] --mrz TEXT --trust PATH
  *       a real card over PC/SC; the BAC key comes from the printed MRZ
  * Then passive authentication against the trust list (default DIR/trust)
- * and the register cross-check. Prints the read status and every check as
- * JSON; exit 0 only when everything passed. --dump DIR writes the files as
- * read (EF.COM, EF.SOD, DGn.bin) for a kiosk-style POST /api/v1/verify/chip.
+ * and the register cross-check. Prints the read status and every check
+ * (access protocol, SM, chip and active authentication, passive
+ * authentication, register) as JSON; exit 0 only when everything passed.
+ * --dump DIR writes the files as read (EF.COM, EF.SOD, EF.CardAccess,
+ * DGn.bin, and the active authentication challenge and signature) for a
+ * kiosk-style POST /api/v1/verify/chip.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +42,8 @@ static int put(const char *dir, const char *name, const struct dc_lds_file *f)
 static int dump_files(const char *dir, const struct dc_lds *l)
 {
 	char name[24];
-	int rc = put(dir, "EF_COM.bin", &l->com) | put(dir, "EF_SOD.bin", &l->sod);
+	int rc = put(dir, "EF_COM.bin", &l->com) | put(dir, "EF_SOD.bin", &l->sod) |
+	         put(dir, "EF_CardAccess.bin", &l->card_access);
 	for (int i = 1; i <= DC_LDS_MAX_DG; i++) {
 		snprintf(name, sizeof name, "DG%d.bin", i);
 		rc |= put(dir, name, &l->dg[i]);
@@ -53,6 +59,7 @@ int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t i
 	struct dc_pki_signer *sg = NULL;
 	struct dc_pki_trust *trust = NULL;
 	struct dc_softchip *chip = NULL;
+	struct dc_chip_keys *keys = NULL;
 	struct dc_pcsc *pcsc = NULL;
 	struct dc_lds made, got;
 	struct dc_buf out = DC_BUF_INIT;
@@ -93,12 +100,18 @@ int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t i
 		}
 		if ((rc = dc_pki_signer_load(pki, &sg, why)))
 			goto fail;
-		rc = dc_card_chip_lds(s, u, id, sg, &made, mrz);
+		if ((rc = dc_chip_keys_for_card(pki, id, &keys))) {
+			snprintf(why, sizeof why, "the chip keys of card %lld in %s/chips",
+			         (long long)id, pki);
+			goto fail;
+		}
+		rc = dc_card_chip_lds(s, u, id, sg, keys, &made, mrz);
 		if (rc == DC_ERR_NOT_FOUND)
 			snprintf(why, sizeof why, "no card with this id");
 		else if (rc == DC_ERR_CONFLICT)
 			snprintf(why, sizeof why, "the card is not produced yet");
-		if (rc || (rc = dc_softchip_new(&made, mrz, &chip)))
+		if (rc || (rc = dc_softchip_new(&made, mrz, &chip)) ||
+		    (rc = dc_softchip_set_keys(chip, keys)))
 			goto fail;
 		t = dc_softchip_transport(chip);
 		if (mrz_in) /* the officer typed/scanned the MRZ: BAC with that */
@@ -106,18 +119,23 @@ int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t i
 	}
 	struct dc_read_result r;
 	dc_chip_read(&t, mrz, &got, &r);
-	dc_buf_addf(&out, "{\"read\":{\"status\":\"%s\",\"apdus\":%d,\"detail\":\"",
-	            dc_read_status_name(r.status), r.apdus);
+	dc_buf_addf(&out,
+	            "{\"read\":{\"status\":\"%s\",\"access\":\"%s\",\"apdus\":%d,\"detail\":\"",
+	            dc_read_status_name(r.status), r.access ? r.access : "none", r.apdus);
 	dc_buf_add_json_str(&out, r.detail, strlen(r.detail));
 	dc_buf_adds(&out, "\"}");
 	bool valid = false;
-	if (r.status == DC_READ_OK && dump && (rc = dump_files(dump, &got))) {
+	if (r.status == DC_READ_OK && dump && r.aa >= 0) {
+		struct dc_lds_file ch = {r.aa_challenge, 8}, sg_ = {r.aa_sig, r.aa_sig_len};
+		rc = put(dump, "AA_challenge.bin", &ch) | put(dump, "AA_signature.bin", &sg_);
+	}
+	if (r.status == DC_READ_OK && dump && (rc || (rc = dump_files(dump, &got)))) {
 		snprintf(why, sizeof why, "cannot write the files to %s", dump);
 		goto fail;
 	}
 	if (r.status == DC_READ_OK) {
 		dc_buf_adds(&out, ",\"verdict\":");
-		rc = dc_card_chip_verify(s, u, &got, trust, today, 0, &valid, NULL, &out);
+		rc = dc_card_chip_verify(s, u, &got, &r, trust, today, 0, &valid, NULL, &out);
 		if (rc) {
 			snprintf(why, sizeof why, "cannot verify against the register");
 			goto fail;
@@ -135,6 +153,7 @@ done:
 	dc_lds_free(&made);
 	dc_lds_free(&got);
 	dc_softchip_free(chip);
+	dc_chip_keys_free(keys);
 	dc_pcsc_close(pcsc);
 	dc_pki_signer_free(sg);
 	dc_pki_trust_free(trust);
@@ -148,6 +167,7 @@ int dc__card_chip_serve(struct dc_store *s, const struct dc_units *u, int64_t id
 	int port = 35963;
 	struct dc_pki_signer *sg = NULL;
 	struct dc_softchip *chip = NULL;
+	struct dc_chip_keys *keys = NULL;
 	struct dc_lds l;
 	memset(&l, 0, sizeof l);
 	if (!id || !pki) {
@@ -159,11 +179,16 @@ int dc__card_chip_serve(struct dc_store *s, const struct dc_units *u, int64_t id
 		return 2;
 	}
 	int rc = dc_pki_signer_load(pki, &sg, why);
-	if (rc == DC_OK && (rc = dc_card_chip_lds(s, u, id, sg, &l, mrz)) != DC_OK)
+	if (rc == DC_OK && (rc = dc_chip_keys_for_card(pki, id, &keys)) != DC_OK)
+		snprintf(why, sizeof why, "the chip keys of card %lld in %s/chips", (long long)id,
+		         pki);
+	if (rc == DC_OK && (rc = dc_card_chip_lds(s, u, id, sg, keys, &l, mrz)) != DC_OK)
 		snprintf(why, sizeof why, "card %lld has no chip image (not produced?)",
 		         (long long)id);
 	if (rc == DC_OK)
 		rc = dc_softchip_new(&l, mrz, &chip);
+	if (rc == DC_OK)
+		rc = dc_softchip_set_keys(chip, keys);
 	if (rc == DC_OK) {
 		fprintf(stderr, "dancu card chip-serve: card %lld on vpcd %s:%d\n", (long long)id,
 		        host, port);
@@ -175,6 +200,7 @@ int dc__card_chip_serve(struct dc_store *s, const struct dc_units *u, int64_t id
 	if (rc)
 		fprintf(stderr, "dancu card chip-serve: %s\n", why[0] ? why : dc_strerror(rc));
 	dc_softchip_free(chip);
+	dc_chip_keys_free(keys);
 	dc_lds_free(&l);
 	dc_pki_signer_free(sg);
 	return rc ? 1 : 0;

@@ -111,24 +111,13 @@ int dc__cmd_org(int argc, char **argv)
 	        {"sha256", OPT_STR, &sha, 0, 0,
 	         "a client certificate's SHA-256 fingerprint, 64 hex (cert-add, cert-remove)"},
 	};
-	char *pos[1];
-	size_t npos;
-	int rc = dc__cli_parse("org",
-	                       "add|list|disable|enable|policy|key-add|key-revoke|keys|usage|"
-	                       "cert-add|cert-remove|certs [OPTIONS]",
-	                       opts, DC_ARRAY_LEN(opts), argc, argv, pos, 1, &npos);
+	const char *verb = NULL;
+	int rc = dc__cli_verb("org",
+	                      "add|list|disable|enable|policy|key-add|key-revoke|keys|usage|"
+	                      "cert-add|cert-remove|certs [OPTIONS]",
+	                      opts, DC_ARRAY_LEN(opts), argc, argv, verbs, &verb);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	int known = 0;
-	for (size_t i = 0; npos == 1 && verbs[i]; i++)
-		known |= !strcmp(pos[0], verbs[i]);
-	if (!known) {
-		fprintf(stderr,
-		        "usage: dancu org add|list|disable|enable|policy|key-add|key-revoke|"
-		        "keys|usage|cert-add|cert-remove|certs [OPTIONS] (see --help)\n");
-		return 2;
-	}
-	const char *verb = pos[0];
 	if (strcmp(verb, "list") && !id) {
 		fprintf(stderr, "dancu org %s: --id is required\n", verb);
 		return 2;

@@ -46,6 +46,7 @@ static const struct command commands[] = {
         {"show", dc__cmd_show, "show one citizen by personal ID number (JSON)"},
         {"history", dc__cmd_history, "list the change events of one citizen"},
         {"report", dc__cmd_report, "summarise the register (JSON)"},
+        {"stats", dc__cmd_stats, "dashboard figures; check or rebuild their counters"},
         {"pin", dc__cmd_pin, "decode or allocate personal ID numbers"},
         {"units", dc__cmd_units, "look up provinces and communes by code or name"},
         {"rules", dc__cmd_rules, "list the data-quality rules with their stable codes"},
@@ -212,5 +213,21 @@ int main(int argc, char **argv)
 			return commands[i].run(argc - 2, argv + 2);
 	fprintf(stderr, "dancu: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
+	return 2;
+}
+int dc__cli_verb(const char *cmd, const char *usage, const struct cli_opt *opts, size_t nopts,
+                 int argc, char **argv, const char *const *verbs, const char **verb)
+{
+	char *pos[1];
+	size_t npos;
+	int rc = dc__cli_parse(cmd, usage, opts, nopts, argc, argv, pos, 1, &npos);
+	if (rc)
+		return rc;
+	for (size_t i = 0; npos == 1 && verbs[i]; i++)
+		if (!strcmp(pos[0], verbs[i])) {
+			*verb = pos[0];
+			return 0;
+		}
+	fprintf(stderr, "usage: dancu %s %s (see --help)\n", cmd, usage);
 	return 2;
 }

@@ -433,6 +433,54 @@ int dc_eid_close_for_death(struct dc_store *s, const char *pin)
 	return rc == DC_ERR_NOT_FOUND ? DC_OK : rc;
 }
 
+struct usable_row {
+	struct dc_eid_account a;
+	int alive;
+	char expiry[DC_DATE_ISO_MAX];
+};
+
+static void usable_fill(struct dc_stmt *st, void *arg)
+{
+	struct usable_row *u = arg;
+	fill(st, &u->a);
+	u->alive = !strcmp(dc_stmt_text(st, 12, NULL), "alive");
+	snprintf(u->expiry, sizeof u->expiry, "%s", dc_stmt_text(st, 13, NULL));
+}
+
+int dc_eid_usable(struct dc_store *s, const char *pin, const struct dc_date *today,
+                  struct dc_eid_account *out, char card_expiry[11])
+{
+	struct usable_row u;
+	struct dc_date exp;
+	memset(&u, 0, sizeof u);
+	if (card_expiry)
+		card_expiry[0] = '\0';
+	/* One read: the account, the citizen's status in the register, and the
+	 * expiry of the citizen's valid (delivered) card, if any. */
+	int rc = dc_db_get_one(dc_store_db(s),
+	                       "SELECT " COLS ", coalesce((SELECT status FROM citizen WHERE "
+	                       "citizen.pin = eid_account.pin), ''), coalesce((SELECT expiry FROM "
+	                       "card WHERE card.pin = eid_account.pin AND state = 'delivered' "
+	                       "LIMIT 1), '') FROM eid_account WHERE pin = $1",
+	                       pin ? pin : "", usable_fill, &u);
+	if (rc)
+		return rc;
+	if (out)
+		*out = u.a;
+	if (u.a.state != DC_EID_ACTIVE || !u.alive)
+		return DC_ERR_LOCKED;
+	/* NĐ 69/2024 Art. 15: the account is locked while the card is expired
+	 * and unlocked when the ground ends (a new card delivered replaces
+	 * this one). The card is valid through its expiry date. */
+	if (u.expiry[0] && dc_date_parse(u.expiry, strlen(u.expiry), &exp) == DC_OK &&
+	    dc_date_cmp(&exp, today) < 0) {
+		if (card_expiry)
+			snprintf(card_expiry, DC_DATE_ISO_MAX, "%s", u.expiry);
+		return DC_ERR_EXPIRED;
+	}
+	return DC_OK;
+}
+
 /* The account and its password hash; DC_ERR_AUTH when there is none. */
 static int read_login(struct dc_store *s, const char *pin, struct dc_eid_account *a, char *hash)
 {

@@ -10,6 +10,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,14 +198,64 @@ int dc__oidc_jwks(const char *dir, struct dc_buf *out)
 	return rc ? rc : dc_buf_error(out);
 }
 
+/* The signing key, parsed once. A deliberate exception to "no mutable
+ * globals": the key directory is itself process-wide (dc__oidc_key_dir),
+ * and reading and parsing the PEM file on every token was most of a token
+ * request's CPU. The directory is listed again at most once a second, so a
+ * rotation takes effect within a second (the previous key stays published
+ * in the JWKS much longer). The EVP_PKEY is shared by reference count;
+ * signing with it from several threads is safe (OpenSSL 3). */
+#define CACHE_MS 1000
+static struct {
+	pthread_mutex_t mu;
+	char dir[4096];
+	long long id;
+	int64_t listed_ms;
+	EVP_PKEY *key;
+} cache = {PTHREAD_MUTEX_INITIALIZER, "", 0, 0, NULL};
+
+/* The newest key (a new reference, or NULL) and its id. */
+static int signing_key(const char *dir, EVP_PKEY **out, long long *id)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	int rc = DC_OK;
+	*out = NULL;
+	pthread_mutex_lock(&cache.mu);
+	if (!cache.key || strcmp(cache.dir, dir) || now - cache.listed_ms >= CACHE_MS) {
+		long long ids[MAX_KEYS];
+		int n = 0;
+		rc = ensure_key(dir, ids, &n);
+		if (rc == DC_OK && (!cache.key || strcmp(cache.dir, dir) || cache.id != ids[0])) {
+			EVP_PKEY *k = load(dir, ids[0]);
+			if (k) {
+				EVP_PKEY_free(cache.key);
+				cache.key = k;
+				cache.id = ids[0];
+				snprintf(cache.dir, sizeof cache.dir, "%s", dir);
+			} else {
+				rc = DC_ERR_VERIFY;
+			}
+		}
+		if (rc == DC_OK)
+			cache.listed_ms = now;
+	}
+	if (rc == DC_OK && cache.key && EVP_PKEY_up_ref(cache.key) == 1) {
+		*out = cache.key;
+		*id = cache.id;
+	}
+	pthread_mutex_unlock(&cache.mu);
+	return rc;
+}
+
 int dc__oidc_sign(const char *dir, const char *claims, struct dc_buf *out)
 {
-	long long ids[MAX_KEYS];
-	int n = 0;
-	int rc = ensure_key(dir, ids, &n);
+	long long ids[1] = {0};
+	EVP_PKEY *k = NULL;
+	int rc = signing_key(dir, &k, &ids[0]);
 	if (rc)
 		return rc;
-	EVP_PKEY *k = load(dir, ids[0]);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char der[128], raw[64];
 	size_t derlen = sizeof der;

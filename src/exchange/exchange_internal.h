@@ -32,4 +32,48 @@ int dc__webhook_split_url(const char *url, char *host, size_t hn, char *port, si
  * 100–599, or -1 when it is not one. Pure. */
 int dc__webhook_status(const char *resp, size_t n);
 
+/* --- dashboard counters (stats.c, schema_exchange.c, store.c) ------------
+ * stats_commune holds, per permanent-residence commune, the alive citizens,
+ * how many of their six key fields are present, and the issued cards of
+ * the commune's residents (any status). The expressions below are the one
+ * definition of those figures in SQL; dc__stats_contrib is the same
+ * definition in C (store.c keeps the counters in the writing transaction). */
+
+/* The number of key fields present in a citizen row (0..6), SQL. */
+#define DC__STATS_FIELDS_SQL                                                                 \
+	"(CASE WHEN coalesce(birth_name, '') <> '' THEN 1 ELSE 0 END + CASE WHEN "           \
+	"coalesce(sex, '') <> '' THEN 1 ELSE 0 END + CASE WHEN length(coalesce(dob, '')) = " \
+	"10 THEN 1 ELSE 0 END + CASE WHEN coalesce(ethnicity, '') <> '' THEN 1 ELSE 0 END "  \
+	"+ CASE WHEN coalesce(perm_address, '') <> '' THEN 1 ELSE 0 END + CASE WHEN "        \
+	"coalesce(birth_reg_unit, '') <> '' THEN 1 ELSE 0 END)"
+
+/* Independent counts per commune, each row (commune, citizens, fields,
+ * cards): the citizens part and the cards part. */
+#define DC__STATS_COUNT_CITIZENS_SQL                                                          \
+	"SELECT perm_commune, count(*), sum(" DC__STATS_FIELDS_SQL "), 0 FROM citizen WHERE " \
+	"status = 'alive' AND perm_commune IS NOT NULL GROUP BY perm_commune"
+#define DC__STATS_COUNT_CARDS_SQL                                                            \
+	"SELECT c.perm_commune, 0, 0, count(*) FROM card k JOIN citizen c ON c.pin = k.pin " \
+	"WHERE k.issued IS NOT NULL AND c.perm_commune IS NOT NULL GROUP BY c.perm_commune"
+
+/* Fills an empty stats_commune from the tables (migration, rebuild): two
+ * statements, each ending in ";\n". */
+#define DC__STATS_FILL_SQL                                                                        \
+	"INSERT INTO stats_commune (commune, citizens, fields, "                                  \
+	"cards) " DC__STATS_COUNT_CITIZENS_SQL ";\n"                                              \
+	"INSERT INTO stats_commune (commune, citizens, fields, cards) " DC__STATS_COUNT_CARDS_SQL \
+	" ON CONFLICT (commune) DO UPDATE SET cards = "                                           \
+	"excluded.cards;\n"
+
+struct dc_citizen;
+/* A citizen row's share of the counters: its commune (empty: none; at most
+ * 15 bytes, longer codes are not counted), 1 when alive, its fields
+ * present. Pure; must agree with DC__STATS_FIELDS_SQL. */
+struct dc__stats_contrib {
+	char commune[16];
+	int64_t citizens;
+	int64_t fields;
+};
+void dc__stats_contrib(const struct dc_citizen *c, struct dc__stats_contrib *out);
+
 #endif

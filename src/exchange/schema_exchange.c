@@ -14,6 +14,7 @@
 
 #include "core/internal.h"
 #include "store/schema.h"
+#include "exchange/exchange_internal.h"
 
 int dc__schema_exchange(enum dc__dialect d, struct dc_buf *o)
 {
@@ -69,5 +70,62 @@ int dc__schema_services(enum dc__dialect d, struct dc_buf *o)
 	            "NULL, actor TEXT NOT NULL);\n"
 	            "CREATE INDEX svc_payment_dossier ON svc_payment (dossier);\n",
 	            d == DC__PG ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT");
+	return dc_buf_error(o);
+}
+
+/* The third migration of the exchange: dossier attachments (svc_attachment,
+ * dancu/attachment.h; the bytes as base64 text) and the dashboard's
+ * per-commune counters (stats_commune, see exchange_internal.h), filled
+ * from the tables once.
+ * Citizen rows are counted by the store in the writing transaction
+ * (store.c); cards by triggers on the card table, so every writer of a card
+ * keeps them without knowing of them. A card counts for the commune of its
+ * holder's row at the time of the change; a move of the holder moves its
+ * cards' count (store.c). */
+int dc__schema_stats_attachments(enum dc__dialect d, struct dc_buf *o)
+{
+	dc_buf_adds(o,
+	            "CREATE TABLE svc_attachment (id TEXT NOT NULL PRIMARY KEY, dossier TEXT NOT "
+	            "NULL, name TEXT NOT NULL, content_type TEXT NOT NULL, size BIGINT NOT NULL, "
+	            "sha256 TEXT NOT NULL, content TEXT NOT NULL, actor TEXT NOT NULL, at_ms "
+	            "BIGINT NOT NULL);\n"
+	            "CREATE INDEX svc_attachment_dossier ON svc_attachment (dossier, at_ms);\n");
+	dc_buf_adds(o, "CREATE TABLE stats_commune (commune TEXT NOT NULL PRIMARY KEY, citizens "
+	               "BIGINT NOT NULL DEFAULT 0, fields BIGINT NOT NULL DEFAULT 0, cards BIGINT "
+	               "NOT NULL DEFAULT 0);\n" DC__STATS_FILL_SQL);
+	if (d == DC__PG) {
+		dc_buf_adds(
+		        o,
+		        "CREATE FUNCTION dc_stats_card() RETURNS trigger LANGUAGE plpgsql AS $f$ "
+		        "BEGIN IF TG_OP <> 'INSERT' THEN IF OLD.issued IS NOT NULL THEN UPDATE "
+		        "stats_commune SET cards = cards - 1 WHERE commune = (SELECT perm_commune "
+		        "FROM citizen WHERE pin = OLD.pin); END IF; END IF; IF TG_OP <> 'DELETE' "
+		        "THEN IF NEW.issued IS NOT NULL THEN INSERT INTO stats_commune (commune, "
+		        "cards) SELECT perm_commune, 1 FROM citizen WHERE pin = NEW.pin AND "
+		        "perm_commune IS NOT NULL ON CONFLICT (commune) DO UPDATE SET cards = "
+		        "stats_commune.cards + 1; END IF; END IF; RETURN NULL; END $f$;\n"
+		        "CREATE TRIGGER stats_card AFTER INSERT OR UPDATE OF pin, issued OR DELETE "
+		        "ON card FOR EACH ROW EXECUTE FUNCTION dc_stats_card();\n");
+	} else {
+		dc_buf_adds(
+		        o,
+		        "CREATE TRIGGER stats_card_ins AFTER INSERT ON card WHEN NEW.issued IS NOT "
+		        "NULL BEGIN INSERT INTO stats_commune (commune, cards) SELECT "
+		        "perm_commune, "
+		        "1 FROM citizen WHERE pin = NEW.pin AND perm_commune IS NOT NULL ON "
+		        "CONFLICT "
+		        "(commune) DO UPDATE SET cards = cards + 1; END;\n"
+		        "CREATE TRIGGER stats_card_del AFTER DELETE ON card WHEN OLD.issued IS NOT "
+		        "NULL BEGIN UPDATE stats_commune SET cards = cards - 1 WHERE commune = "
+		        "(SELECT perm_commune FROM citizen WHERE pin = OLD.pin); END;\n"
+		        "CREATE TRIGGER stats_card_upd AFTER UPDATE OF pin, issued ON card BEGIN "
+		        "UPDATE stats_commune SET cards = cards - 1 WHERE OLD.issued IS NOT NULL "
+		        "AND "
+		        "commune = (SELECT perm_commune FROM citizen WHERE pin = OLD.pin); INSERT "
+		        "INTO stats_commune (commune, cards) SELECT perm_commune, 1 FROM citizen "
+		        "WHERE NEW.issued IS NOT NULL AND pin = NEW.pin AND perm_commune IS NOT "
+		        "NULL "
+		        "ON CONFLICT (commune) DO UPDATE SET cards = cards + 1; END;\n");
+	}
 	return dc_buf_error(o);
 }

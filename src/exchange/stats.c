@@ -7,22 +7,31 @@
  * check them. Grouping by province for cards goes through the commune →
  * province table (units), which the database does not hold.
  *
- * Cost: every figure is a full aggregate over its table. The counts over
- * small tables (accounts, dossiers, usage, stays by day) are cheap; the
- * two over the citizen table (cards per province joins it, quality scans
- * it) are linear in the population: see docs/PERFORMANCE.md.
+ * Cost: the two figures over the citizen table (cards per province,
+ * quality per commune) read the per-commune counters (stats_commune, one
+ * row per commune, kept in the writing transactions: store.c for citizens,
+ * triggers for cards), so they cost the same on any population. The others
+ * are aggregates over their own (smaller) tables: see docs/PERFORMANCE.md.
+ *
+ * Areas: a request can be cut to a province or a commune. Cards, quality,
+ * e-ID (accounts of the area's permanent residents), dossiers and stays
+ * are cut; verification (per organisation) and connected systems are
+ * national figures and the same for every area.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dancu/buf.h"
+#include "dancu/citizen.h"
+#include "dancu/date.h"
 #include "dancu/db.h"
 #include "dancu/stats.h"
 #include "dancu/store.h"
 #include "dancu/units.h"
 
 #include "core/internal.h"
+#include "exchange/exchange_internal.h"
 
 #define MAXC 8
 
@@ -101,72 +110,162 @@ static int query(struct dc_store *s, const char *sql, struct dc_stmt **st)
 	return dc_db_prepare(dc_store_db(s), sql, st);
 }
 
-static int cards(struct dc_store *s, const struct dc_units *u, struct table *t)
+/* The area a request is cut to: every commune (national), the communes of
+ * one province, or one commune. */
+struct scope {
+	const struct dc_units *u;
+	const char *code; /* NULL: national; 2 digits: province; 5: commune */
+};
+
+/* 1 when commune code cm (NUL-terminated, may be NULL) is in the scope. */
+static int in_scope(const struct scope *sc, const char *cm)
+{
+	if (!sc->code)
+		return 1;
+	if (!cm)
+		return 0;
+	if (strlen(sc->code) == 5)
+		return !strcmp(cm, sc->code);
+	const struct dc_commune *c = dc_units_commune(sc->u, cm, strlen(cm));
+	return c && !strcmp(c->province_code, sc->code);
+}
+
+/* Appends " AND <col> IN ('c1', …)": the communes of the scope (nothing
+ * when national). Codes are digits (checked by dc_stats_write), so they
+ * are written as literals. */
+static void scope_communes(const struct scope *sc, const char *col, struct dc_buf *b)
+{
+	if (!sc->code)
+		return;
+	dc_buf_addf(b, " AND %s IN (", col);
+	if (strlen(sc->code) == 5) {
+		dc_buf_addf(b, "'%s')", sc->code);
+		return;
+	}
+	int n = 0;
+	for (size_t i = 0; i < dc_units_ncommunes(sc->u); i++) {
+		const struct dc_commune *c = dc_units_commune_at(sc->u, i);
+		if (strcmp(c->province_code, sc->code))
+			continue;
+		dc_buf_addf(b, "%s'%s'", n++ ? ", " : "", c->code);
+	}
+	dc_buf_adds(b, n ? ")" : "NULL)");
+}
+
+/* Appends " AND commune = '…'" or " AND province = '…'" for a table with
+ * both columns (nothing when national). */
+static void scope_columns(const struct scope *sc, struct dc_buf *b)
+{
+	if (sc->code)
+		dc_buf_addf(b, " AND %s = '%s'", strlen(sc->code) == 5 ? "commune" : "province",
+		            sc->code);
+}
+
+/* Reads stats_commune, calling cb for each commune in the scope. */
+static int counters(struct dc_store *s, const struct scope *sc,
+                    void (*cb)(void *arg, const char *commune, int64_t citizens, int64_t fields,
+                               int64_t cards),
+                    void *arg)
 {
 	struct dc_stmt *st = NULL;
-	int64_t per[100] = {0};
-	begin(t, "province,name,cards_issued");
 	int rc = query(s,
-	               /* CROSS JOIN: SQLite keeps this order, cards first (else it
-	                * may walk every citizen); PostgreSQL plans an inner join. */
-	               "SELECT c.perm_commune, count(*) FROM card k CROSS JOIN citizen c WHERE "
-	               "c.pin = k.pin AND k.issued IS NOT NULL AND c.perm_commune IS NOT NULL "
-	               "GROUP BY c.perm_commune",
+	               "SELECT commune, citizens, fields, cards FROM stats_commune ORDER BY "
+	               "commune",
 	               &st);
 	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
 		const char *cm = dc_stmt_text(st, 0, NULL);
-		const struct dc_commune *c = cm ? dc_units_commune(u, cm, strlen(cm)) : NULL;
-		unsigned long long p = 0;
-		if (c && !dc_parse_uint(c->province_code, 2, 99, &p))
-			per[p] += dc_stmt_int64(st, 1);
+		if (in_scope(sc, cm))
+			cb(arg, cm, dc_stmt_int64(st, 1), dc_stmt_int64(st, 2),
+			   dc_stmt_int64(st, 3));
 		rc = DC_OK;
 	}
 	dc_stmt_finalize(st);
-	for (int p = 1; p < 100; p++)
-		if (per[p]) {
-			char code[3] = {(char)('0' + p / 10), (char)('0' + p % 10), '\0'};
-			const struct dc_province *pv = dc_units_province(u, code, 2);
-			row(t, "ssi", code, pv ? pv->name : "", per[p]);
-		}
-	end(t);
 	return rc == DC_DONE ? DC_OK : rc;
 }
 
-static int eid(struct dc_store *s, struct table *t)
+struct per_province {
+	const struct dc_units *u;
+	int64_t n[100];
+};
+
+static void add_cards(void *arg, const char *cm, int64_t citizens, int64_t fields, int64_t cards)
+{
+	struct per_province *pp = arg;
+	const struct dc_commune *c = dc_units_commune(pp->u, cm, strlen(cm));
+	unsigned long long p = 0;
+	(void)citizens;
+	(void)fields;
+	if (c && !dc_parse_uint(c->province_code, 2, 99, &p))
+		pp->n[p] += cards;
+}
+
+/* Cards issued per province of the holders' permanent residence, from the
+ * per-commune counters (≈ 3,300 rows whatever the population). */
+static int cards(struct dc_store *s, const struct scope *sc, struct table *t)
+{
+	struct per_province pp;
+	memset(&pp, 0, sizeof pp);
+	pp.u = sc->u;
+	begin(t, "province,name,cards_issued");
+	int rc = counters(s, sc, add_cards, &pp);
+	for (int p = 1; p < 100 && rc == DC_OK; p++)
+		if (pp.n[p]) {
+			char code[3] = {(char)('0' + p / 10), (char)('0' + p % 10), '\0'};
+			const struct dc_province *pv = dc_units_province(sc->u, code, 2);
+			row(t, "ssi", code, pv ? pv->name : "", pp.n[p]);
+		}
+	end(t);
+	return rc;
+}
+
+static int eid(struct dc_store *s, const struct scope *sc, struct table *t)
 {
 	struct dc_stmt *st = NULL;
+	struct dc_buf sql = DC_BUF_INIT;
 	begin(t, "collected,approved,activated,activation_rate");
-	int rc = query(s,
-	               "SELECT count(*), coalesce(sum(CASE WHEN state IN ('approved', 'active', "
-	               "'locked') THEN 1 ELSE 0 END), 0), coalesce(sum(CASE WHEN state IN "
-	               "('active', 'locked') THEN 1 ELSE 0 END), 0) FROM eid_account",
-	               &st);
+	dc_buf_adds(&sql,
+	            "SELECT count(*), coalesce(sum(CASE WHEN a.state IN ('approved', "
+	            "'active', 'locked') THEN 1 ELSE 0 END), 0), coalesce(sum(CASE WHEN "
+	            "a.state IN ('active', 'locked') THEN 1 ELSE 0 END), 0) FROM eid_account a");
+	/* Cut to an area: the accounts of its permanent residents. */
+	if (sc->code) {
+		dc_buf_adds(&sql, " JOIN citizen c ON c.pin = a.pin WHERE 1 = 1");
+		scope_communes(sc, "c.perm_commune", &sql);
+	}
+	int rc = dc_buf_error(&sql);
+	if (rc == DC_OK)
+		rc = query(s, sql.ptr, &st);
 	if (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
 		int64_t act = dc_stmt_int64(st, 2), appr = dc_stmt_int64(st, 1);
 		row(t, "iiir", dc_stmt_int64(st, 0), appr, act, act, appr);
 		rc = DC_OK;
 	}
 	dc_stmt_finalize(st);
+	dc_buf_release(&sql);
 	end(t);
 	return rc;
 }
 
-static int dossiers(struct dc_store *s, struct table *t)
+static int dossiers(struct dc_store *s, const struct scope *sc, struct table *t)
 {
 	struct dc_stmt *st = NULL;
+	struct dc_buf sql = DC_BUF_INIT;
 	begin(t, "service,online,offline,online_share");
-	int rc =
-	        query(s,
-	              "SELECT service, coalesce(sum(CASE WHEN channel = 'online' THEN 1 ELSE 0 "
-	              "END), 0), coalesce(sum(CASE WHEN channel = 'offline' THEN 1 ELSE 0 END), 0) "
-	              "FROM svc_dossier WHERE parent IS NULL GROUP BY service ORDER BY service",
-	              &st);
+	dc_buf_adds(&sql, "SELECT service, coalesce(sum(CASE WHEN channel = 'online' THEN 1 ELSE "
+	                  "0 END), 0), coalesce(sum(CASE WHEN channel = 'offline' THEN 1 ELSE 0 "
+	                  "END), 0) FROM svc_dossier WHERE parent IS NULL");
+	scope_columns(sc, &sql);
+	dc_buf_adds(&sql, " GROUP BY service ORDER BY service");
+	int rc = dc_buf_error(&sql);
+	if (rc == DC_OK)
+		rc = query(s, sql.ptr, &st);
 	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
 		int64_t on = dc_stmt_int64(st, 1), off = dc_stmt_int64(st, 2);
 		row(t, "siir", dc_stmt_text(st, 0, NULL), on, off, on, on + off);
 		rc = DC_OK;
 	}
 	dc_stmt_finalize(st);
+	dc_buf_release(&sql);
 	end(t);
 	return rc == DC_DONE ? DC_OK : rc;
 }
@@ -191,20 +290,25 @@ static int verification(struct dc_store *s, struct table *t)
 	return rc == DC_DONE ? DC_OK : rc;
 }
 
-static int stays(struct dc_store *s, struct table *t)
+static int stays(struct dc_store *s, const struct scope *sc, struct table *t)
 {
 	struct dc_stmt *st = NULL;
+	struct dc_buf sql = DC_BUF_INIT;
 	begin(t, "province,stays,late,late_rate");
-	int rc = query(s,
-	               "SELECT province, count(*), coalesce(sum(late), 0) FROM stay GROUP BY "
-	               "province ORDER BY province",
-	               &st);
+	dc_buf_adds(&sql,
+	            "SELECT province, count(*), coalesce(sum(late), 0) FROM stay WHERE 1 = 1");
+	scope_columns(sc, &sql);
+	dc_buf_adds(&sql, " GROUP BY province ORDER BY province");
+	int rc = dc_buf_error(&sql);
+	if (rc == DC_OK)
+		rc = query(s, sql.ptr, &st);
 	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
 		int64_t n = dc_stmt_int64(st, 1), late = dc_stmt_int64(st, 2);
 		row(t, "siir", dc_stmt_text(st, 0, NULL), n, late, late, n);
 		rc = DC_OK;
 	}
 	dc_stmt_finalize(st);
+	dc_buf_release(&sql);
 	end(t);
 	return rc == DC_DONE ? DC_OK : rc;
 }
@@ -230,47 +334,28 @@ static int connected(struct dc_store *s, struct table *t)
 	return rc;
 }
 
-/* present(x): 1 when the column has a value. */
-#define PRESENT(x) "CASE WHEN coalesce(" x ", '') <> '' THEN 1 ELSE 0 END"
+struct quality_rows {
+	const struct dc_units *u;
+	struct table *t;
+};
 
-static int quality(struct dc_store *s, const struct dc_units *u, struct table *t)
+static void quality_row(void *arg, const char *cm, int64_t n, int64_t have, int64_t cards)
 {
-	struct dc_stmt *st = NULL;
+	struct quality_rows *q = arg;
+	const struct dc_commune *c = dc_units_commune(q->u, cm, strlen(cm));
+	(void)cards;
+	if (n > 0)
+		row(q->t, "ssiiir", cm, c ? c->province_code : "", n, 6 * n, have, have, 6 * n);
+}
+
+/* Data-quality score per commune, from the per-commune counters. */
+static int quality(struct dc_store *s, const struct scope *sc, struct table *t)
+{
+	struct quality_rows q = {sc->u, t};
 	begin(t, "commune,province,citizens,fields_checked,fields_present,score");
-	int rc = query(
-	        s,
-	        "SELECT perm_commune, count(*), sum(" PRESENT("birth_name") " + " PRESENT(
-	                "sex") " + CASE WHEN length(coalesce(dob, '')) = 10 THEN 1 ELSE 0 "
-	                       "END + " PRESENT("ethnicity") " + " PRESENT(
-	                               "perm_address") " + " PRESENT("birth_reg_unit") ") "
-	                                                                               "FROM "
-	                                                                               "citizen "
-	                                                                               "WHERE "
-	                                                                               "status = "
-	                                                                               "'alive' "
-	                                                                               "AND "
-	                                                                               "perm_"
-	                                                                               "commune IS "
-	                                                                               "NOT "
-	                                                                               "NULL GROUP "
-	                                                                               "BY "
-	                                                                               "perm_"
-	                                                                               "commune "
-	                                                                               "ORDER "
-	                                                                               "BY "
-	                                                                               "perm_"
-	                                                                               "commune",
-	        &st);
-	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
-		const char *cm = dc_stmt_text(st, 0, NULL);
-		const struct dc_commune *c = dc_units_commune(u, cm, strlen(cm));
-		int64_t n = dc_stmt_int64(st, 1), have = dc_stmt_int64(st, 2);
-		row(t, "ssiiir", cm, c ? c->province_code : "", n, 6 * n, have, have, 6 * n);
-		rc = DC_OK;
-	}
-	dc_stmt_finalize(st);
+	int rc = counters(s, sc, quality_row, &q);
 	end(t);
-	return rc == DC_DONE ? DC_OK : rc;
+	return rc;
 }
 
 static const char *const sections[] = {"cards", "eid",       "dossiers", "verification",
@@ -284,28 +369,36 @@ int dc_stats_section_valid(const char *name)
 	return 0;
 }
 
-static int one(struct dc_store *s, const struct dc_units *u, const char *name, struct table *t)
+static int one(struct dc_store *s, const struct scope *sc, const char *name, struct table *t)
 {
 	switch (name[0]) {
 	case 'c':
-		return name[1] == 'a' ? cards(s, u, t) : connected(s, t);
+		return name[1] == 'a' ? cards(s, sc, t) : connected(s, t);
 	case 'e':
-		return eid(s, t);
+		return eid(s, sc, t);
 	case 'd':
-		return dossiers(s, t);
+		return dossiers(s, sc, t);
 	case 'v':
 		return verification(s, t);
 	case 's':
-		return stays(s, t);
+		return stays(s, sc, t);
 	default:
-		return quality(s, u, t);
+		return quality(s, sc, t);
 	}
 }
 
-int dc_stats_write(struct dc_store *s, const struct dc_units *u, const char *name, int csv,
-                   struct dc_buf *out)
+int dc_stats_write(struct dc_store *s, const struct dc_units *u, const char *area, const char *name,
+                   int csv, struct dc_buf *out)
 {
 	struct table t;
+	struct scope sc = {u, area && *area ? area : NULL};
+	unsigned long long code = 0;
+	if (sc.code) {
+		size_t n = strlen(sc.code);
+		if ((n != 2 && n != 5) || dc_parse_uint(sc.code, n, n == 2 ? 99 : 99999, &code) ||
+		    (n == 2 ? !dc_units_province(u, sc.code, 2) : !dc_units_commune(u, sc.code, 5)))
+			return DC_ERR_INVALID;
+	}
 	memset(&t, 0, sizeof t);
 	t.csv = csv && name;
 	t.out = out;
@@ -313,14 +406,87 @@ int dc_stats_write(struct dc_store *s, const struct dc_units *u, const char *nam
 	if (name) {
 		if (!dc_stats_section_valid(name))
 			return DC_ERR_INVALID;
-		rc = one(s, u, name, &t);
+		rc = one(s, &sc, name, &t);
 		return rc ? rc : dc_buf_error(out);
 	}
-	dc_buf_addc(out, '{');
+	dc_buf_addf(out, "{\"area\":\"%s\"", sc.code ? sc.code : "national");
 	for (size_t i = 0; rc == DC_OK && i < DC_ARRAY_LEN(sections); i++) {
-		dc_buf_addf(out, "%s\"%s\":", i ? "," : "", sections[i]);
-		rc = one(s, u, sections[i], &t);
+		dc_buf_addf(out, ",\"%s\":", sections[i]);
+		rc = one(s, &sc, sections[i], &t);
 	}
 	dc_buf_addc(out, '}');
+	return rc ? rc : dc_buf_error(out);
+}
+
+/* --- the counters ------------------------------------------------------------ */
+
+void dc__stats_contrib(const struct dc_citizen *c, struct dc__stats_contrib *out)
+{
+	/* The same six fields as DC__STATS_FIELDS_SQL, read as the store
+	 * writes them (dc_citizen_get; empty is stored as NULL). */
+	char dob[DC_DATE_ISO_MAX];
+	size_t n = c->perm_commune ? strlen(c->perm_commune) : 0;
+	memset(out, 0, sizeof *out);
+	if (n == 0 || n >= sizeof out->commune)
+		return;
+	memcpy(out->commune, c->perm_commune, n + 1);
+	if (c->status != DC_STATUS_ALIVE)
+		return;
+	out->citizens = 1;
+	/* dob as stored: partial dates are shorter than 10 */
+	out->fields = (c->birth_name && *c->birth_name) +
+	              (c->sex == DC_SEX_MALE || c->sex == DC_SEX_FEMALE) +
+	              (dc_date_iso(&c->dob, dob) == 10) + (c->ethnicity && *c->ethnicity) +
+	              (c->perm_address && *c->perm_address) +
+	              (c->birth_reg_unit && *c->birth_reg_unit);
+}
+
+int dc_stats_rebuild(struct dc_store *s)
+{
+	int rc = dc_store_begin(s);
+	if (rc)
+		return rc;
+	rc = dc_db_exec(dc_store_db(s), "DELETE FROM stats_commune");
+	if (rc == DC_OK)
+		rc = dc_db_exec(dc_store_db(s), DC__STATS_FILL_SQL);
+	if (rc) {
+		dc_store_rollback(s);
+		return rc;
+	}
+	return dc_store_commit(s);
+}
+
+int dc_stats_check(struct dc_store *s, struct dc_buf *out, int64_t *drifted)
+{
+	struct dc_stmt *st = NULL;
+	*drifted = 0;
+	/* Counters minus independent counts, per commune: every non-zero
+	 * difference is drift. One snapshot, so writers do not show as drift. */
+	int rc = dc_store_snapshot_begin(s);
+	if (rc)
+		return rc;
+	rc = query(
+	        s,
+	        "SELECT commune, CAST(sum(ci) AS BIGINT), CAST(sum(fi) AS BIGINT), CAST(sum(ca) "
+	        "AS BIGINT) FROM (SELECT commune, citizens AS ci, fields AS fi, cards AS ca FROM "
+	        "stats_commune UNION ALL SELECT perm_commune, -count(*), -sum(" DC__STATS_FIELDS_SQL
+	        "), 0 FROM citizen WHERE status = 'alive' AND perm_commune IS NOT NULL GROUP BY "
+	        "perm_commune UNION ALL SELECT c.perm_commune, 0, 0, -count(*) FROM card k JOIN "
+	        "citizen c ON c.pin = k.pin WHERE k.issued IS NOT NULL AND c.perm_commune IS NOT "
+	        "NULL GROUP BY c.perm_commune) d GROUP BY commune HAVING sum(ci) <> 0 OR sum(fi) "
+	        "<> 0 OR sum(ca) <> 0 ORDER BY commune",
+	        &st);
+	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
+		const char *cm = dc_stmt_text(st, 0, NULL);
+		dc_buf_addf(out, "commune %s: citizens %+lld, fields %+lld, cards %+lld\n",
+		            cm ? cm : "?", (long long)dc_stmt_int64(st, 1),
+		            (long long)dc_stmt_int64(st, 2), (long long)dc_stmt_int64(st, 3));
+		(*drifted)++;
+		rc = DC_OK;
+	}
+	dc_stmt_finalize(st);
+	dc_store_snapshot_end(s);
+	if (rc == DC_DONE)
+		rc = DC_OK;
 	return rc ? rc : dc_buf_error(out);
 }

@@ -1,9 +1,21 @@
 /*
  * api_chip.c — verification of a chip read by a kiosk or reader:
  *
- *   POST /api/v1/verify/chip  {"purpose","sod","dg1","dg2",…,"dg16"} (base64 of
- *                             each file as read, tag and length included)
- *        → {"valid","passive_auth":{…each check, reason…},"register":{…}}
+ *   POST /api/v1/verify/chip  {"purpose","sod","dg1","dg2",…,"dg16","card_access"}
+ *                             (base64 of each file as read, tag and length
+ *                             included), and what the reader did:
+ *                             "access" ("pace"|"bac"), "secure_messaging"
+ *                             ("aes128"|"3des"), "chip_auth" ("passed"|
+ *                             "failed"|"not_offered"), "active_auth"
+ *                             {"challenge","signature"} (base64)
+ *        → {"valid","chip":{access, pace, secure_messaging, chip_auth,
+ *           active_auth},"passive_auth":{…each check, reason…},"register":{…}}
+ *
+ * Active authentication is verified here: the signature over the reader's
+ * challenge against DG15, whose hash passive authentication checks. The
+ * access protocol and chip authentication happen between the reader and
+ * the chip; the server reports what the reader says (a failed one makes the
+ * card invalid) and cannot verify it.
  *
  * The server does passive authentication against the CSCA trust list of
  * the `card_trust` setting (a PEM file or directory; re-read when its
@@ -20,6 +32,7 @@
 #include <sys/stat.h>
 
 #include "dancu/audit.h"
+#include "dancu/chip.h"
 #include "dancu/date.h"
 #include "dancu/lds.h"
 #include "dancu/officer.h"
@@ -139,6 +152,64 @@ static int decode(json_t *j, const char *k, struct dc_lds_file *f)
 	return rc;
 }
 
+static int b64(json_t *j, const char *k, uint8_t *out, size_t cap, size_t *n)
+{
+	json_t *v = json_object_get(j, k);
+	if (!json_is_string(v))
+		return DC_ERR_INVALID;
+	return sodium_base642bin(out, cap, json_string_value(v), json_string_length(v), " \r\n", n,
+	                         NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	                       *n > 0
+	               ? DC_OK
+	               : DC_ERR_INVALID;
+}
+
+/* What the reader did, from the request; active authentication checked here. */
+static int reader_report(json_t *j, const struct dc_lds *l, struct dc_read_result *rd)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->pace = rd->ca = rd->aa = -2;
+	const char *acc = dc__str_member(j, "access"), *sm = dc__str_member(j, "secure_messaging"),
+	           *ca = dc__str_member(j, "chip_auth");
+	if (acc && strcmp(acc, "pace") && strcmp(acc, "bac"))
+		return DC_ERR_INVALID;
+	if (sm && strcmp(sm, "aes128") && strcmp(sm, "3des"))
+		return DC_ERR_INVALID;
+	if (ca && strcmp(ca, "passed") && strcmp(ca, "failed") && strcmp(ca, "not_offered"))
+		return DC_ERR_INVALID;
+	rd->access = !acc ? NULL : !strcmp(acc, "pace") ? "pace" : "bac";
+	rd->pace = !acc ? -2 : rd->access[0] == 'p' ? 1 : -1;
+	rd->sm = !sm ? NULL : !strcmp(sm, "aes128") ? "aes128" : "3des";
+	if (ca) {
+		rd->ca = ca[0] == 'p' ? 1 : ca[0] == 'f' ? 0 : -1;
+		snprintf(rd->ca_detail, sizeof rd->ca_detail, "as reported by the reader");
+	} else {
+		snprintf(rd->ca_detail, sizeof rd->ca_detail, "the reader did not report it");
+	}
+	json_t *aa = json_object_get(j, "active_auth");
+	if (aa && !json_is_object(aa))
+		return DC_ERR_INVALID;
+	if (!l->dg[15].data) {
+		rd->aa = -1;
+		return DC_OK;
+	}
+	if (!aa) {
+		snprintf(rd->aa_detail, sizeof rd->aa_detail,
+		         "DG15 is present but the reader sent no challenge and signature");
+		return DC_OK;
+	}
+	size_t cn = 0;
+	if (b64(aa, "challenge", rd->aa_challenge, sizeof rd->aa_challenge, &cn) || cn != 8 ||
+	    b64(aa, "signature", rd->aa_sig, sizeof rd->aa_sig, &rd->aa_sig_len))
+		return DC_ERR_INVALID;
+	struct dc_secinfos si;
+	int have = l->dg[14].data && dc_secinfos_parse(l->dg[14].data, l->dg[14].len, &si) == DC_OK;
+	rd->aa = dc_aa_verify(l->dg[15].data, l->dg[15].len, have ? si.aa_hash : NULL,
+	                      rd->aa_challenge, 8, rd->aa_sig, rd->aa_sig_len, rd->aa_detail,
+	                      sizeof rd->aa_detail) == DC_OK;
+	return DC_OK;
+}
+
 static int r_verify_chip(struct dc__call *c, struct dc_buf *body)
 {
 	struct dc_officer o;
@@ -157,7 +228,8 @@ static int r_verify_chip(struct dc__call *c, struct dc_buf *body)
 		purpose = "verification";
 	if (!dc__purpose_ok(purpose))
 		rc = dc__fail(c, DC_ERR_INVALID, 400, "unknown purpose");
-	if (rc == DC_OK && (rc = decode(j, "sod", &l.sod)) == DC_OK)
+	if (rc == DC_OK && (rc = decode(j, "sod", &l.sod)) == DC_OK &&
+	    (rc = decode(j, "card_access", &l.card_access)) == DC_OK)
 		rc = decode(j, "com", &l.com);
 	for (int i = 1; rc == DC_OK && i <= DC_LDS_MAX_DG; i++) {
 		snprintf(k, sizeof k, "dg%d", i);
@@ -170,6 +242,12 @@ static int r_verify_chip(struct dc__call *c, struct dc_buf *body)
 		rc = dc__fail(c, rc, 0, "cannot read the request");
 	if (rc == DC_OK && (!l.sod.data || !l.dg[1].data))
 		rc = dc__fail(c, DC_ERR_INVALID, 400, "sod and dg1 are required");
+	struct dc_read_result rd;
+	if (rc == DC_OK && reader_report(j, &l, &rd) != DC_OK)
+		rc = dc__fail(c, DC_ERR_INVALID, 400,
+		              "access must be pace or bac, secure_messaging aes128 or 3des, "
+		              "chip_auth passed, failed or not_offered, active_auth "
+		              "{challenge (8 bytes), signature} in base64");
 	if (rc == DC_OK &&
 	    (!c->card_trust || !c->cfg || !c->cfg->card_trust || !*c->cfg->card_trust))
 		rc = dc__fail(c, DC_ERR_UNAVAILABLE, 503,
@@ -180,7 +258,7 @@ static int r_verify_chip(struct dc__call *c, struct dc_buf *body)
 	bool valid = false;
 	if (rc == DC_OK) {
 		struct dc_date today = dc_date_today();
-		rc = dc_card_chip_verify(c->store, c->units, &l, h->t, &today, 0, &valid, pin,
+		rc = dc_card_chip_verify(c->store, c->units, &l, &rd, h->t, &today, 0, &valid, pin,
 		                         &out);
 		if (rc)
 			rc = dc__fail(c, rc, 0, "cannot verify against the register");

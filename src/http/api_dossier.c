@@ -11,6 +11,10 @@
  *   POST /api/v1/dossiers/{id}/transition          officer: {"to","note"}
  *   POST /api/v1/dossiers/{id}/supplement          citizen: {"note"} answers a request
  *   POST /api/v1/dossiers/{id}/payments            citizen: {"amount_vnd","gateway"}
+ *   GET  /api/v1/dossiers/{id}/attachments         the list (name, type, size, SHA-256)
+ *   POST /api/v1/dossiers/{id}/attachments?name=N  the file as the body (PDF, JPEG, PNG;
+ *                                                  Content-Type names it); open dossiers
+ *   GET  /api/v1/dossiers/{id}/attachments/{aid}   the file (audited)
  *   GET  /api/v1/agency/dossiers                   agency key: its queue
  *   POST /api/v1/agency/dossiers/{id}              agency key: {"to","note","result"}
  *
@@ -24,11 +28,14 @@
 
 #include "dancu/core.h"
 #include "dancu/apikey.h"
+#include "dancu/attachment.h"
+#include "dancu/audit.h"
 #include "dancu/citizen.h"
 #include "dancu/exchange.h"
 #include "dancu/officer.h"
 #include "dancu/pin.h"
 #include "dancu/pool.h"
+#include "dancu/server.h"
 #include "dancu/services.h"
 #include "dancu/store.h"
 
@@ -206,10 +213,12 @@ static int r_dossiers(struct dc__call *c, struct dc_buf *body)
 	return rc ? dc__fail(c, rc, 0, "cannot list dossiers") : dc_buf_error(body);
 }
 
-/* The dossier's JSON into body when w may see it; DC_OK or answered. */
-static int visible(struct dc__call *c, const struct who *w, const char *id, struct dc_buf *body)
+/* The dossier's JSON into body when w may see it (its applicant into pin);
+ * DC_OK or answered. */
+static int visible(struct dc__call *c, const struct who *w, const char *id, struct dc_buf *body,
+                   char pin[13])
 {
-	char commune[6], pin[13];
+	char commune[6];
 	int rc = dc_svc_dossier_json(c->store, id, dc_now_ms(), body, commune, pin);
 	if (rc == DC_ERR_NOT_FOUND)
 		return dc__fail(c, rc, 404, "no such dossier");
@@ -224,10 +233,118 @@ static int visible(struct dc__call *c, const struct who *w, const char *id, stru
 	return DC_OK;
 }
 
+/* Content-Disposition: attachment; filename*=UTF-8''<name percent-encoded>. */
+static void disposition(struct dc__call *c, const char *name)
+{
+	size_t n = strlen(name);
+	char *v = h2o_mem_alloc_pool(&c->req->pool, 40 + 3 * n);
+	size_t k = (size_t)snprintf(v, 40, "attachment; filename*=UTF-8''");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_') {
+			v[k++] = (char)ch;
+		} else {
+			v[k++] = '%';
+			v[k++] = "0123456789ABCDEF"[ch >> 4];
+			v[k++] = "0123456789ABCDEF"[ch & 15];
+		}
+	}
+	h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_CONTENT_DISPOSITION, NULL, v,
+	               k);
+}
+
+/* /api/v1/dossiers/{id}/attachments[/{aid}] for w, who may see the
+ * dossier (applicant: its applicant); sub is what follows "/attachments". */
+static int attachments(struct dc__call *c, const struct who *w, const char *id,
+                       const char *applicant, const char *sub, size_t subn, struct dc_buf *body)
+{
+	char aid[40], err[256] = "", sha[65], ctype[32], name[201];
+	int rc;
+	if (subn == 0 && is_method(c, "GET")) {
+		dc_buf_addf(body, "{\"dossier\":\"%s\",\"attachments\":", id);
+		rc = dc_attachment_list(c->store, id, body);
+		dc_buf_addc(body, '}');
+		return rc ? dc__fail(c, rc, 0, "cannot list the attachments") : dc_buf_error(body);
+	}
+	if (subn == 0 && is_method(c, "POST")) {
+		ssize_t h = h2o_find_header(&c->req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+		struct dc_attachment_new a = {
+		        id,
+		        dc__query_param(c->req, "name"),
+		        h < 0 ? NULL
+		              : dc_attachment_type(c->req->headers.entries[h].value.base,
+		                                   c->req->headers.entries[h].value.len),
+		        (const unsigned char *)c->req->entity.base,
+		        c->req->entity.base ? c->req->entity.len : 0,
+		        c->cfg ? c->cfg->attachment_max : 1048576,
+		        w->actor,
+		        dc_now_ms()};
+		if (!a.content_type)
+			return dc__fail(c, DC_ERR_INVALID, 415,
+			                "Content-Type must be application/pdf, image/jpeg or "
+			                "image/png");
+		if ((rc = dc_store_begin(c->store)))
+			return dc__fail(c, rc, 0, "the attachment was not stored");
+		rc = dc_attachment_add(c->store, &a, aid, sha, err, sizeof err);
+		if (rc == DC_OK) {
+			struct dc_audit_entry e = {w->actor,     NULL, "dossier.attachment.add",
+			                           applicant,    NULL, aid,
+			                           c->request_id};
+			rc = dc_audit_append(c->store, &e, NULL);
+		}
+		rc = rc ? (dc_store_rollback(c->store), rc) : dc_store_commit(c->store);
+		if (rc == DC_ERR_INVALID || rc == DC_ERR_TOO_LARGE || rc == DC_ERR_CONFLICT ||
+		    rc == DC_ERR_NOT_FOUND)
+			return dc__fail(c, rc, 0, err);
+		if (rc)
+			return dc__fail(c, rc, 0, "the attachment was not stored");
+		c->status = 201;
+		dc_buf_addf(
+		        body,
+		        "{\"id\":\"%s\",\"dossier\":\"%s\",\"content_type\":\"%s\",\"size\":%zu,"
+		        "\"sha256\":\"%s\"}",
+		        aid, id, a.content_type, a.len, sha);
+		return dc_buf_error(body);
+	}
+	if (subn == 0)
+		return dc__not_allowed(c, "GET, POST");
+	if (subn - 1 >= sizeof aid || subn < 2)
+		return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no such attachment");
+	memcpy(aid, sub + 1, subn - 1);
+	aid[subn - 1] = '\0';
+	if (!is_method(c, "GET"))
+		return dc__not_allowed(c, "GET");
+	/* The read is audited in its own transaction before the bytes go out:
+	 * no download without its audit entry. */
+	rc = dc_attachment_get(c->store, id, aid, body, ctype, name);
+	if (rc == DC_ERR_NOT_FOUND)
+		return dc__fail(c, rc, 404, "no such attachment");
+	if (rc == DC_ERR_VERIFY) {
+		dc_buf_reset(body);
+		return dc__fail(c, rc, 500, "the stored attachment no longer matches its SHA-256");
+	}
+	if (rc == DC_OK) {
+		struct dc_audit_entry e = {w->actor,     NULL, "dossier.attachment.read",
+		                           applicant,    NULL, aid,
+		                           c->request_id};
+		rc = dc_audit_append(c->store, &e, NULL);
+	}
+	if (rc) {
+		dc_buf_reset(body);
+		return dc__fail(c, rc, 0, "cannot read the attachment");
+	}
+	c->content_type = dc_attachment_type(ctype, strlen(ctype));
+	if (!c->content_type)
+		c->content_type = "application/octet-stream";
+	disposition(c, name);
+	return DC_OK;
+}
+
 static int r_dossier(struct dc__call *c, struct dc_buf *body)
 {
 	struct who w;
-	char id[40], err[256] = "";
+	char id[40], err[256] = "", applicant[13];
 	json_t *j = NULL;
 	int rc = identify(c, &w);
 	if (rc)
@@ -236,8 +353,12 @@ static int r_dossier(struct dc__call *c, struct dc_buf *body)
 	size_t subn;
 	if (dc__tail_id(c, id, sizeof id, &sub, &subn))
 		return dc__fail(c, DC_ERR_NOT_FOUND, 404, "no such dossier");
-	if ((rc = visible(c, &w, id, body)))
+	if ((rc = visible(c, &w, id, body, applicant)))
 		return rc;
+	if (subn >= 12 && !memcmp(sub, "/attachments", 12) && (subn == 12 || sub[12] == '/')) {
+		dc_buf_reset(body);
+		return attachments(c, &w, id, applicant, sub + 12, subn - 12, body);
+	}
 	if (subn == 0)
 		return is_method(c, "GET") ? DC_OK : dc__not_allowed(c, "GET");
 	dc_buf_reset(body);

@@ -61,12 +61,11 @@
 #include "http/api_oidc.h"
 #include "http/api_verify.h"
 #include "http/http.h"
+#include "http/signin.h"
 #include "verify/kyc.h"
 #include "verify/verify_internal.h"
 
 #define P DC__OIDC_PARAM
-#define IP_WINDOW_MS (15 * 60 * 1000)
-#define IP_MAX_FAILED 20
 
 static const struct {
 	const char *code, *vi, *en;
@@ -131,20 +130,12 @@ static int policy_allows(const struct dc_org *org, const struct dc__kyc *k)
 	       (m & ~org->receive_fields) == 0;
 }
 
-/* The citizen must be alive and hold an active e-ID account. */
+/* The citizen must be alive and hold a usable e-ID account (active, the
+ * identity card not expired: dc_eid_usable). */
 static int citizen_usable(struct dc__call *c, const char *pin)
 {
-	struct dc_pin p;
-	struct dc_citizen x;
-	struct dc_pool pool;
-	struct dc_eid_account a;
-	dc_pool_init(&pool, 0);
-	int ok = dc_pin_parse(pin, strlen(pin), &p) == DC_OK &&
-	         dc_store_citizen_get(c->store, &p, &x, &pool) == DC_OK &&
-	         x.status == DC_STATUS_ALIVE && dc_eid_get(c->store, pin, &a) == DC_OK &&
-	         a.state == DC_EID_ACTIVE;
-	dc_pool_release(&pool);
-	return ok;
+	struct dc_date today = dc_date_today();
+	return dc_eid_usable(c->store, pin, &today, NULL, NULL) == DC_OK;
 }
 
 /* The request as JSON; with_pin adds the citizen's number (for the
@@ -680,64 +671,25 @@ static int page_request(struct dc__call *c, struct dc_buf *body, struct dc__kyc 
 	return 0;
 }
 
-struct signin {
+/* The page's state across the sign-in (signin.h). */
+struct kyc_signin {
+	struct dc__signin s; /* first */
 	struct dc__kyc k;
-	char pin[P], pw[P], totp[16], ip[64], hash[DC_PWHASH_LEN];
-	int approve, ok;
-	int64_t t;
+	int approve;
 };
 
-static void signin_free(void *arg)
+/* After the sign-in: rc is its outcome (signin.h). */
+static int signin_finish(struct dc__call *c, struct dc_buf *body, struct dc__signin *s, int rc)
 {
-	struct signin *g = arg;
-	sodium_memzero(g->pw, sizeof g->pw);
-	free(g);
-}
-
-static int signin_check(struct dc_store *s, void *arg)
-{
-	struct signin *g = arg;
-	(void)s;
-	g->ok = dc_password_check(g->hash, g->pw);
-	sodium_memzero(g->pw, sizeof g->pw);
-	return DC_OK;
-}
-
-/* After the password check: rc is the login's result. */
-static int signin_finish(struct dc__call *c, struct dc_buf *body, struct signin *g, int rc)
-{
-	struct dc_eid_account acct;
-	char client[80];
-	snprintf(client, sizeof client, "kyc:%s", g->k.org);
-	if (rc == DC_OK)
-		rc = dc_eid_get(c->store, g->pin, &acct);
-	if (rc == DC_ERR_AUTH || rc == DC_ERR_LOCKED) {
-		struct dc_pin p;
-		if (dc_pin_parse(g->pin, strlen(g->pin), &p) == DC_OK)
-			dc_eid_login_record(c->store, g->pin, client, 0, 0, g->ip, g->t);
-		return rc == DC_ERR_AUTH
-		               ? request_page(c, body, &g->k, 401,
-		                              "Số định danh hoặc mật khẩu không đúng.",
-		                              "Wrong ID number or password.")
-		               : request_page(c, body, &g->k, 423,
-		                              "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
-		                              "The account is locked, closed or not "
-		                              "activated.");
+	struct kyc_signin *g = (struct kyc_signin *)s;
+	const char *vi, *en;
+	if (rc) {
+		int status = dc__signin_text(s, rc, &vi, &en);
+		return status ? request_page(c, body, &g->k, status, vi, en)
+		              : dc__fail(c, rc, 0, "the sign-in could not be checked");
 	}
-	if (rc)
-		return dc__fail(c, rc, 0, "the sign-in could not be checked");
-	if (!citizen_usable(c, g->pin))
-		return request_page(c, body, &g->k, 423,
-		                    "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
-		                    "The account is locked, closed or not activated.");
-	rc = dc_eid_totp_check(c->store, g->pin, c->key, g->totp, g->t);
-	if (rc != DC_OK && rc != 1) {
-		dc_eid_login_record(c->store, g->pin, client, 0, 0, g->ip, g->t);
-		return request_page(c, body, &g->k, 401, "Mã xác thực (TOTP) không đúng.",
-		                    "Wrong or reused one-time code (TOTP).");
-	}
-	dc_eid_login_record(c->store, g->pin, client, acct.level, 1, g->ip, g->t);
-	rc = decide(c, g->k.id, g->pin, g->approve);
+	dc_eid_login_record(c->store, s->pin, s->client, s->acct.level, 1, s->ip, s->t);
+	rc = decide(c, g->k.id, s->pin, g->approve);
 	if (rc == DC_ERR_NOT_FOUND)
 		return request_page(c, body, &g->k, 403, "Yêu cầu này dành cho một người khác.",
 		                    "This request is for another person.");
@@ -770,73 +722,25 @@ static int signin_finish(struct dc__call *c, struct dc_buf *body, struct signin 
 	return dc_buf_error(body);
 }
 
-static int signin_done(struct dc__call *c, struct dc_buf *body, int rc, void *arg)
-{
-	struct signin *g = arg;
-	if (rc == DC_OK)
-		rc = dc_eid_login_checked(c->store, g->pin, g->ok ? g->hash : NULL, g->t, NULL);
-	return signin_finish(c, body, g, rc);
-}
-
-static int page_post(struct dc__call *c, struct dc_buf *body, struct signin *g, int *handed)
+/* Reads the posted page into g; *go = 1 when the sign-in is to run (else
+ * the page was answered). */
+static int page_post(struct dc__call *c, struct dc_buf *body, struct kyc_signin *g, int *go)
 {
 	char decision[32] = "";
 	int rc = DC_OK;
 	h2o_iovec_t e = c->req->entity;
 	if (page_request(c, body, &g->k, &rc))
 		return rc;
-	if (!e.base || dc__form_get(e.base, e.len, "pin", g->pin, sizeof g->pin) != 1 ||
-	    dc__form_get(e.base, e.len, "password", g->pw, sizeof g->pw) != 1 ||
+	if (!e.base || dc__signin_read(c, &g->s) != 1 ||
 	    dc__form_get(e.base, e.len, "decision", decision, sizeof decision) != 1 ||
-	    dc__form_get(e.base, e.len, "totp", g->totp, sizeof g->totp) < 0 ||
 	    (strcmp(decision, "approve") && strcmp(decision, "decline")))
 		return request_page(c, body, &g->k, 400, "Vui lòng nhập số định danh và mật khẩu.",
 		                    "Enter your ID number and password.");
 	g->approve = !strcmp(decision, "approve");
-	struct sockaddr_storage ss;
-	socklen_t sl = c->req->conn->callbacks->get_peername(c->req->conn, (void *)&ss);
-	if (sl)
-		h2o_socket_getnumerichost((void *)&ss, sl, g->ip);
-	g->t = dc_now_ms();
-	/* Per-address limit on failed sign-ins, shared with the OpenID page. */
-	int64_t fails = 0;
-	struct dc_stmt *cs = NULL;
-	rc = dc_db_prepare(dc_store_db(c->store),
-	                   "SELECT count(*) FROM eid_login WHERE ip = $1 AND ok = 0 AND at_ms > $2",
-	                   &cs);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(cs, 1, g->ip);
-		dc_stmt_bind_int64(cs, 2, g->t - IP_WINDOW_MS);
-		rc = dc_stmt_step(cs);
-		fails = rc == DC_ROW ? dc_stmt_int64(cs, 0) : 0;
-		rc = rc == DC_ROW ? DC_OK : rc;
-	}
-	dc_stmt_finalize(cs);
-	if (rc)
-		return dc__fail(c, rc, 0, "the sign-in could not be checked");
-	if (g->ip[0] && fails >= IP_MAX_FAILED) {
-		h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
-		               H2O_STRLIT("900"));
-		return request_page(
-		        c, body, &g->k, 429,
-		        "Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau 15 phút.",
-		        "Too many failed sign-ins from this address; try again in 15 "
-		        "minutes.");
-	}
-	rc = dc_eid_password_hash(c->store, g->pin, g->t, g->hash);
-	if (rc && rc != DC_ERR_AUTH)
-		return signin_finish(c, body, g, rc);
-	*handed = 1;
-	rc = dc__offload(c, signin_check, signin_done, g, signin_free);
-	if (rc == DC_ERR_BUSY) {
-		struct dc__kyc k;
-		/* g is gone: read the request again for the page. */
-		if (page_request(c, body, &k, &rc))
-			return rc;
-		return request_page(c, body, &k, 429, "Hệ thống đang bận; vui lòng thử lại sau.",
-		                    "The service is busy; try again in a moment.");
-	}
-	return rc;
+	snprintf(g->s.client, sizeof g->s.client, "kyc:%s", g->k.org);
+	g->s.finish = signin_finish;
+	*go = 1;
+	return DC_OK;
 }
 
 static int r_page(struct dc__call *c, struct dc_buf *body)
@@ -851,13 +755,15 @@ static int r_page(struct dc__call *c, struct dc_buf *body)
 	}
 	if (!h2o_memis(r->method.base, r->method.len, H2O_STRLIT("POST")))
 		return dc__not_allowed(c, "GET, POST");
-	struct signin *g = calloc(1, sizeof *g);
-	int handed = 0;
+	struct kyc_signin *g = (struct kyc_signin *)dc__signin_new(sizeof *g);
 	if (!g)
 		return dc__fail(c, DC_ERR_NOMEM, 0, "out of memory");
-	rc = page_post(c, body, g, &handed);
-	if (!handed)
-		signin_free(g);
+	int go = 0;
+	rc = page_post(c, body, g, &go);
+	if (go)
+		return dc__signin_start(c, body, &g->s); /* consumes g */
+	sodium_memzero(g->s.pw, sizeof g->s.pw);
+	free(g);
 	return rc;
 }
 

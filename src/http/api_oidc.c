@@ -36,9 +36,8 @@
 #include "eid/oidc.h"
 #include "http/http.h"
 #include "http/api_oidc.h"
+#include "http/signin.h"
 
-#define IP_WINDOW_MS (15 * 60 * 1000)
-#define IP_MAX_FAILED 20 /* failed logins per IP address and window */
 #define P DC__OIDC_PARAM /* capacity of one parameter */
 
 void dc__oidc_issuer(struct dc__call *c, char *out, size_t n)
@@ -474,182 +473,69 @@ static int store_code(struct dc__call *c, const struct authz *a, const char *pin
 	return rc;
 }
 
-/* A sign-in between its halves: the hash read on the loop, the argon2id
- * check on a hash thread, the rest (authz_finish) back on the loop. */
-struct signin {
+/* The page's state across the sign-in (signin.h): the authorization
+ * request and its client. */
+struct authz_signin {
+	struct dc__signin s; /* first */
 	struct authz a;
 	struct dc__oidc_client cl;
-	char pin[P], pw[P], ip[64], hash[DC_PWHASH_LEN];
-	int64_t t;
-	int ok;
 };
 
-static void signin_free(void *arg)
-{
-	struct signin *g = arg;
-	sodium_memzero(g->pw, sizeof g->pw);
-	free(g);
-}
-
-static int signin_check(struct dc_store *s, void *arg)
-{
-	struct signin *g = arg;
-	g->ok = dc_password_check(g->hash, g->pw);
-	sodium_memzero(g->pw, sizeof g->pw);
-	return DC_OK;
-}
-
-static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *g, int rc);
-
-static int signin_done(struct dc__call *c, struct dc_buf *body, int rc, void *arg)
-{
-	struct signin *g = arg;
-	if (rc == DC_OK)
-		rc = dc_eid_login_checked(c->store, g->pin, g->ok ? g->hash : NULL, g->t, NULL);
-	return authz_finish(c, body, g, rc);
-}
-
-static int authz_post_begin(struct dc__call *c, struct dc_buf *body, struct signin *g, int *handed);
+static int authz_finish(struct dc__call *c, struct dc_buf *body, struct dc__signin *s, int rc);
 
 static int authz_post(struct dc__call *c, struct dc_buf *body)
 {
-	struct signin *g = calloc(1, sizeof *g);
-	int handed = 0;
-	if (!g)
-		return dc__fail(c, DC_ERR_NOMEM, 0, "out of memory");
-	int rc = authz_post_begin(c, body, g, &handed);
-	if (!handed)
-		signin_free(g);
-	return rc;
-}
-
-/* *handed = 1 once g belongs to the hash threads (or was freed by them). */
-static int authz_post_begin(struct dc__call *c, struct dc_buf *body, struct signin *g, int *handed)
-{
 	struct authz a;
 	struct dc__oidc_client cl;
-	char pin[P], pw[P], decision[P], ip[64] = "";
+	char decision[P];
 	int rc = DC_OK;
 	h2o_iovec_t e = c->req->entity;
-	if (!e.base || authz_read(e.base, e.len, &a) ||
-	    dc__form_get(e.base, e.len, "pin", pin, sizeof pin) < 0 ||
-	    dc__form_get(e.base, e.len, "password", pw, sizeof pw) < 0 ||
-	    dc__form_get(e.base, e.len, "decision", decision, sizeof decision) < 0)
-		return error_page(c, body, 400, "Yêu cầu không hợp lệ.",
-		                  "Malformed or repeated parameters.");
-	if (a.request_uri[0] && (rc = par_load(c, &a, 1)) != 0)
-		return rc == 1 ? par_error_page(c, body)
-		               : dc__fail(c, rc, 0, "cannot read the request");
+	struct authz_signin *g = (struct authz_signin *)dc__signin_new(sizeof *g);
+	if (!g)
+		return dc__fail(c, DC_ERR_NOMEM, 0, "out of memory");
+	if (!e.base || authz_read(e.base, e.len, &a) || dc__signin_read(c, &g->s) < 0 ||
+	    dc__form_get(e.base, e.len, "decision", decision, sizeof decision) < 0) {
+		rc = error_page(c, body, 400, "Yêu cầu không hợp lệ.",
+		                "Malformed or repeated parameters.");
+		goto cleanup;
+	}
+	if (a.request_uri[0] && (rc = par_load(c, &a, 1)) != 0) {
+		rc = rc == 1 ? par_error_page(c, body)
+		             : dc__fail(c, rc, 0, "cannot read the request");
+		goto cleanup;
+	}
 	if (authz_check(c, body, &a, &cl, &rc))
-		return rc;
+		goto cleanup;
 	if (strcmp(decision, "allow")) {
 		if (a.request_uri[0])
 			(void)par_spend(c, a.request_uri);
-		return redirect_error(c, body, &a, "access_denied");
+		rc = redirect_error(c, body, &a, "access_denied");
+		goto cleanup;
 	}
-	struct sockaddr_storage ss;
-	socklen_t sl = c->req->conn->callbacks->get_peername(c->req->conn, (void *)&ss);
-	if (sl)
-		h2o_socket_getnumerichost((void *)&ss, sl, ip);
-	int64_t t = dc_now_ms();
-	/* Per-IP limit: many failed logins from one address (guessing across
-	 * accounts, which the per-account lockout does not see) → 429. */
-	int64_t fails = 0;
-	struct dc_stmt *cs = NULL;
-	rc = dc_db_prepare(dc_store_db(c->store),
-	                   "SELECT count(*) FROM eid_login WHERE ip = $1 AND ok = 0 AND at_ms > $2",
-	                   &cs);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(cs, 1, ip);
-		dc_stmt_bind_int64(cs, 2, t - IP_WINDOW_MS);
-		rc = dc_stmt_step(cs);
-		fails = rc == DC_ROW ? dc_stmt_int64(cs, 0) : 0;
-		rc = rc == DC_ROW ? DC_OK : rc;
-	}
-	dc_stmt_finalize(cs);
-	if (rc)
-		return dc__fail(c, rc, 0, "the login could not be checked");
-	if (ip[0] && fails >= IP_MAX_FAILED) {
-		sodium_memzero(pw, sizeof pw);
-		h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
-		               H2O_STRLIT("900"));
-		return login_page(
-		        c, body, &a, &cl, 429,
-		        "Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau 15 phút.",
-		        "Too many failed sign-ins from this address; try again in 15 "
-		        "minutes.");
-	}
-	snprintf(g->pin, sizeof g->pin, "%s", pin);
-	memcpy(g->pw, pw, sizeof pw);
-	sodium_memzero(pw, sizeof pw);
 	g->a = a;
 	g->cl = cl;
-	snprintf(g->ip, sizeof g->ip, "%s", ip);
-	g->t = t;
-	rc = dc_eid_password_hash(c->store, pin, t, g->hash);
-	if (rc && rc != DC_ERR_AUTH) /* not usable now: no hash spent */
-		return authz_finish(c, body, g, rc);
-	*handed = 1;
-	rc = dc__offload(c, signin_check, signin_done, g, signin_free);
-	if (rc == DC_ERR_BUSY)
-		return login_page(c, body, &a, &cl, 429,
-		                  "Hệ thống đang bận; vui lòng thử lại sau giây lát.",
-		                  "The service is busy; try again in a moment.");
+	snprintf(g->s.client, sizeof g->s.client, "%s", cl.id);
+	g->s.finish = authz_finish;
+	return dc__signin_start(c, body, &g->s); /* consumes g */
+cleanup:
+	sodium_memzero(g->s.pw, sizeof g->s.pw);
+	free(g);
 	return rc;
 }
 
-/* The rest of a sign-in once the password was checked: rc is the login's
- * result (DC_OK, DC_ERR_AUTH, DC_ERR_LOCKED or a storage error). */
-static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *g, int rc)
+/* The rest of a sign-in once it is decided (signin.h). */
+static int authz_finish(struct dc__call *c, struct dc_buf *body, struct dc__signin *s, int rc)
 {
+	struct authz_signin *g = (struct authz_signin *)s;
 	struct authz a = g->a;
 	struct dc__oidc_client cl = g->cl;
-	struct dc_eid_account acct;
-	const char *pin = g->pin, *ip = g->ip;
-	int64_t t = g->t;
+	const char *pin = s->pin, *vi, *en;
+	int64_t t = s->t;
 	char scope[P], code[44], iss[300];
-	h2o_iovec_t e = c->req->entity;
-	if (rc == DC_OK)
-		rc = dc_eid_get(c->store, pin, &acct);
-	if (rc == DC_ERR_AUTH || rc == DC_ERR_LOCKED) {
-		struct dc_pin p;
-		if (dc_pin_parse(pin, strlen(pin), &p) == DC_OK)
-			dc_eid_login_record(c->store, pin, cl.id, 0, 0, ip, t);
-		return rc == DC_ERR_AUTH
-		               ? login_page(c, body, &a, &cl, 401,
-		                            "Số định danh hoặc mật khẩu không đúng.",
-		                            "Wrong ID number or password.")
-		               : login_page(c, body, &a, &cl, 423,
-		                            "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
-		                            "The account is locked, closed or not activated.");
-	}
-	if (rc)
-		return dc__fail(c, rc, 0, "the login could not be checked");
-	/* The register decides: a citizen recorded dead or missing (by an
-	 * import, say, not the death route) does not sign in. */
-	{
-		struct dc_pin p;
-		struct dc_citizen x;
-		struct dc_pool pool;
-		dc_pool_init(&pool, 0);
-		int alive = dc_pin_parse(pin, strlen(pin), &p) == DC_OK &&
-		            dc_store_citizen_get(c->store, &p, &x, &pool) == DC_OK &&
-		            x.status == DC_STATUS_ALIVE;
-		dc_pool_release(&pool);
-		if (!alive)
-			return login_page(c, body, &a, &cl, 423,
-			                  "Tài khoản đang bị khóa hoặc chưa kích hoạt.",
-			                  "The account is locked, closed or not activated.");
-	}
-	/* Second factor, when the citizen enrolled one. */
-	char totp[16] = "";
-	if (dc__form_get(e.base, e.len, "totp", totp, sizeof totp) < 0)
-		totp[0] = '\0';
-	rc = dc_eid_totp_check(c->store, pin, c->key, totp, t);
-	if (rc != DC_OK && rc != 1) {
-		dc_eid_login_record(c->store, pin, cl.id, 0, 0, ip, t);
-		return login_page(c, body, &a, &cl, 401, "Mã xác thực (TOTP) không đúng.",
-		                  "Wrong or reused one-time code (TOTP).");
+	if (rc) {
+		int status = dc__signin_text(s, rc, &vi, &en);
+		return status ? login_page(c, body, &a, &cl, status, vi, en)
+		              : dc__fail(c, rc, 0, "the login could not be checked");
 	}
 	clean_scope(a.scope, scope, sizeof scope);
 	rc = dc_store_begin(c->store);
@@ -661,7 +547,7 @@ static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *
 		}
 	}
 	if (rc == DC_OK)
-		rc = dc_eid_login_record(c->store, pin, cl.id, acct.level, 1, ip, t);
+		rc = dc_eid_login_record(c->store, pin, cl.id, s->acct.level, 1, s->ip, t);
 	if (rc == DC_OK) {
 		struct dc_stmt *st = NULL;
 		rc = dc_db_prepare(
@@ -685,7 +571,7 @@ static int authz_finish(struct dc__call *c, struct dc_buf *body, struct signin *
 	if (rc == DC_OK)
 		rc = dc_audit_append(c->store, &au, NULL);
 	if (rc == DC_OK)
-		rc = store_code(c, &a, pin, scope, dc_eid_acr(acct.level), code);
+		rc = store_code(c, &a, pin, scope, dc_eid_acr(s->acct.level), code);
 	if (rc == DC_OK)
 		rc = dc_store_commit(c->store);
 	else
@@ -985,19 +871,18 @@ static void request_url(struct dc__call *c, char *out, size_t n)
 	snprintf(out, n, "%s%.*s", iss, (int)pl, p.base);
 }
 
-static int insert_token(struct dc__call *c, const char *kind, const struct grant *g,
+static int insert_token(struct dc_store *s, const char *kind, const struct grant *g,
                         const char *client_id, int64_t ttl_s, char tok[44])
 {
 	char h[65];
 	struct dc_stmt *st = NULL;
 	random_token(tok);
 	dc__oidc_sha256_hex(tok, h);
-	int rc =
-	        dc_db_prepare(dc_store_db(c->store),
-	                      "INSERT INTO oidc_token (token_hash, kind, family, client_id, pin, "
-	                      "scope, acr, auth_time, expires_ms, jkt) VALUES ($1, $2, $3, $4, $5, "
-	                      "$6, $7, $8, $9, $10)",
-	                      &st);
+	int rc = dc_db_prepare(dc_store_db(s),
+	                       "INSERT INTO oidc_token (token_hash, kind, family, client_id, pin, "
+	                       "scope, acr, auth_time, expires_ms, jkt) VALUES ($1, $2, $3, $4, "
+	                       "$5, $6, $7, $8, $9, $10)",
+	                       &st);
 	if (rc == DC_OK) {
 		const char *v[] = {h, kind, g->family, client_id, g->pin, g->scope, g->acr};
 		for (int i = 0; i < 7; i++)
@@ -1012,10 +897,10 @@ static int insert_token(struct dc__call *c, const char *kind, const struct grant
 	return rc;
 }
 
-static int revoke_family(struct dc__call *c, const char *family)
+static int revoke_family(struct dc_store *s, const char *family)
 {
 	struct dc_stmt *st = NULL;
-	int rc = dc_db_prepare(dc_store_db(c->store),
+	int rc = dc_db_prepare(dc_store_db(s),
 	                       "UPDATE oidc_token SET revoked = 1 WHERE family = $1", &st);
 	if (rc == DC_OK) {
 		dc_stmt_bind_str(st, 1, family);
@@ -1026,33 +911,228 @@ static int revoke_family(struct dc__call *c, const char *family)
 	return rc;
 }
 
-/* The account must still be usable (not locked, closed, or dead). */
-static int account_usable(struct dc__call *c, const char *pin)
+/* The account must still be usable: not locked or closed, the citizen
+ * alive, the identity card not expired (dc_eid_usable). */
+static int account_usable(struct dc_store *s, const char *pin)
 {
-	struct dc_eid_account a;
-	return dc_eid_get(c->store, pin, &a) == DC_OK && a.state == DC_EID_ACTIVE;
+	struct dc_date today = dc_date_today();
+	return dc_eid_usable(s, pin, &today, NULL, NULL) == DC_OK;
 }
 
-static int issue(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_client *cl,
-                 const struct grant *g)
+/* A token request between its halves. The durable part — spending the
+ * code or rotating the refresh token, the new tokens, the audit entry —
+ * runs in the group commit (redeem, on the committer's connection, one
+ * savepoint of a batch: dc__defer); the answer, with the ID token signed,
+ * leaves only once that is committed (answer, on the loop). The committer
+ * runs its jobs one at a time, so "UPDATE … SET used = 1 WHERE used = 0"
+ * decides between two racing redemptions of one code exactly as a
+ * transaction of its own did. */
+struct redeem {
+	int refresh; /* 0: authorization_code, 1: refresh_token */
+	char h[65];  /* SHA-256 of the code or refresh token */
+	char redirect[P], verifier[P];
+	char jkt[64]; /* the DPoP proof's key, or "" */
+	char request_id[72];
+	struct dc__oidc_client cl;
+	/* out */
+	struct grant g;
+	const char *err; /* a static invalid_grant reason, or NULL */
+	char at[44], rt[44];
+};
+
+/* The new access and refresh tokens of r->g, and the audit entry. */
+static int issue_tokens(struct dc_store *s, struct redeem *r)
 {
-	char at[44], rt[44], sub[44], iss[300];
-	struct dc_buf claims = DC_BUF_INIT, idt = DC_BUF_INIT;
-	int64_t now = dc_now_ms() / 1000;
-	int rc = insert_token(c, "access", g, cl->id, DC__OIDC_ACCESS_TTL_S, at);
+	int rc = insert_token(s, "access", &r->g, r->cl.id, DC__OIDC_ACCESS_TTL_S, r->at);
 	if (rc == DC_OK)
-		rc = insert_token(c, "refresh", g, cl->id, DC__OIDC_REFRESH_TTL_S, rt);
-	struct dc_audit_entry au = {
-	        cl->id,       cl->id, "oidc.token", g->pin, "citizen_request", "sub,acr,auth_time",
-	        c->request_id};
+		rc = insert_token(s, "refresh", &r->g, r->cl.id, DC__OIDC_REFRESH_TTL_S, r->rt);
+	struct dc_audit_entry au = {r->cl.id,     r->cl.id,          "oidc.token",
+	                            r->g.pin,     "citizen_request", "sub,acr,auth_time",
+	                            r->request_id};
 	if (rc == DC_OK)
-		rc = dc_audit_append(c->store, &au, NULL);
+		rc = dc_audit_append(s, &au, NULL);
+	return rc;
+}
+
+static int redeem_code(struct dc_store *s, struct redeem *r)
+{
+	char client_id[65], want_redirect[P], challenge[64];
+	struct grant *g = &r->g;
+	struct dc_stmt *st = NULL;
+	int64_t expires = 0, used = 0;
+	int rc = dc_db_prepare(dc_store_db(s),
+	                       "SELECT client_id, pin, redirect_uri, scope, coalesce(nonce, ''), "
+	                       "challenge, acr, auth_time, expires_ms, used FROM oidc_code WHERE "
+	                       "code_hash = $1",
+	                       &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, r->h);
+		rc = dc_stmt_step(st);
+	}
+	int found = rc == DC_ROW;
+	if (found) {
+		snprintf(client_id, sizeof client_id, "%s", dc_stmt_text(st, 0, NULL));
+		snprintf(g->pin, sizeof g->pin, "%s", dc_stmt_text(st, 1, NULL));
+		snprintf(want_redirect, sizeof want_redirect, "%s", dc_stmt_text(st, 2, NULL));
+		snprintf(g->scope, sizeof g->scope, "%s", dc_stmt_text(st, 3, NULL));
+		snprintf(g->nonce, sizeof g->nonce, "%s", dc_stmt_text(st, 4, NULL));
+		snprintf(challenge, sizeof challenge, "%s", dc_stmt_text(st, 5, NULL));
+		snprintf(g->acr, sizeof g->acr, "%s", dc_stmt_text(st, 6, NULL));
+		g->auth_time = dc_stmt_int64(st, 7);
+		expires = dc_stmt_int64(st, 8);
+		used = dc_stmt_int64(st, 9);
+		rc = DC_OK;
+	} else if (rc == DC_DONE) {
+		rc = DC_OK;
+	}
+	dc_stmt_finalize(st);
+	st = NULL;
+	/* The tokens of a code are one family, named by the code's hash: a
+	 * replayed code revokes what the first use issued (RFC 6749 4.1.2). */
+	snprintf(g->family, sizeof g->family, "%s", r->h);
+	if (rc == DC_OK && found && !used) {
+		rc = dc_db_prepare(
+		        dc_store_db(s),
+		        "UPDATE oidc_code SET used = 1 WHERE code_hash = $1 AND used = 0", &st);
+		if (rc == DC_OK) {
+			dc_stmt_bind_str(st, 1, r->h);
+			rc = dc_stmt_step(st);
+			if (rc == DC_DONE)
+				used = dc_stmt_changes(st) == 0;
+			rc = rc == DC_DONE ? DC_OK : rc;
+		}
+		dc_stmt_finalize(st);
+	}
 	if (rc)
 		return rc;
+	if (!found)
+		r->err = "unknown code";
+	else if (used) {
+		r->err = "the code was already used";
+		rc = revoke_family(s, g->family);
+	} else if (strcmp(client_id, r->cl.id))
+		r->err = "the code was issued to another client";
+	else if (expires < dc_now_ms())
+		r->err = "the code expired";
+	else if (strcmp(r->redirect, want_redirect))
+		r->err = "redirect_uri differs from the authorization request";
+	else {
+		unsigned char d[crypto_hash_sha256_BYTES];
+		struct dc_buf v = DC_BUF_INIT;
+		crypto_hash_sha256(d, (const unsigned char *)r->verifier, strlen(r->verifier));
+		dc__b64url(&v, d, sizeof d);
+		size_t vl = strlen(r->verifier);
+		if (vl < 43 || vl > 128 || v.len != strlen(challenge) ||
+		    sodium_memcmp(dc_buf_str(&v), challenge, v.len))
+			r->err = "PKCE verification failed";
+		dc_buf_release(&v);
+	}
+	if (rc == DC_OK && !r->err && !account_usable(s, g->pin))
+		r->err = "the account is locked or closed";
+	snprintf(g->jkt, sizeof g->jkt, "%s", r->jkt);
+	/* An error still commits: the code is spent, a replay revoked. */
+	if (rc == DC_OK && !r->err)
+		rc = issue_tokens(s, r);
+	return rc;
+}
+
+static int redeem_refresh(struct dc_store *s, struct redeem *r)
+{
+	char client_id[65];
+	struct grant *g = &r->g;
+	struct dc_stmt *st = NULL;
+	int64_t expires = 0, used = 0, revoked = 0;
+	int rc = dc_db_prepare(dc_store_db(s),
+	                       "SELECT client_id, pin, scope, acr, auth_time, family, expires_ms, "
+	                       "used, revoked, coalesce(jkt, '') FROM oidc_token WHERE "
+	                       "token_hash = $1 AND kind = 'refresh'",
+	                       &st);
+	if (rc == DC_OK) {
+		dc_stmt_bind_str(st, 1, r->h);
+		rc = dc_stmt_step(st);
+	}
+	int found = rc == DC_ROW;
+	if (found) {
+		snprintf(client_id, sizeof client_id, "%s", dc_stmt_text(st, 0, NULL));
+		snprintf(g->pin, sizeof g->pin, "%s", dc_stmt_text(st, 1, NULL));
+		snprintf(g->scope, sizeof g->scope, "%s", dc_stmt_text(st, 2, NULL));
+		snprintf(g->acr, sizeof g->acr, "%s", dc_stmt_text(st, 3, NULL));
+		g->auth_time = dc_stmt_int64(st, 4);
+		snprintf(g->family, sizeof g->family, "%s", dc_stmt_text(st, 5, NULL));
+		expires = dc_stmt_int64(st, 6);
+		used = dc_stmt_int64(st, 7);
+		revoked = dc_stmt_int64(st, 8);
+		snprintf(g->jkt, sizeof g->jkt, "%s", dc_stmt_text(st, 9, NULL));
+		rc = DC_OK;
+	} else if (rc == DC_DONE) {
+		rc = DC_OK;
+	}
+	dc_stmt_finalize(st);
+	st = NULL;
+	if (rc)
+		return rc;
+	if (!found || strcmp(client_id, r->cl.id))
+		r->err = "unknown refresh token";
+	else if (used || revoked) {
+		/* Reuse of a rotated token: someone holds a copy. End the whole
+		 * family (RFC 9700 4.14.2). */
+		r->err = "refresh token reuse: the session is revoked";
+		rc = revoke_family(s, g->family);
+	} else if (expires < dc_now_ms())
+		r->err = "the refresh token expired";
+	else if (!account_usable(s, g->pin))
+		r->err = "the account is locked or closed";
+	else if (g->jkt[0] && strcmp(g->jkt, r->jkt))
+		r->err = "the refresh token is bound to another DPoP key";
+	if (!g->jkt[0])
+		snprintf(g->jkt, sizeof g->jkt, "%s", r->jkt);
+	if (rc == DC_OK && !r->err) {
+		rc = dc_db_prepare(
+		        dc_store_db(s),
+		        "UPDATE oidc_token SET used = 1 WHERE token_hash = $1 AND used = 0", &st);
+		if (rc == DC_OK) {
+			dc_stmt_bind_str(st, 1, r->h);
+			rc = dc_stmt_step(st);
+			if (rc == DC_DONE && dc_stmt_changes(st) == 0)
+				r->err = "refresh token reuse";
+			rc = rc == DC_DONE ? DC_OK : rc;
+		}
+		dc_stmt_finalize(st);
+	}
+	if (rc == DC_OK && !r->err)
+		rc = issue_tokens(s, r);
+	return rc;
+}
+
+static int redeem(struct dc_store *s, void *arg)
+{
+	struct redeem *r = arg;
+	return r->refresh ? redeem_refresh(s, r) : redeem_code(s, r);
+}
+
+static void redeem_free(void *arg)
+{
+	struct redeem *r = arg;
+	sodium_memzero(r, sizeof *r);
+	free(r);
+}
+
+/* On the loop, once the tokens are committed: the ID token and the answer. */
+static int answer(struct dc__call *c, struct dc_buf *body, int rc, void *arg)
+{
+	struct redeem *r = arg;
+	const struct grant *g = &r->g;
+	char sub[44], iss[300];
+	struct dc_buf idt = DC_BUF_INIT;
+	if (rc)
+		return dc__fail(c, rc, 0, "the token could not be issued");
+	if (r->err)
+		return oauth_error(c, body, 400, "invalid_grant", r->err);
+	int64_t now = dc_now_ms() / 1000;
 	dc__oidc_issuer(c, iss, sizeof iss);
-	subject(c, cl, g->pin, sub);
+	subject(c, &r->cl, g->pin, sub);
 	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "iss", iss, "sub", sub, "aud",
-	                      cl->id, "iat", (json_int_t)now, "exp",
+	                      r->cl.id, "iat", (json_int_t)now, "exp",
 	                      (json_int_t)(now + DC__OIDC_ID_TTL_S), "auth_time",
 	                      (json_int_t)g->auth_time, "acr", g->acr);
 	if (j && g->nonce[0])
@@ -1065,219 +1145,57 @@ static int issue(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_
 		rc = dc_buf_addf(body,
 		                 "{\"access_token\":\"%s\",\"token_type\":\"%s\",\"expires_in\":%d,"
 		                 "\"refresh_token\":\"%s\",\"scope\":\"%s\",\"id_token\":\"%s\"}",
-		                 at, g->jkt[0] ? "DPoP" : "Bearer", DC__OIDC_ACCESS_TTL_S, rt,
+		                 r->at, g->jkt[0] ? "DPoP" : "Bearer", DC__OIDC_ACCESS_TTL_S, r->rt,
 		                 g->scope, dc_buf_str(&idt));
-	dc_buf_release(&claims);
 	dc_buf_release(&idt);
-	return rc;
-}
-
-static int grant_code(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_client *cl,
-                      const char *f, size_t fn, const char *jkt)
-{
-	char code[P], redirect[P], verifier[P], h[65], client_id[65], want_redirect[P],
-	        challenge[64];
-	struct grant g;
-	struct dc_stmt *st = NULL;
-	int64_t expires = 0, used = 0;
-	memset(&g, 0, sizeof g);
-	if (dc__form_get(f, fn, "code", code, sizeof code) != 1 ||
-	    dc__form_get(f, fn, "redirect_uri", redirect, sizeof redirect) != 1 ||
-	    dc__form_get(f, fn, "code_verifier", verifier, sizeof verifier) != 1)
-		return oauth_error(c, body, 400, "invalid_request",
-		                   "code, redirect_uri and code_verifier are required");
-	dc__oidc_sha256_hex(code, h);
-	int rc = dc_store_begin(c->store);
-	if (rc)
-		return rc;
-	rc = dc_db_prepare(dc_store_db(c->store),
-	                   "SELECT client_id, pin, redirect_uri, scope, coalesce(nonce, ''), "
-	                   "challenge, acr, auth_time, expires_ms, used FROM oidc_code WHERE "
-	                   "code_hash = $1",
-	                   &st);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(st, 1, h);
-		rc = dc_stmt_step(st);
-	}
-	int found = rc == DC_ROW;
-	if (found) {
-		snprintf(client_id, sizeof client_id, "%s", dc_stmt_text(st, 0, NULL));
-		snprintf(g.pin, sizeof g.pin, "%s", dc_stmt_text(st, 1, NULL));
-		snprintf(want_redirect, sizeof want_redirect, "%s", dc_stmt_text(st, 2, NULL));
-		snprintf(g.scope, sizeof g.scope, "%s", dc_stmt_text(st, 3, NULL));
-		snprintf(g.nonce, sizeof g.nonce, "%s", dc_stmt_text(st, 4, NULL));
-		snprintf(challenge, sizeof challenge, "%s", dc_stmt_text(st, 5, NULL));
-		snprintf(g.acr, sizeof g.acr, "%s", dc_stmt_text(st, 6, NULL));
-		g.auth_time = dc_stmt_int64(st, 7);
-		expires = dc_stmt_int64(st, 8);
-		used = dc_stmt_int64(st, 9);
-		rc = DC_OK;
-	} else if (rc == DC_DONE) {
-		rc = DC_OK;
-	}
-	dc_stmt_finalize(st);
-	st = NULL;
-	const char *err = NULL;
-	/* The tokens of a code are one family, named by the code's hash: a
-	 * replayed code revokes what the first use issued (RFC 6749 4.1.2). */
-	snprintf(g.family, sizeof g.family, "%s", h);
-	if (rc == DC_OK && found && !used) {
-		rc = dc_db_prepare(
-		        dc_store_db(c->store),
-		        "UPDATE oidc_code SET used = 1 WHERE code_hash = $1 AND used = 0", &st);
-		if (rc == DC_OK) {
-			dc_stmt_bind_str(st, 1, h);
-			rc = dc_stmt_step(st);
-			if (rc == DC_DONE)
-				used = dc_stmt_changes(st) == 0;
-			rc = rc == DC_DONE ? DC_OK : rc;
-		}
-		dc_stmt_finalize(st);
-	}
-	if (rc == DC_OK) {
-		if (!found)
-			err = "unknown code";
-		else if (used) {
-			err = "the code was already used";
-			rc = revoke_family(c, g.family);
-		} else if (strcmp(client_id, cl->id))
-			err = "the code was issued to another client";
-		else if (expires < dc_now_ms())
-			err = "the code expired";
-		else if (strcmp(redirect, want_redirect))
-			err = "redirect_uri differs from the authorization request";
-		else {
-			unsigned char d[crypto_hash_sha256_BYTES];
-			struct dc_buf v = DC_BUF_INIT;
-			crypto_hash_sha256(d, (const unsigned char *)verifier, strlen(verifier));
-			dc__b64url(&v, d, sizeof d);
-			size_t vl = strlen(verifier);
-			if (vl < 43 || vl > 128 || v.len != strlen(challenge) ||
-			    sodium_memcmp(dc_buf_str(&v), challenge, v.len))
-				err = "PKCE verification failed";
-			dc_buf_release(&v);
-		}
-		if (!err && !account_usable(c, g.pin))
-			err = "the account is locked or closed";
-	}
-	snprintf(g.jkt, sizeof g.jkt, "%s", jkt);
-	if (rc == DC_OK && !err)
-		rc = issue(c, body, cl, &g);
-	/* An error still commits: the code is spent, a replay revoked. */
-	if (rc == DC_OK)
-		rc = dc_store_commit(c->store);
-	else
-		dc_store_rollback(c->store);
-	if (rc)
-		return dc__fail(c, rc, 0, "the token could not be issued");
-	return err ? oauth_error(c, body, 400, "invalid_grant", err) : DC_OK;
-}
-
-static int grant_refresh(struct dc__call *c, struct dc_buf *body, const struct dc__oidc_client *cl,
-                         const char *f, size_t fn, const char *jkt)
-{
-	char rt[P], h[65], client_id[65];
-	struct grant g;
-	struct dc_stmt *st = NULL;
-	int64_t expires = 0, used = 0, revoked = 0;
-	memset(&g, 0, sizeof g);
-	if (dc__form_get(f, fn, "refresh_token", rt, sizeof rt) != 1)
-		return oauth_error(c, body, 400, "invalid_request", "refresh_token is required");
-	dc__oidc_sha256_hex(rt, h);
-	int rc = dc_store_begin(c->store);
-	if (rc)
-		return rc;
-	rc = dc_db_prepare(
-	        dc_store_db(c->store),
-	        "SELECT client_id, pin, scope, acr, auth_time, family, expires_ms, used, "
-	        "revoked, coalesce(jkt, '') FROM oidc_token WHERE token_hash = $1 AND kind = "
-	        "'refresh'",
-	        &st);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(st, 1, h);
-		rc = dc_stmt_step(st);
-	}
-	int found = rc == DC_ROW;
-	if (found) {
-		snprintf(client_id, sizeof client_id, "%s", dc_stmt_text(st, 0, NULL));
-		snprintf(g.pin, sizeof g.pin, "%s", dc_stmt_text(st, 1, NULL));
-		snprintf(g.scope, sizeof g.scope, "%s", dc_stmt_text(st, 2, NULL));
-		snprintf(g.acr, sizeof g.acr, "%s", dc_stmt_text(st, 3, NULL));
-		g.auth_time = dc_stmt_int64(st, 4);
-		snprintf(g.family, sizeof g.family, "%s", dc_stmt_text(st, 5, NULL));
-		expires = dc_stmt_int64(st, 6);
-		used = dc_stmt_int64(st, 7);
-		revoked = dc_stmt_int64(st, 8);
-		snprintf(g.jkt, sizeof g.jkt, "%s", dc_stmt_text(st, 9, NULL));
-		rc = DC_OK;
-	} else if (rc == DC_DONE) {
-		rc = DC_OK;
-	}
-	dc_stmt_finalize(st);
-	st = NULL;
-	const char *err = NULL;
-	if (rc == DC_OK) {
-		if (!found || strcmp(client_id, cl->id))
-			err = "unknown refresh token";
-		else if (used || revoked) {
-			/* Reuse of a rotated token: someone holds a copy. End the
-			 * whole family (RFC 9700 4.14.2). */
-			err = "refresh token reuse: the session is revoked";
-			rc = revoke_family(c, g.family);
-		} else if (expires < dc_now_ms())
-			err = "the refresh token expired";
-		else if (!account_usable(c, g.pin))
-			err = "the account is locked or closed";
-		else if (g.jkt[0] && strcmp(g.jkt, jkt))
-			err = "the refresh token is bound to another DPoP key";
-	}
-	if (!g.jkt[0])
-		snprintf(g.jkt, sizeof g.jkt, "%s", jkt);
-	if (rc == DC_OK && !err) {
-		rc = dc_db_prepare(
-		        dc_store_db(c->store),
-		        "UPDATE oidc_token SET used = 1 WHERE token_hash = $1 AND used = 0", &st);
-		if (rc == DC_OK) {
-			dc_stmt_bind_str(st, 1, h);
-			rc = dc_stmt_step(st);
-			if (rc == DC_DONE && dc_stmt_changes(st) == 0)
-				err = "refresh token reuse";
-			rc = rc == DC_DONE ? DC_OK : rc;
-		}
-		dc_stmt_finalize(st);
-	}
-	if (rc == DC_OK && !err)
-		rc = issue(c, body, cl, &g);
-	if (rc == DC_OK)
-		rc = dc_store_commit(c->store);
-	else
-		dc_store_rollback(c->store);
-	if (rc)
-		return dc__fail(c, rc, 0, "the token could not be issued");
-	return err ? oauth_error(c, body, 400, "invalid_grant", err) : DC_OK;
+	return rc ? dc__fail(c, rc, 0, "the token could not be issued") : DC_OK;
 }
 
 static int r_token(struct dc__call *c, struct dc_buf *body)
 {
-	struct dc__oidc_client cl;
-	char gt[64];
+	char gt[64], tok[P];
 	h2o_iovec_t e = c->req->entity;
 	const char *f = e.base ? e.base : "";
 	size_t fn = e.base ? e.len : 0;
 	if (dc__form_get(f, fn, "grant_type", gt, sizeof gt) != 1)
 		return oauth_error(c, body, 400, "invalid_request", "grant_type is required");
-	if (client_auth(c, f, fn, &cl) || cl.disabled)
-		return oauth_error(c, body, 401, "invalid_client", "client authentication failed");
-	char url[700], jkt[64] = "";
+	int refresh = !strcmp(gt, "refresh_token");
+	if (!refresh && strcmp(gt, "authorization_code"))
+		return oauth_error(c, body, 400, "unsupported_grant_type",
+		                   "unsupported grant_type");
+	struct redeem *r = calloc(1, sizeof *r);
+	if (!r)
+		return dc__fail(c, DC_ERR_NOMEM, 0, "out of memory");
+	int rc = DC_OK;
+	r->refresh = refresh;
+	if (client_auth(c, f, fn, &r->cl) || r->cl.disabled) {
+		rc = oauth_error(c, body, 401, "invalid_client", "client authentication failed");
+		goto cleanup;
+	}
+	char url[700];
 	request_url(c, url, sizeof url);
-	if (dpop_check(c, "POST", url, NULL, jkt) < 0)
-		return oauth_error(c, body, 400, "invalid_dpop_proof",
-		                   "the DPoP proof is not valid");
-	if (!strcmp(gt, "authorization_code"))
-		return grant_code(c, body, &cl, f, fn, jkt);
-	if (!strcmp(gt, "refresh_token"))
-		return grant_refresh(c, body, &cl, f, fn, jkt);
-	return oauth_error(c, body, 400, "unsupported_grant_type", "unsupported grant_type");
+	if (dpop_check(c, "POST", url, NULL, r->jkt) < 0) {
+		rc = oauth_error(c, body, 400, "invalid_dpop_proof", "the DPoP proof is not valid");
+		goto cleanup;
+	}
+	if (refresh ? dc__form_get(f, fn, "refresh_token", tok, sizeof tok) != 1
+	            : dc__form_get(f, fn, "code", tok, sizeof tok) != 1 ||
+	                      dc__form_get(f, fn, "redirect_uri", r->redirect,
+	                                   sizeof r->redirect) != 1 ||
+	                      dc__form_get(f, fn, "code_verifier", r->verifier,
+	                                   sizeof r->verifier) != 1) {
+		rc = oauth_error(c, body, 400, "invalid_request",
+		                 refresh ? "refresh_token is required"
+		                         : "code, redirect_uri and code_verifier are required");
+		goto cleanup;
+	}
+	dc__oidc_sha256_hex(tok, r->h);
+	sodium_memzero(tok, sizeof tok);
+	snprintf(r->request_id, sizeof r->request_id, "%s", c->request_id);
+	return dc__defer(c, redeem, answer, r, redeem_free); /* consumes r */
+cleanup:
+	redeem_free(r);
+	return rc;
 }
 
 /* POST /oidc/par: the client pushes its authorization request
@@ -1419,7 +1337,7 @@ static int r_revoke(struct dc__call *c, struct dc_buf *body)
 		if (rc == DC_OK) {
 			/* A refresh token ends its whole grant, access tokens too. */
 			if (!strcmp(t.kind, "refresh")) {
-				rc = revoke_family(c, t.family);
+				rc = revoke_family(c->store, t.family);
 			} else {
 				char tok[P], h[65];
 				struct dc_stmt *st = NULL;
@@ -1474,7 +1392,7 @@ static int r_introspect(struct dc__call *c, struct dc_buf *body)
 	/* Only the client's own tokens are described (RFC 7662 4: a client
 	 * learns nothing about another's). */
 	int active = found && !strcmp(t.client_id, cl.id) && !t.revoked && !t.used &&
-	             t.expires_ms > dc_now_ms() && account_usable(c, t.pin);
+	             t.expires_ms > dc_now_ms() && account_usable(c->store, t.pin);
 	if (!active)
 		return dc_buf_adds(body, "{\"active\":false}");
 	struct dc_audit_entry au = {cl.id,
@@ -1560,7 +1478,7 @@ int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char s
 		        dpop_check(c, method, url, tok, proof_jkt) == 1 && !strcmp(proof_jkt, jkt);
 	}
 	if (!found || !bound_ok || dc__oidc_client_get(c->store, client_id, cl) || cl->disabled ||
-	    !account_usable(c, pin)) {
+	    !account_usable(c->store, pin)) {
 		dc__oidc_header(c, H2O_TOKEN_WWW_AUTHENTICATE,
 		                dpop || jkt[0]
 		                        ? "DPoP error=\"invalid_token\", algs=\"ES256 RS256 PS256\""
@@ -1571,6 +1489,35 @@ int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char s
 		        "missing or wrong");
 	}
 	return DC_OK;
+}
+
+/* A userinfo answer waiting for its audit entry (group commit). */
+struct userinfo_audit {
+	char client_id[65], pin[13], fields[P], request_id[72];
+	struct dc_buf json; /* the claims, rendered before the commit */
+};
+
+static int userinfo_work(struct dc_store *s, void *arg)
+{
+	struct userinfo_audit *u = arg;
+	struct dc_audit_entry au = {u->client_id,      u->client_id, "oidc.userinfo", u->pin,
+	                            "citizen_request", u->fields,    u->request_id};
+	return dc_audit_append(s, &au, NULL);
+}
+
+static int userinfo_done(struct dc__call *c, struct dc_buf *body, int rc, void *arg)
+{
+	struct userinfo_audit *u = arg;
+	if (rc)
+		return dc__fail(c, rc, 503, "the release could not be audited, so it is refused");
+	return dc_buf_add(body, u->json.ptr, u->json.len);
+}
+
+static void userinfo_free(void *arg)
+{
+	struct userinfo_audit *u = arg;
+	dc_buf_release(&u->json);
+	free(u);
 }
 
 static int r_userinfo(struct dc__call *c, struct dc_buf *body)
@@ -1588,13 +1535,6 @@ static int r_userinfo(struct dc__call *c, struct dc_buf *body)
 	rc = dc_store_citizen_get(c->store, &p, &x, &pool);
 	if (rc == DC_OK && x.status != DC_STATUS_ALIVE)
 		rc = DC_ERR_REVOKED;
-	/* Audit the release first: nothing leaves unrecorded. */
-	char fields[P];
-	snprintf(fields, sizeof fields, "%s", scope);
-	struct dc_audit_entry au = {cl.id,  cl.id,        "oidc.userinfo", pin, "citizen_request",
-	                            fields, c->request_id};
-	if (rc == DC_OK)
-		rc = dc_audit_append(c->store, &au, NULL);
 	if (rc) {
 		dc_pool_release(&pool);
 		if (rc == DC_ERR_REVOKED)
@@ -1630,12 +1570,29 @@ static int r_userinfo(struct dc__call *c, struct dc_buf *body)
 	}
 	if (has_scope(scope, "pin"))
 		json_object_set_new(j, "personal_id_number", json_string(pin));
-	char *s = json_dumps(j, JSON_COMPACT);
-	rc = s ? dc_buf_adds(body, s) : DC_ERR_NOMEM;
-	free(s);
-	json_decref(j);
 	dc_pool_release(&pool);
-	return rc;
+	struct userinfo_audit *u = calloc(1, sizeof *u);
+	char *js = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!u || !js) {
+		free(u);
+		free(js);
+		return dc__fail(c, DC_ERR_NOMEM, 0, "out of memory");
+	}
+	dc_buf_init(&u->json, 0);
+	rc = dc_buf_adds(&u->json, js);
+	free(js);
+	snprintf(u->client_id, sizeof u->client_id, "%s", cl.id);
+	snprintf(u->pin, sizeof u->pin, "%s", pin);
+	snprintf(u->fields, sizeof u->fields, "%s", scope);
+	snprintf(u->request_id, sizeof u->request_id, "%s", c->request_id);
+	if (rc) {
+		userinfo_free(u);
+		return dc__fail(c, rc, 0, "out of memory");
+	}
+	/* The release is recorded before the claims leave: the audit entry
+	 * goes to the group committer and the answer waits for it. */
+	return dc__defer(c, userinfo_work, userinfo_done, u, userinfo_free);
 }
 
 /* --- logout -------------------------------------------------------------- */

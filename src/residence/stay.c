@@ -232,6 +232,10 @@ struct report {
 	int64_t now;
 	const char *request_id;
 	struct dc_stmt *ins, *dep, *who;
+	/* Citizens recorded by this report, audited together at the end: one
+	 * hash-chained entry per event kind with every subject linked. */
+	const char *arrived[DC_STAY_MAX_BATCH], *departed[DC_STAY_MAX_BATCH];
+	size_t narrived, ndeparted;
 };
 
 /* One guest: DC_OK (recorded; result written) or DC_ERR_INVALID with why
@@ -294,10 +298,8 @@ static int one(struct report *r, json_t *g, struct dc_buf *res, const char **why
 		if (dc_stmt_changes(r->dep) == 0)
 			return (*why = "no open stay of this guest at this business"),
 			       DC_ERR_INVALID;
-		struct dc_audit_entry a = {r->b->id, r->b->id, "stay.departure", pin,
-		                           NULL,     "stay",   r->request_id};
-		if (pin && (rc = dc_audit_append(r->s, &a, NULL)))
-			return rc;
+		if (pin)
+			r->departed[r->ndeparted++] = pin;
 		return dc_buf_adds(res, ",\"status\":\"recorded\"");
 	}
 	int in_register = 0;
@@ -335,14 +337,29 @@ static int one(struct report *r, json_t *g, struct dc_buf *res, const char **why
 		rc = dc_stmt_step(r->ins); /* finish the statement */
 	if (rc < 0)
 		return rc;
-	struct dc_audit_entry a = {r->b->id, r->b->id, "stay.arrival", pin,
-	                           NULL,     "stay",   r->request_id};
-	if (pin && (rc = dc_audit_append(r->s, &a, NULL)))
-		return rc;
+	if (pin)
+		r->arrived[r->narrived++] = pin;
 	return dc_buf_addf(
 	        res, ",\"status\":\"recorded\",\"stay_id\":%lld,\"late\":%s,\"in_register\":%s",
 	        (long long)id, late ? "true" : "false",
 	        pin ? (in_register ? "true" : "false") : "null");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One audit entry for the citizens of a report with the same event: the
+ * subjects are linked to it (audit_link), so each citizen's data tracker
+ * shows the report, and the entry carries their count and digest. */
+static int audit_report(struct report *r, const char *action, const char **pins, size_t n)
+{
+	if (!n)
+		return DC_OK;
+	qsort(pins, n, sizeof(*pins), cmp_str);
+	struct dc_audit_entry a = {r->b->id, r->b->id, action, NULL, NULL, "stay", r->request_id};
+	return dc_audit_append_subjects(r->s, &a, pins, n, NULL);
 }
 
 int dc_stay_report(struct dc_store *s, const struct dc_business *b, const char *items,
@@ -352,7 +369,7 @@ int dc_stay_report(struct dc_store *s, const struct dc_business *b, const char *
 	json_error_t jerr;
 	json_t *arr = json_loadb(items, items_len, JSON_REJECT_DUPLICATES, &jerr);
 	struct dc_buf res = DC_BUF_INIT;
-	struct report r = {s, b, NULL, now_ms, request_id, NULL, NULL, NULL};
+	struct report r = {.s = s, .b = b, .now = now_ms, .request_id = request_id};
 	char prov[3] = "";
 	size_t i;
 	json_t *g;
@@ -426,6 +443,9 @@ int dc_stay_report(struct dc_store *s, const struct dc_business *b, const char *
 	}
 	dc_buf_addc(&res, ']');
 	if ((rc = dc_buf_error(&res)))
+		goto cleanup;
+	if ((rc = audit_report(&r, "stay.arrival", r.arrived, r.narrived)) ||
+	    (rc = audit_report(&r, "stay.departure", r.departed, r.ndeparted)))
 		goto cleanup;
 	rc = dc_store_commit(s);
 	in_tx = 0;

@@ -34,6 +34,7 @@
 #include "dancu/store.h"
 
 #include "core/internal.h"
+#include "exchange/exchange_internal.h"
 
 enum q {
 	Q_GET,
@@ -52,6 +53,9 @@ enum q {
 	Q_RENUMBER,
 	Q_ID_MOVE,
 	Q_TAKEN_ANY, /* PostgreSQL only */
+	Q_STATS_ADD, /* the dashboard counters (exchange_internal.h) */
+	Q_CARDS_OF,
+	Q_COMMUNE_OF,
 	Q__COUNT
 };
 
@@ -70,6 +74,9 @@ struct dc_store {
 	/* The fixed columns of the row being bound, formatted as text and bound
 	 * by reference: kept here so the per-row paths do not allocate. */
 	struct dc_buf scratch;
+	/* Counter deltas of the batch in progress, by 5-digit commune code
+	 * (citizens, fields), added to stats_commune by batch_end. */
+	int64_t (*batch_acc)[2];
 	char *batch_source; /* of the batch in progress, for batch_end */
 	char *batch_sha;
 	char err[512];
@@ -179,6 +186,20 @@ static char *build_sql(enum q q, int pg)
 		                "ALL SELECT value FROM identifier WHERE value = ANY(CAST($1 AS "
 		                "TEXT[]))");
 		break;
+	case Q_STATS_ADD:
+		dc_buf_adds(&b,
+		            "INSERT INTO stats_commune (commune, citizens, fields, cards) VALUES "
+		            "($1, $2, $3, $4) ON CONFLICT (commune) DO UPDATE SET citizens = "
+		            "stats_commune.citizens + excluded.citizens, fields = "
+		            "stats_commune.fields + excluded.fields, cards = stats_commune.cards + "
+		            "excluded.cards");
+		break;
+	case Q_CARDS_OF:
+		dc_buf_adds(&b, "SELECT count(*) FROM card WHERE pin = $1 AND issued IS NOT NULL");
+		break;
+	case Q_COMMUNE_OF:
+		dc_buf_adds(&b, "SELECT perm_commune FROM citizen WHERE pin = $1");
+		break;
 	case Q__COUNT:
 		break;
 	}
@@ -250,6 +271,7 @@ void dc_store_close(struct dc_store *s)
 	free(s->copy_cols);
 	free(s->batch_source);
 	free(s->batch_sha);
+	free(s->batch_acc);
 	dc_buf_release(&s->scratch);
 	dc_db_close(s->db);
 	free(s);
@@ -361,6 +383,120 @@ static int finish(struct dc_store *s, int rc)
 		return rc;
 	}
 	return dc_store_commit(s);
+}
+
+/* --- dashboard counters ------------------------------------------------------ */
+
+/* Adds a delta to one commune's counters (stats_commune), in the caller's
+ * transaction. Nothing to do for no commune or a zero delta. */
+static int stats_add(struct dc_store *s, const char *commune, int64_t citizens, int64_t fields,
+                     int64_t cards)
+{
+	struct dc_stmt *st = NULL;
+	if (!commune || !*commune || (!citizens && !fields && !cards))
+		return DC_OK;
+	int rc = stmt(s, Q_STATS_ADD, &st);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_text(st, 1, commune, strlen(commune));
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_int64(st, 2, citizens);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_int64(st, 3, fields);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_int64(st, 4, cards);
+	if (rc == DC_OK)
+		rc = dc_stmt_step(st);
+	if (st)
+		dc_stmt_reset(st);
+	return rc == DC_DONE ? DC_OK : rc;
+}
+
+/* The number of issued cards held under number pin (12 digits). */
+static int cards_of(struct dc_store *s, const char *pin, int64_t *n)
+{
+	struct dc_stmt *st = NULL;
+	int rc = stmt(s, Q_CARDS_OF, &st);
+	*n = 0;
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_text(st, 1, pin, 12);
+	if (rc == DC_OK)
+		rc = dc_stmt_step(st);
+	if (rc == DC_ROW) {
+		*n = dc_stmt_int64(st, 0);
+		rc = DC_OK;
+	}
+	if (st)
+		dc_stmt_reset(st);
+	return rc;
+}
+
+/* Moves the counters from row old (NULL: none) to row new (NULL: none) of
+ * the citizen with number pin. Two communes are written in code order, so
+ * two PostgreSQL writers moving people in opposite directions take the
+ * counter rows' locks in the same order. */
+static int stats_change(struct dc_store *s, const char *pin, const struct dc_citizen *old,
+                        const struct dc_citizen *new)
+{
+	struct dc__stats_contrib a = {{0}, 0, 0}, b = {{0}, 0, 0};
+	int64_t cards = 0;
+	int rc = DC_OK;
+	if (old)
+		dc__stats_contrib(old, &a);
+	if (new)
+		dc__stats_contrib(new, &b);
+	if (!strcmp(a.commune, b.commune))
+		return stats_add(s, a.commune, b.citizens - a.citizens, b.fields - a.fields, 0);
+	/* A card counts for its holder's commune: a move moves them. A new row
+	 * has none (a card is applied for by a registered citizen, and a
+	 * cancelled number never comes back). */
+	if (old && new)
+		rc = cards_of(s, pin, &cards);
+	int first_old = strcmp(a.commune, b.commune) < 0;
+	for (int k = 0; k < 2 && rc == DC_OK; k++) {
+		if ((k == 0) == first_old)
+			rc = stats_add(s, a.commune, -a.citizens, -a.fields, -cards);
+		else
+			rc = stats_add(s, b.commune, b.citizens, b.fields, cards);
+	}
+	return rc;
+}
+
+/* Adds a batch row's counters to the batch's deltas; communes that are not
+ * five digits (none pass the import's checks) go to the table at once. */
+static int stats_batch_row(struct dc_store *s, const struct dc_citizen *c)
+{
+	struct dc__stats_contrib k;
+	unsigned long long code = 0;
+	dc__stats_contrib(c, &k);
+	if (!k.commune[0] || (!k.citizens && !k.fields))
+		return DC_OK;
+	if (strlen(k.commune) != 5 || dc_parse_uint(k.commune, 5, 99999, &code))
+		return stats_add(s, k.commune, k.citizens, k.fields, 0);
+	if (!s->batch_acc) {
+		s->batch_acc = calloc(100000, sizeof(*s->batch_acc));
+		if (!s->batch_acc)
+			return DC_ERR_NOMEM;
+	}
+	s->batch_acc[code][0] += k.citizens;
+	s->batch_acc[code][1] += k.fields;
+	return DC_OK;
+}
+
+/* Writes the batch's deltas (in commune order) and clears them. */
+static int stats_batch_flush(struct dc_store *s)
+{
+	int rc = DC_OK;
+	for (unsigned i = 0; s->batch_acc && i < 100000 && rc == DC_OK; i++) {
+		if (!s->batch_acc[i][0] && !s->batch_acc[i][1])
+			continue;
+		char code[6] = {(char)('0' + i / 10000),    (char)('0' + i / 1000 % 10),
+		                (char)('0' + i / 100 % 10), (char)('0' + i / 10 % 10),
+		                (char)('0' + i % 10),       '\0'};
+		rc = stats_add(s, code, s->batch_acc[i][0], s->batch_acc[i][1], 0);
+	}
+	free(s->batch_acc);
+	s->batch_acc = NULL;
+	return rc;
 }
 
 /* --- citizens --------------------------------------------------------------- */
@@ -564,6 +700,8 @@ int dc_store_citizen_create(struct dc_store *s, const struct dc_citizen *c,
 		rc = dc_buf_error(&after);
 	}
 	if (rc == DC_OK)
+		rc = stats_change(s, c->pin.d, NULL, c);
+	if (rc == DC_OK)
 		rc = append_event(s, c->pin.d, why, "{}", dc_buf_str(&after), &seq);
 	if (rc == DC_OK)
 		rc = stmt(s, Q_SET_CREATED, &st);
@@ -599,6 +737,8 @@ int dc_store_citizen_update(struct dc_store *s, const struct dc_citizen *c,
 	rc = get_citizen(s, Q_GET_LOCK, &c->pin, &old, &pool);
 	if (rc == DC_OK && diff_json(&old, c, &before, &after) > 0) {
 		rc = dc_buf_error(&before) ? dc_buf_error(&before) : dc_buf_error(&after);
+		if (rc == DC_OK)
+			rc = stats_change(s, c->pin.d, &old, c);
 		if (rc == DC_OK)
 			rc = append_event(s, c->pin.d, why, before.ptr, after.ptr, &seq);
 		if (rc == DC_OK)
@@ -773,6 +913,36 @@ static int run_pins(struct dc_store *s, enum q q, const char *a, const char *b, 
 	return rc;
 }
 
+static int stats_renumber(struct dc_store *s, const char *old_pin, const char *new_pin)
+{
+	struct dc_stmt *st = NULL;
+	char commune[16] = "";
+	int64_t a = 0, b = 0;
+	int rc = stmt(s, Q_COMMUNE_OF, &st);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_text(st, 1, old_pin, 12);
+	if (rc == DC_OK)
+		rc = dc_stmt_step(st);
+	if (rc == DC_ROW) {
+		size_t n = 0;
+		const char *v = dc_stmt_text(st, 0, &n);
+		if (v && n < sizeof commune) {
+			memcpy(commune, v, n);
+			commune[n] = '\0';
+		}
+		rc = DC_OK;
+	} else if (rc == DC_DONE) {
+		rc = DC_OK; /* no such citizen: the caller says so */
+	}
+	if (st)
+		dc_stmt_reset(st);
+	if (rc == DC_OK && commune[0])
+		rc = cards_of(s, old_pin, &a);
+	if (rc == DC_OK && commune[0])
+		rc = cards_of(s, new_pin, &b);
+	return rc ? rc : stats_add(s, commune, 0, 0, b - a);
+}
+
 int dc_store_pin_reestablish(struct dc_store *s, const struct dc_pin *old_pin,
                              const struct dc_pin *new_pin, const struct dc_change *why)
 {
@@ -788,6 +958,11 @@ int dc_store_pin_reestablish(struct dc_store *s, const struct dc_pin *old_pin,
 		         new_pin->d);
 		rc = DC_ERR_CONFLICT;
 	}
+	/* Cards stay under the number they were issued to: the ones under
+	 * the old number leave the commune's count, any under the new one
+	 * join it. */
+	if (rc == DC_OK)
+		rc = stats_renumber(s, old_pin->d, new_pin->d);
 	/* The row keeps everything, created_seq included: history of the new
 	 * number starts with the creating event of the old one. */
 	if (rc == DC_OK)
@@ -867,7 +1042,10 @@ int dc_store_batch_begin(struct dc_store *s, const char *source, const char *sha
 	struct dc_change why = {actor, "bulk import", NULL, "import"};
 	if (s->depth == 0)
 		DC_BUG("dc_store_batch_begin outside a transaction");
-	/* Kept for batch_end, which rewrites the event with the final count. */
+	/* Kept for batch_end, which rewrites the event with the final count
+	 * and adds the counters. */
+	free(s->batch_acc);
+	s->batch_acc = NULL;
 	free(s->batch_source);
 	free(s->batch_sha);
 	s->batch_source = strdup(source ? source : "");
@@ -887,7 +1065,9 @@ int dc_store_batch_end(struct dc_store *s, int64_t batch_seq, int64_t rows)
 	struct dc_buf after = DC_BUF_INIT;
 	struct dc_stmt *st = NULL;
 	batch_json(&after, batch_seq, s->batch_source, s->batch_sha, rows);
-	int rc = dc_buf_error(&after);
+	int rc = stats_batch_flush(s);
+	if (rc == DC_OK)
+		rc = dc_buf_error(&after);
 	if (rc == DC_OK)
 		rc = stmt(s, Q_BATCH_END, &st);
 	if (rc == DC_OK) {
@@ -909,6 +1089,8 @@ int dc_store_batch_add(struct dc_store *s, int64_t batch_seq, const struct dc_ci
 	/* The hot path of a row-by-row import: one cached INSERT … ON CONFLICT
 	 * DO NOTHING, no allocation, no event (the batch has one). */
 	int rc = insert_citizen(s, c, batch_seq, &ins);
+	if (rc == DC_OK && ins)
+		rc = stats_batch_row(s, c);
 	return rc ? rc : ins ? DC_OK : DC_ERR_CONFLICT;
 }
 
@@ -1094,6 +1276,9 @@ int dc_store_batch_add_many(struct dc_store *s, int64_t batch_seq, const struct 
 			inserted[order[k] - rows] = (unsigned char)ins;
 		}
 	}
+	for (size_t r = 0; r < n && rc == DC_OK; r++)
+		if (inserted[r])
+			rc = stats_batch_row(s, &rows[r]);
 	free(order);
 	return rc;
 }

@@ -1,8 +1,10 @@
 #!/bin/bash
 # The chip: `dancu pki` builds a CSCA and Document Signers (keys 0600,
 # readable keys refused); `dancu card verify --chip` reads the software chip
-# of an issued card (select, BAC, secure messaging) and verifies it
-# (passive authentication + register); a wrong BAC key is refused; the
+# of an issued card (EF.CardAccess, PACE, AES secure messaging, chip
+# authentication, active authentication; the chip's keys in a 0600 file)
+# and verifies it (passive authentication + register), each check reported
+# on its own; a wrong PACE password is refused; the
 # files read, posted by a "kiosk" to POST /api/v1/verify/chip, pass, and a
 # flipped DG byte, a revoked DS (new CRL picked up without a restart), an
 # untrusted CSCA and no trust list are each refused with their own reason;
@@ -18,10 +20,18 @@ d, flip = sys.argv[1], sys.argv[2]
 o = {"purpose": "verification"}
 for n in os.listdir(d):
     b = bytearray(open(os.path.join(d, n), "rb").read())
-    k = {"EF_SOD.bin": "sod", "EF_COM.bin": "com"}.get(n) or "dg" + n[2:-4]
+    if flip and n == "AA_signature.bin" and flip == "aa":
+        b[-1] ^= 1
+    if n.startswith("AA_"):
+        o.setdefault("active_auth", {})[n[3:-4]] = base64.b64encode(bytes(b)).decode()
+        continue
+    k = {"EF_SOD.bin": "sod", "EF_COM.bin": "com", "EF_CardAccess.bin": "card_access"}.get(n) or "dg" + n[2:-4]
     if flip and k == "dg" + flip:
         b[-1] ^= 1
     o[k] = base64.b64encode(bytes(b)).decode()
+o["access"] = "pace"
+o["secure_messaging"] = "aes128"
+o["chip_auth"] = "passed"
 print(json.dumps(o))
 PY
 }
@@ -58,14 +68,22 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 	expect_exit 0 "$label: verify --chip passes" \
 		"$DANCU" card verify "${S[@]}" --chip --id 1 --pki "$P" --dump "$T/read"
 	check "$label: … read ok, passive auth ok, register ok" \
-		grep -q '"status":"ok".*"valid":true, "passive_auth":{"passed":true,"reason":"ok"' "$T/out"
-	check "$label: … DG1, DG2, DG13, SOD read" test -s "$T/read/DG1.bin" -a -s "$T/read/DG2.bin" \
-		-a -s "$T/read/DG13.bin" -a -s "$T/read/EF_SOD.bin"
+		grep -q '"status":"ok".*"valid":true, "chip":.*"passive_auth":{"passed":true,"reason":"ok"' "$T/out"
+	check "$label: … over PACE and AES secure messaging" \
+		grep -q '"chip":{"access":"pace","pace":"passed","secure_messaging":"aes128"' "$T/out"
+	check "$label: … chip authentication passed" grep -q '"chip_auth":{"result":"passed"' "$T/out"
+	check "$label: … active authentication passed" grep -q '"active_auth":{"result":"passed"' "$T/out"
+	check "$label: … the chip's keys are in a 0600 file" test "$(stat -c %a "$P/chips/1.pem")" = 600
+	check "$label: … DG1, DG2, DG13, DG14, DG15, SOD, CardAccess read" test -s "$T/read/DG1.bin" \
+		-a -s "$T/read/DG2.bin" -a -s "$T/read/DG13.bin" -a -s "$T/read/DG14.bin" \
+		-a -s "$T/read/DG15.bin" -a -s "$T/read/EF_SOD.bin" -a -s "$T/read/EF_CardAccess.bin"
+	expect_exit 0 "$label: the same chip again (same keys)" \
+		"$DANCU" card verify "${S[@]}" --chip --id 1 --pki "$P"
 	# the BAC key from another MRZ (the ICAO TD1 specimen)
-	expect_exit 1 "$label: a wrong BAC key is refused" \
+	expect_exit 1 "$label: a wrong PACE password (MRZ) is refused" \
 		"$DANCU" card verify "${S[@]}" --chip --id 1 --pki "$P" \
 		--mrz $'I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<'
-	check "$label: … as bac_failed" grep -q '"status":"bac_failed"' "$T/out"
+	check "$label: … as pace_failed (the chip offers PACE)" grep -q '"status":"pace_failed"' "$T/out"
 	# an untrusted CSCA: verify against another country's trust list
 	"$DANCU" pki init --dir "$X" --country ZZ >/dev/null
 	expect_exit 1 "$label: a DS from an untrusted CSCA is refused" \
@@ -83,9 +101,22 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 	TU=$(officer_token aud "$SU")
 	body "$T/read" >"$T/good.json"
 	check "$label: POST /verify/chip → 200" test "$(api POST /api/v1/verify/chip "$TA" "@$T/good.json")" = 200
-	check "$label: … valid, every check passed" grep -q '"valid":true, "passive_auth":{"passed":true' "$T/body"
+	check "$label: … valid, every check passed" grep -q '"valid":true, "chip":.*"passive_auth":{"passed":true' "$T/body"
 	check "$label: … the register agrees" grep -q "\"register\":{\"valid\":true,\"pin\":\"$PIN\"" "$T/body"
-	for dg in 1 2 13; do
+	check "$label: … active authentication verified by the server" \
+		grep -q '"active_auth":{"result":"passed","detail":"ECDSA signature' "$T/body"
+	body "$T/read" aa >"$T/bad.json"
+	api POST /api/v1/verify/chip "$TA" "@$T/bad.json" >/dev/null
+	check "$label: a wrong AA signature → active_auth failed, card invalid" \
+		grep -q '"valid":false.*"active_auth":{"result":"failed"' "$T/body"
+	python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); o["chip_auth"]="failed"; print(json.dumps(o))' \
+		"$T/good.json" >"$T/bad.json"
+	api POST /api/v1/verify/chip "$TA" "@$T/bad.json" >/dev/null
+	check "$label: chip authentication reported failed → card invalid" \
+		grep -q '"valid":false.*"chip_auth":{"result":"failed"' "$T/body"
+	check "$label: a bad access value → 400" test "$(api POST /api/v1/verify/chip "$TA" \
+		"$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); o["access"]="nfc"; print(json.dumps(o))' "$T/good.json")")" = 400
+	for dg in 1 2 13 14 15; do
 		body "$T/read" $dg >"$T/bad.json"
 		api POST /api/v1/verify/chip "$TA" "@$T/bad.json" >/dev/null
 		check "$label: flipped byte in DG$dg → dg_hash_mismatch" \
@@ -101,9 +132,9 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 	api POST /api/v1/verify/chip "$TA" "@$T/good.json" >/dev/null
 	check "$label: revoked DS → ds_revoked" grep -q '"valid":false.*"reason":"ds_revoked"' "$T/body"
 	if [ "$label" = sqlite ]; then
-		# five verifications; the one with a broken DG1 names nobody
+		# nine verifications; the one with a broken DG1 names nobody
 		check "$label: each chip verification audited (on the holder's record when named)" test \
-			"$(sqlite3 "$T/c.db" "SELECT count(*), count(subject_pin) FROM audit WHERE action = 'card.verify' AND fields = 'chip' AND (subject_pin IS NULL OR subject_pin = '$PIN')")" = "5|4"
+			"$(sqlite3 "$T/c.db" "SELECT count(*), count(subject_pin) FROM audit WHERE action = 'card.verify' AND fields = 'chip' AND (subject_pin IS NULL OR subject_pin = '$PIN')")" = "9|8"
 	fi
 	serve_stop
 	serve_start "${S[@]}" || { notok "$label: server up"; return; }

@@ -3,8 +3,9 @@
 # (Debian packages pcscd, vsmartcard-vpcd), `dancu card chip-serve` putting
 # the software chip of an issued card into the virtual reader, and
 # `dancu card verify --chip --reader` reading it through libpcsclite
-# (select, BAC, secure messaging, passive authentication, register). A
-# wrong BAC key is refused. Skipped when not root or the packages are
+# (EF.CardAccess, PACE, AES secure messaging, chip and active
+# authentication, passive authentication, register). A wrong PACE password
+# is refused. Skipped when not root or the packages are
 # missing (scripts/deps.sh does not install them: CI images may lack them).
 . "$(dirname "$0")/lib.inc"
 drv=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
@@ -53,14 +54,16 @@ check "pcsc: verify --chip --reader passes through pcscd + vpcd" grep -q '"statu
 if ! grep -q '"status":"ok"' "$T/out"; then
 	sed 's/^/#   /' "$T/err" "$T/serve.log"
 fi
+check "pcsc: … PACE, chip and active authentication passed" \
+	grep -q '"access":"pace","pace":"passed","secure_messaging":"aes128","chip_auth":{"result":"passed".*"active_auth":{"result":"passed"' "$T/out"
 check "pcsc: … passive authentication and register both passed" \
 	grep -q "\"passive_auth\":{\"passed\":true.*\"register\":{\"valid\":true,\"pin\":\"$PIN\"" "$T/out"
-expect_exit 1 "pcsc: a wrong BAC key is refused over PC/SC" \
+expect_exit 1 "pcsc: a wrong PACE password is refused over PC/SC" \
 	"$DANCU" card verify --db "$T/c.db" --chip --reader "Virtual PCD 00 00" \
 	--mrz $'I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<' \
 	--trust "$T/pki/trust"
-check "pcsc: … as bac_failed" grep -q '"status":"bac_failed"' "$T/out"
-expect_exit 0 "pcsc: the named reader works after a failed BAC" \
+check "pcsc: … as pace_failed" grep -q '"status":"pace_failed"' "$T/out"
+expect_exit 0 "pcsc: the named reader works after a failed PACE" \
 	"$DANCU" card verify --db "$T/c.db" --chip --reader "Virtual PCD 00 00" --mrz "$MRZ" \
 	--trust "$T/pki/trust"
 kill "$CHIP_PID" 2>/dev/null

@@ -7,7 +7,10 @@
 # procedures end to end (birth → permanent residence → BHYT card by the
 # BHXH agency; death → deletion of permanent residence → funeral
 # allowance), and a rejected middle step leaves an explicit partial state
-# with the register consistent.
+# with the register consistent. Attachments: upload by the citizen and an
+# officer, the content-type allow-list and magic bytes, the size limit,
+# SHA-256, list, audited download (byte for byte), access rules, a
+# tampered file refused, none on a closed dossier.
 . "$(dirname "$0")/lib.inc"
 
 # cit_token PIN : an access token for PIN (client svc, secret $CSECRET).
@@ -73,7 +76,7 @@ print('\n'.join(r['pin'] + ',' + r['perm_commune'] for r in sel))" "$W/p.csv" "$
 	local other
 	other=$(pick "r['perm_commune'][:2] != '${mumc:0:2}'" 2>/dev/null | head -n 1 | cut -d, -f2)
 	SX=$(officer_new "${S[@]}" -- co.out commune_officer "$other")
-	serve_start "${S[@]}" || {
+	serve_start "${S[@]}" --attachment-max 4096 || {
 		notok "$label: server"
 		return
 	}
@@ -108,9 +111,59 @@ print('\n'.join(r['pin'] + ',' + r['perm_commune'] for r in sel))" "$W/p.csv" "$
 	check "$label: processing" test "$(move "$D1" "$TC" processing '')" = 200
 	check "$label: supplement requested" test "$(move "$D1" "$TC" supplement_requested 'thiếu hợp đồng thuê nhà')" = 200
 	check "$label: citizen supplies → 200" test "$(api POST "/api/v1/dossiers/$D1/supplement" "$CT" '{"note":"đã bổ sung"}')" = 200
+	# --- attachments on the open dossier D1 ---------------------------------------
+	q_db() { if [ "$sql" = sqlite ]; then sqlite3 "$W/../$label.db" "$1"; else psql "$PGX" -qAtc "$1"; fi; }
+	up() { # TOKEN CONTENT-TYPE FILE NAME(url-encoded) [DOSSIER]
+		curl -s -o "$T/body" -w '%{http_code}' -X POST "$URL/api/v1/dossiers/${5:-$D1}/attachments?name=$4" \
+			-H "Authorization: Bearer $1" ${2:+-H "Content-Type: $2"} --data-binary "@$3"
+	}
+	printf '%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%%%EOF\n' >"$W/hd.pdf"
+	printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00' >"$W/a.png"
+	printf '\xff\xd8\xff\xe0\x00\x10JFIF\x00' >"$W/a.jpg"
+	head -c 5000 /dev/zero | sed 's/^/%PDF-1.4 /' >"$W/big.pdf"
+	: >"$W/empty.pdf"
+	check "$label: attachment: citizen uploads a PDF → 201" test "$(up "$CT" application/pdf "$W/hd.pdf" 'H%E1%BB%A3p%20%C4%91%E1%BB%93ng.pdf')" = 201
+	local A1
+	A1=$(json_str id <"$T/body")
+	check "$label: attachment: SHA-256 of the bytes" test "$(json_str sha256 <"$T/body")" = "$(sha256sum "$W/hd.pdf" | cut -d' ' -f1)"
+	check "$label: attachment: officer of the commune uploads a PNG → 201" test "$(up "$TC" image/png "$W/a.png" anh.png)" = 201
+	check "$label: attachment: a JPEG with charset parameter → 201" test "$(up "$CT" 'image/JPEG; charset=binary' "$W/a.jpg" a.jpg)" = 201
+	check "$label: attachment: officer elsewhere → 404" test "$(up "$TX" application/pdf "$W/hd.pdf" x.pdf)" = 404
+	check "$label: attachment: another citizen → 404" test "$(up "$CT2" application/pdf "$W/hd.pdf" x.pdf)" = 404
+	check "$label: attachment: text/plain → 415" test "$(up "$CT" text/plain "$W/hd.pdf" x.txt)" = 415
+	check "$label: … problem+json" grep -q '"status":415' "$T/body"
+	check "$label: attachment: no Content-Type → 415" test "$(up "$CT" '' "$W/hd.pdf" x.pdf)" = 415
+	check "$label: attachment: PNG bytes declared as PDF → 400" test "$(up "$CT" application/pdf "$W/a.png" x.pdf)" = 400
+	check "$label: … says the content is not a PDF" grep -q 'not application/pdf' "$T/body"
+	check "$label: attachment: over the size limit → 413" test "$(up "$CT" application/pdf "$W/big.pdf" big.pdf)" = 413
+	check "$label: … problem+json too_large" grep -q '"code":"too_large"' "$T/body"
+	check "$label: attachment: empty → 400" test "$(up "$CT" application/pdf "$W/empty.pdf" e.pdf)" = 400
+	check "$label: attachment: a name with / → 400" test "$(up "$CT" application/pdf "$W/hd.pdf" '..%2Fetc.pdf')" = 400
+	check "$label: attachment: no name → 400" test "$(up "$CT" application/pdf "$W/hd.pdf" '')" = 400
+	check "$label: attachment: list → 200" test "$(api GET "/api/v1/dossiers/$D1/attachments" "$TC")" = 200
+	check "$label: … three files, the name decoded" bash -c "[ \$(grep -o '\"sha256\"' '$T/body' | wc -l) = 3 ] && grep -q '\"name\":\"Hợp đồng.pdf\"' '$T/body'"
+	check "$label: attachment: list by officer elsewhere → 404" test "$(api GET "/api/v1/dossiers/$D1/attachments" "$TX")" = 404
+	local before
+	before=$(q_db "SELECT count(*) FROM audit WHERE action = 'dossier.attachment.read' AND fields = '$A1'")
+	check "$label: attachment: citizen downloads → 200" test "$(curl -s -D "$W/h" -o "$W/got.pdf" -w '%{http_code}' "$URL/api/v1/dossiers/$D1/attachments/$A1" -H "Authorization: Bearer $CT")" = 200
+	check "$label: … the same bytes" cmp -s "$W/hd.pdf" "$W/got.pdf"
+	check "$label: … as application/pdf, offered as a download" bash -c "grep -qi '^content-type: application/pdf' '$W/h' && grep -qi \"^content-disposition: attachment; filename\\*=UTF-8''H%E1%BB%A3p%20\" '$W/h'"
+	check "$label: … audited" test "$(q_db "SELECT count(*) FROM audit WHERE action = 'dossier.attachment.read' AND fields = '$A1'")" = $((before + 1))
+	check "$label: attachment: officer of the commune downloads → 200" test "$(api GET "/api/v1/dossiers/$D1/attachments/$A1" "$TC")" = 200
+	check "$label: attachment: officer elsewhere downloads → 404" test "$(api GET "/api/v1/dossiers/$D1/attachments/$A1" "$TX")" = 404
+	check "$label: attachment: unknown id → 404" test "$(api GET "/api/v1/dossiers/$D1/attachments/TL00" "$CT")" = 404
+	check "$label: attachment: DELETE → 405" test "$(api DELETE "/api/v1/dossiers/$D1/attachments/$A1" "$CT")" = 405
+	local A3
+	check "$label: attachment: one more, then tampered in storage" test "$(up "$CT" application/pdf "$W/hd.pdf" t.pdf)" = 201
+	A3=$(json_str id <"$T/body")
+	q_db "UPDATE svc_attachment SET content = 'JVBERi0xLjUK' WHERE id = '$A3'" >/dev/null
+	check "$label: … download refused (500, SHA-256 mismatch)" test "$(api GET "/api/v1/dossiers/$D1/attachments/$A3" "$CT")" = 500
+	check "$label: … as verification_failed" grep -q '"code":"verification_failed"' "$T/body"
 	check "$label: completed" test "$(move "$D1" "$TC" completed 'xong')" = 200
 	check "$label: history of 6 rows, paid" bash -c "[ \$(grep -o '\"to\":' '$T/body' | wc -l) = 6 ] && grep -q '\"paid_vnd\":7000' '$T/body'"
 	check "$label: the register has the temporary residence" shows "$mum" 'Số 5 ngõ 3'
+	check "$label: attachment on the closed dossier → 409" test "$(up "$CT" application/pdf "$W/hd.pdf" late.pdf)" = 409
+	check "$label: … problem+json conflict" grep -q '"code":"conflict"' "$T/body"
 	# offline dossier by an officer, and an overdue one
 	check "$label: officer files offline → 201" test "$(api POST /api/v1/dossiers "$TN" "{\"service\":\"temp_register\",\"pin\":\"$mum2\",\"data\":{\"temp_commune\":\"$mumc\"}}")" = 201
 	check "$label: offline channel" grep -q '"channel":"offline"' "$T/body"

@@ -19,8 +19,8 @@ run_suite() { # label, sql-command, store args...
 	"$DANCU" gen --count 200 --seed 5 --out "$T/p.csv"
 	"$DANCU" import --quiet "${S[@]}" "$T/p.csv" 2>/dev/null || notok "$label: import"
 	# Adults (born before 2000) that are alive.
-	mapfile -t PINS < <(awk -F, 'NR>1 && $4=="alive" && substr($2,1,4)<"2000" {print $1}' "$T/p.csv" | head -n 3)
-	local pin=${PINS[0]} pin2=${PINS[1]} pin3=${PINS[2]}
+	mapfile -t PINS < <(awk -F, 'NR>1 && $4=="alive" && substr($2,1,4)<"2000" {print $1}' "$T/p.csv" | head -n 4)
+	local pin=${PINS[0]} pin2=${PINS[1]} pin3=${PINS[2]} pin4=${PINS[3]}
 	check "$label: three adult citizens found" test -n "$pin3"
 	export DANCU_OIDC_KEYS="$T/keys-$label"
 	rm -f "$T/sms"
@@ -39,6 +39,7 @@ run_suite() { # label, sql-command, store args...
 	expect_exit 1 "$label: one phone number, one account" "$DANCU" eid register "${S[@]}" --pin "$pin2" --phone 0912000001 --face f
 	check "$label: second account" make_account "$pin2" 0912000002
 	check "$label: third account" make_account "$pin3" 0912000003
+	check "$label: fourth account" make_account "$pin4" 0912000004
 	"$DANCU" eid show "${S[@]}" --pin "$pin" >"$T/show"
 	check "$label: eid show: level 2, active" grep -q "state	active" "$T/show"
 	"$DANCU" oidc keys rotate --keys "$DANCU_OIDC_KEYS" >/dev/null
@@ -82,7 +83,10 @@ run_suite() { # label, sql-command, store args...
 	# Locked account.
 	"$DANCU" eid lock "${S[@]}" --pin "$pin2" --by citizen >/dev/null
 	node "$NODE_DIR/oidc_rp.mjs" "$URL" bank-1 "$secret" http://127.0.0.1:9/cb "$pin2" 'Matkhau@2026' denied >"$T/rp2" 2>&1
-	check "$label: a locked account cannot sign in" grep -q '^ok' "$T/rp2"
+	if ! check "$label: a locked account cannot sign in" grep -q '^ok' "$T/rp2"; then
+		sed 's/^/#   /' "$T/rp2" | head -n 8
+		tail -n 5 "$T/serve.err" | sed 's/^/#   serve: /'
+	fi
 	# TOTP as second factor (pin3): without it, wrong, right, replayed.
 	local tsec
 	tsec=$("$DANCU" eid totp "${S[@]}" --pin "$pin3" --master-key "$T/k.key" | grep -o 'app): [A-Z2-7]*' | cut -d' ' -f2)
@@ -97,6 +101,42 @@ run_suite() { # label, sql-command, store args...
 	tc=$(oathtool --totp -b "$tsec")
 	check "$label: password + TOTP accepted (303)" test "$(post_login "$pin3" 'Matkhau@2026' "$tc")" = 303
 	check "$label: the same TOTP code is refused the second time" test "$(post_login "$pin3" 'Matkhau@2026' "$tc")" = 401
+	# An expired identity card locks the account until the new card is
+	# delivered (NĐ 69/2024 Art. 15): the sign-in page says so (423), a code
+	# obtained before cannot be redeemed; the renewal lifts the lock.
+	local loc code4
+	loc=$(curl -s -o /dev/null -w '%{redirect_url}' "$URL/oidc/authorize" -d client_id=bank-1 -d redirect_uri=http://127.0.0.1:9/cb \
+		-d response_type=code -d scope=openid -d code_challenge_method=S256 \
+		-d code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM -d "pin=$pin4" -d 'password=Matkhau@2026' -d decision=allow)
+	code4=$(printf '%s' "$loc" | grep -o 'code=[^&]*' | cut -d= -f2)
+	check "$label: card: a code before the card expired" test -n "$code4"
+	local dob4 cid
+	dob4=$(awk -F, -v p="$pin4" '$1==p {print $2}' "$T/p.csv")
+	cid=$("$DANCU" card apply "${S[@]}" --pin "$pin4" --kind first --reason first | grep -o '"id":[0-9]*' | head -n 1 | cut -d: -f2)
+	"$DANCU" card approve "${S[@]}" --id "$cid" >/dev/null
+	# Issued at 15: valid until the 25th birthday, long past.
+	"$DANCU" card produce "${S[@]}" --id "$cid" --issued "$((${dob4:0:4} + 15))-06-01" >/dev/null
+	"$DANCU" card deliver "${S[@]}" --id "$cid" >"$T/card4"
+	check "$label: card: delivered, expired" grep -q '"state":"delivered".*"expiry":"[12][0-9]*-' "$T/card4"
+	st=$(curl -s -o "$T/tok4" -w '%{http_code}' -u "bank-1:$secret" "$URL/oidc/token" -d grant_type=authorization_code \
+		-d "code=$code4" -d redirect_uri=http://127.0.0.1:9/cb -d code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk)
+	check "$label: card expired: the code is not redeemed (400 invalid_grant)" bash -c "[ $st = 400 ] && grep -q 'locked' '$T/tok4'"
+	node "$NODE_DIR/oidc_rp.mjs" "$URL" bank-1 "$secret" http://127.0.0.1:9/cb "$pin4" 'Matkhau@2026' denied >"$T/rp5" 2>&1
+	check "$label: card expired: openid-client's sign-in is refused (423)" grep -q '^# login status 423' "$T/rp5"
+	st=$(curl -s -o "$T/page4" -w '%{http_code}' "$URL/oidc/authorize" -d client_id=bank-1 -d redirect_uri=http://127.0.0.1:9/cb \
+		-d response_type=code -d scope=openid -d code_challenge_method=S256 \
+		-d code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM -d "pin=$pin4" -d 'password=Matkhau@2026' -d decision=allow)
+	check "$label: card expired: the page says why (423, the expiry date, NĐ 69 Art. 15)" \
+		bash -c "[ $st = 423 ] && grep -q 'expired on [0-9-]*' '$T/page4' && grep -q 'Điều 15' '$T/page4'"
+	st=$(curl -s -o /dev/null -w '%{http_code}' "$URL/oidc/authorize" -d client_id=bank-1 -d redirect_uri=http://127.0.0.1:9/cb \
+		-d response_type=code -d scope=openid -d code_challenge_method=S256 \
+		-d code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM -d "pin=$pin4" -d 'password=Wrong@2026x' -d decision=allow)
+	check "$label: card expired: a wrong password still says only 401" test "$st" = 401
+	cid=$("$DANCU" card apply "${S[@]}" --pin "$pin4" --kind renewal --reason age | grep -o '"id":[0-9]*' | head -n 1 | cut -d: -f2)
+	"$DANCU" card approve "${S[@]}" --id "$cid" >/dev/null && "$DANCU" card produce "${S[@]}" --id "$cid" >/dev/null &&
+		"$DANCU" card deliver "${S[@]}" --id "$cid" >/dev/null
+	node "$NODE_DIR/oidc_rp.mjs" "$URL" bank-1 "$secret" http://127.0.0.1:9/cb "$pin4" 'Matkhau@2026' >"$T/rp6" 2>&1
+	check "$label: card renewed: openid-client signs in again (full flow)" bash -c "grep -q '^ok' '$T/rp6' && ! grep -q '^not ok' '$T/rp6'"
 	# Dead citizen: a national admin registers the death over the API.
 	local sec
 	sec=$(echo 'a long enough passphrase' | "$DANCU" officer add "${S[@]}" --master-key "$T/k.key" --id adm \

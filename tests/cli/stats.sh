@@ -60,20 +60,30 @@ print('u1,001199999999,Nguyễn Văn A,1990-01-01')" "$W/p.csv" >"$W/in.csv"
 	"$DANCU" agency add "${S[@]}" --id evn --name EVN --fields perm_commune >/dev/null
 	"$DANCU" agency disable "${S[@]}" --id evn >/dev/null
 
+	local cm pv pv2 cm2
+	cm=$(python3 -c "
+import csv, sys
+print(next(r['perm_commune'] for r in csv.DictReader(open(sys.argv[1])) if r['pin'] == sys.argv[2]))" "$W/p.csv" "${ALIVE[0]}")
+	# cm's province, another province, and another commune of cm's province
+	read -r pv pv2 cm2 < <(python3 -c "
+import csv, sys
+u = list(csv.DictReader(open(sys.argv[1])))
+p = next(r['province_code'] for r in u if r['commune_code'] == sys.argv[2])
+print(p, next(r['province_code'] for r in u if r['province_code'] != p), next(r['commune_code'] for r in u if r['province_code'] == p and r['commune_code'] != sys.argv[2]))" "$ROOT/data/admin-units-2025.csv" "$cm")
 	rm -f "$T/k.key"
-	local SN
+	local SN SC SP
 	SN=$(officer_new "${S[@]}" -- nat national_admin VN)
+	SC=$(officer_new "${S[@]}" -- com commune_officer "$cm")
+	SP=$(officer_new "${S[@]}" -- prov province_officer "$pv")
 	serve_start "${S[@]}" || {
 		notok "$label: server"
 		return
 	}
-	local TN
+	local TN TC TP
 	TN=$(officer_token nat "$SN")
+	TC=$(officer_token com "$SC")
+	TP=$(officer_token prov "$SP")
 	# stays: a hotel in the first person's commune, one on time, one late
-	local cm
-	cm=$(python3 -c "
-import csv, sys
-print(next(r['perm_commune'] for r in csv.DictReader(open(sys.argv[1])) if r['pin'] == sys.argv[2]))" "$W/p.csv" "${ALIVE[0]}")
 	api POST /api/v1/businesses "$TN" "{\"id\":\"ks.1\",\"name\":\"KS\",\"commune\":\"$cm\",\"kind\":\"hotel\"}" >/dev/null
 	local BK
 	BK=$(json_str api_key <"$T/body")
@@ -88,29 +98,89 @@ print(next(r['perm_commune'] for r in csv.DictReader(open(sys.argv[1])) if r['pi
 	done
 	api POST /api/v1/dossiers "$TN" "{\"service\":\"perm_register\",\"pin\":\"${ALIVE[10]}\",\"data\":{\"perm_commune\":\"$cm\"}}" >/dev/null
 
-	check "$label: GET /api/v1/stats → 200" test "$(api GET /api/v1/stats "$TN")" = 200
-	cp "$T/body" "$W/stats.json"
+	compare_all first "$TN" ""
 	check "$label: no token → 401" test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/stats")" = 401
 	check "$label: unknown section → 404" test "$(api GET /api/v1/stats/salaries "$TN")" = 404
 	check "$label: bad format → 400" test "$(api GET '/api/v1/stats/eid?format=xml' "$TN")" = 400
+	check "$label: CSV answer is text/csv" bash -c "curl -s -D - -o /dev/null '$URL/api/v1/stats/eid?format=csv' -H 'Authorization: Bearer $TN' | grep -qi '^content-type: text/csv'"
+	check "$label: counters agree with a count (dancu stats check)" "$DANCU" stats check "${S[@]}"
+
+	# --- writes that move the counters, then the same comparison ---------------
+	# births (registered in cm), a death of a card holder, a move of a card
+	# holder by correction (to cm2), a move by a permanent-registration
+	# dossier (to cm2), corrections that remove and add key fields, a new
+	# card, and a second import.
+	local i nh NAMES=(x Hoa Lan)
+	for i in 1 2; do
+		check "$label: birth $i → 201" test "$(api POST /api/v1/births "$TN" "{\"birth_name\":\"Đỗ Thị ${NAMES[$i]}\",\"dob\":\"2026-11-0$i\",\"sex\":\"F\",\"birth_reg_unit\":\"$cm\",\"perm_commune\":\"$cm\",\"perm_address\":\"Số $i\",\"ethnicity\":\"Kinh\",\"evidence\":\"KS-$i\"}")" = 201
+	done
+	check "$label: death of a card holder → 200" test "$(api POST "/api/v1/citizens/${ALIVE[1]}/death" "$TN" "{\"death_date\":\"$(date +%F)\",\"evidence\":\"KT-1\"}")" = 200
+	check "$label: move of a card holder by correction → 200" test "$(api PATCH "/api/v1/citizens/${ALIVE[0]}" "$TN" "{\"perm_commune\":\"$cm2\",\"perm_address\":\"Số 1\",\"reason\":\"sai địa chỉ\",\"evidence\":\"CV-1\"}")" = 200
+	check "$label: correction removing two key fields → 200" test "$(api PATCH "/api/v1/citizens/${ALIVE[5]}" "$TN" "{\"ethnicity\":null,\"perm_address\":null,\"reason\":\"nhập sai\",\"evidence\":\"CV-2\"}")" = 200
+	check "$label: correction adding a key field → 200" test "$(api PATCH "/api/v1/citizens/${ALIVE[5]}" "$TN" "{\"ethnicity\":\"Tày\",\"reason\":\"bổ sung\",\"evidence\":\"CV-3\"}")" = 200
+	# (a head leaving a household names the next head)
+	nh=$(q "SELECT m.pin FROM citizen m JOIN citizen h ON h.household_id = m.household_id WHERE h.pin = '${ALIVE[2]}' AND h.head_relation = 'head' AND m.pin <> h.pin AND m.status = 'alive' ORDER BY m.pin LIMIT 1")
+	check "$label: permanent registration of a card holder in cm2 → 201" test "$(api POST /api/v1/residence/dossiers "$TN" "{\"kind\":\"perm_register\",\"pin\":\"${ALIVE[2]}\",\"commune\":\"$cm2\",\"address\":\"Số 5 ngõ 7\",\"household\":\"new\"${nh:+,\"new_head_pin\":\"$nh\"}}")" = 201
+	check "$label: approved → 200" test "$(api POST "/api/v1/residence/dossiers/$(json_str id <"$T/body")/approve" "$TN")" = 200
+	id=$("$DANCU" card apply "${S[@]}" --pin "${ALIVE[11]}" --kind first | grep -o '"id":[0-9]*' | cut -d: -f2)
+	"$DANCU" card approve "${S[@]}" --id "$id" >/dev/null && "$DANCU" card produce "${S[@]}" --id "$id" >/dev/null ||
+		notok "$label: card 5"
+	"$DANCU" gen --count 60 --seed 18 --out "$W/p2.csv"
+	"$DANCU" import --quiet "${S[@]}" "$W/p2.csv" 2>/dev/null || notok "$label: second import"
+	compare_all second "$TN" ""
+	check "$label: counters agree after the writes (dancu stats check)" "$DANCU" stats check "${S[@]}"
+
+	# --- jurisdiction -------------------------------------------------------------
+	compare_all commune "$TC" "$cm"
+	api GET /api/v1/stats "$TC" >/dev/null
+	check "$label: a commune officer's figures are cut to the commune" grep -q "\"area\":\"$cm\"" "$T/body"
+	compare_all province "$TP" "$pv"
+	check "$label: a province officer asks for a commune of the province → 200" test "$(api GET "/api/v1/stats/quality?area=$cm2" "$TP")" = 200
+	check "$label: … and gets that commune only" test "$(grep -o '"commune":"[0-9]*"' "$T/body" | sort -u | tr -d '\n')" = "\"commune\":\"$cm2\""
+	check "$label: a province officer asks for another province → 403" test "$(api GET "/api/v1/stats?area=$pv2" "$TP")" = 403
+	check "$label: … as problem+json with a stable code" grep -q '"code":"forbidden"' "$T/body"
+	check "$label: a commune officer asks for its province → 403" test "$(api GET "/api/v1/stats/cards?area=$pv" "$TC")" = 403
+	check "$label: a commune officer asks for another commune → 403" test "$(api GET "/api/v1/stats/quality?area=$cm2&format=csv" "$TC")" = 403
+	check "$label: an unknown area → 400" test "$(api GET "/api/v1/stats?area=99" "$TN")" = 400
+	check "$label: national admin asks for a province → 200" test "$(api GET "/api/v1/stats?area=$pv2" "$TN")" = 200
+
+	# --- drift is detected, and a rebuild repairs it --------------------------------
+	q "UPDATE stats_commune SET citizens = citizens + 1 WHERE commune = '$cm'" >/dev/null
+	expect_exit 1 "$label: drift → dancu stats check exits 1" "$DANCU" stats check "${S[@]}"
+	check "$label: … naming the commune" grep -q "commune $cm: citizens +1, fields +0, cards +0" "$T/out"
+	check "$label: dancu stats rebuild" "$DANCU" stats rebuild "${S[@]}"
+	check "$label: no drift after the rebuild" "$DANCU" stats check "${S[@]}"
+	serve_stop
+}
+
+# compare_all PHASE TOKEN AREA: fetches every figure (JSON, and CSV per
+# section) as TOKEN's officer and compares it with the independent count,
+# restricted to AREA (a province or commune code; "" for the nation).
+compare_all() {
+	local phase=$1 TN=$2 area=$3 sec
+	check "$label: $phase: GET /api/v1/stats → 200" test "$(api GET /api/v1/stats "$TN")" = 200
+	cp "$T/body" "$W/stats.json"
 	for sec in cards eid dossiers verification stays connected quality; do
 		curl -s "$URL/api/v1/stats/$sec?format=csv" -H "Authorization: Bearer $TN" >"$W/$sec.csv"
 	done
-	check "$label: CSV answer is text/csv" bash -c "curl -s -D - -o /dev/null '$URL/api/v1/stats/eid?format=csv' -H 'Authorization: Bearer $TN' | grep -qi '^content-type: text/csv'"
 
 	# the independent counts, one query per figure, straight from the tables
 	q "SELECT c.perm_commune || '|' || count(*) FROM card k JOIN citizen c ON c.pin = k.pin WHERE k.state = 'produced' GROUP BY c.perm_commune" >"$W/x_cards"
-	q "SELECT count(*) || '|' || sum(CASE WHEN state <> 'submitted' AND state <> 'rejected' AND state <> 'closed' THEN 1 ELSE 0 END) || '|' || sum(CASE WHEN state = 'active' OR state = 'locked' THEN 1 ELSE 0 END) FROM eid_account" >"$W/x_eid"
-	q "SELECT service || '|' || channel || '|' || count(*) FROM svc_dossier WHERE parent IS NULL GROUP BY service, channel" >"$W/x_dossiers"
+	q "SELECT coalesce(c.perm_commune, '') || '|' || a.state FROM eid_account a LEFT JOIN citizen c ON c.pin = a.pin" >"$W/x_eid"
+	q "SELECT service || '|' || channel || '|' || commune || '|' || province FROM svc_dossier WHERE parent IS NULL" >"$W/x_dossiers"
 	q "SELECT org_id || '|' || sum(requests) || '|' || sum(rows_n) || '|' || sum(full_match) || '|' || sum(not_found) || '|' || sum(refused) FROM verify_usage GROUP BY org_id" >"$W/x_verification"
-	q "SELECT province || '|' || count(*) || '|' || sum(late) FROM stay GROUP BY province" >"$W/x_stays"
+	q "SELECT province || '|' || commune || '|' || late FROM stay" >"$W/x_stays"
 	q "SELECT (SELECT count(*) FROM agency WHERE disabled = 0) || '|' || (SELECT count(*) FROM verify_org WHERE disabled = 0) || '|' || (SELECT count(*) FROM oidc_client WHERE disabled = 0)" >"$W/x_connected"
 	q "SELECT pin || '|' || perm_commune || '|' || coalesce(birth_name, '') || '|' || coalesce(sex, '') || '|' || coalesce(dob, '') || '|' || coalesce(ethnicity, '') || '|' || coalesce(perm_address, '') || '|' || coalesce(birth_reg_unit, '') FROM citizen WHERE status = 'alive' AND perm_commune IS NOT NULL" >"$W/x_quality"
-	python3 - "$W" "$ROOT/data/admin-units-2025.csv" >"$W/compare" 2>&1 <<'PY'
+	python3 - "$W" "$ROOT/data/admin-units-2025.csv" "$phase" "$area" >"$W/compare" 2>&1 <<'PY'
 import csv, json, sys
 from collections import Counter, defaultdict
-w, units = sys.argv[1], sys.argv[2]
+w, units, phase, area = sys.argv[1:5]
 prov = {r['commune_code']: r['province_code'] for r in csv.DictReader(open(units))}
+def inside(cm):
+    return not area or (cm == area if len(area) == 5 else prov.get(cm) == area)
+first = phase == 'first'
+
 st = json.load(open(f'{w}/stats.json'))
 lines = lambda n: [l.rstrip('\n').split('|') for l in open(f'{w}/x_{n}') if l.strip()]
 def rate(a, b): return round(a / b, 4) if b else 0.0
@@ -119,19 +189,27 @@ def same(name, got, want):
 def csv_rows(n): return list(csv.DictReader(open(f'{w}/{n}.csv')))
 # cards per province
 want = Counter()
-for cm, n in lines('cards'): want[prov[cm]] += int(n)
+for cm, n in lines('cards'):
+    if inside(cm): want[prov[cm]] += int(n)
 same('cards per province', {r['province']: r['cards_issued'] for r in st['cards']}, dict(want))
 same('cards CSV = JSON', {r['province']: int(r['cards_issued']) for r in csv_rows('cards')}, dict(want))
-same('4 cards produced in all', sum(want.values()), 4)
-# e-ID
-c, a, act = map(int, lines('eid')[0])
+if first: same('4 cards produced in all', sum(want.values()), 4)
+if area: same('area', st['area'], area)
+# e-ID: accounts of the area's permanent residents
+c = a = act = 0
+for cm, state in lines('eid'):
+    if not inside(cm): continue
+    c += 1
+    a += state not in ('submitted', 'rejected', 'closed')
+    act += state in ('active', 'locked')
 e = st['eid'][0]
 same('e-ID collected/approved/activated', (e['collected'], e['approved'], e['activated']), (c, a, act))
 same('e-ID activation rate', e['activation_rate'], rate(act, a))
-same('e-ID figures of this test', (c, a, act), (4, 3, 2))
+if first: same('e-ID figures of this test', (c, a, act), (4, 3, 2))
 # dossiers
 want = defaultdict(lambda: [0, 0])
-for s, ch, n in lines('dossiers'): want[s][0 if ch == 'online' else 1] += int(n)
+for s, ch, cm, pv in lines('dossiers'):
+    if not area or area in (cm, pv): want[s][0 if ch == 'online' else 1] += 1
 same('dossiers online/offline per service', {r['service']: [r['online'], r['offline']] for r in st['dossiers']}, dict(want))
 same('dossiers online share', {r['service']: r['online_share'] for r in st['dossiers']}, {k: rate(v[0], v[0] + v[1]) for k, v in want.items()})
 same('dossiers CSV = JSON', {r['service']: [int(r['online']), int(r['offline'])] for r in csv_rows('dossiers')}, dict(want))
@@ -139,30 +217,34 @@ same('dossiers CSV = JSON', {r['service']: [int(r['online']), int(r['offline'])]
 want = {o: list(map(int, rest)) for o, *rest in lines('verification')}
 same('verification per organisation', {r['org']: [r['requests'], r['rows'], r['full_match'], r['not_found'], r['refused']] for r in st['verification']}, want)
 same('verification match rate', {r['org']: r['match_rate'] for r in st['verification']}, {o: rate(v[2], v[1]) for o, v in want.items()})
-same('verification rows of this test', want.get('bank-a', [0, 0])[1], 3)
+if first: same('verification rows of this test', want.get('bank-a', [0, 0])[1], 3)
 # stays
-want = {p: (int(n), int(l)) for p, n, l in lines('stays')}
+want = {}
+for p, cm, late in lines('stays'):
+    if area and area not in (p, cm): continue
+    n, l = want.get(p, (0, 0))
+    want[p] = (n + 1, l + int(late))
 same('stays and late per province', {r['province']: (r['stays'], r['late']) for r in st['stays']}, want)
 same('stays late rate', {r['province']: r['late_rate'] for r in st['stays']}, {p: rate(l, n) for p, (n, l) in want.items()})
-same('stays of this test (2, 1 late)', [sum(v[0] for v in want.values()), sum(v[1] for v in want.values())], [2, 1])
+if first: same('stays of this test (2, 1 late)', [sum(v[0] for v in want.values()), sum(v[1] for v in want.values())], [2, 1])
 # connected systems
 ag, org, cl = map(int, lines('connected')[0])
 k = st['connected'][0]
 same('connected systems', (k['agencies'], k['organisations'], k['oidc_clients'], k['total']), (ag, org, cl, ag + org + cl))
-same('connected of this test', (ag, org), (1, 1))
+if first: same('connected of this test', (ag, org), (1, 1))
 # data quality per commune, recomputed from the raw fields
 n, have = Counter(), Counter()
 for pin, cm, name, sex, dob, eth, addr, reg in lines('quality'):
+    if not inside(cm): continue
     n[cm] += 1
     have[cm] += sum(1 for v in (name, sex, eth, addr, reg) if v) + (1 if len(dob) == 10 else 0)
 same('quality per commune: citizens and fields present', {r['commune']: (r['citizens'], r['fields_present'], r['fields_checked']) for r in st['quality']}, {c: (n[c], have[c], 6 * n[c]) for c in n})
 same('quality score', {r['commune']: r['score'] for r in st['quality']}, {c: rate(have[c], 6 * n[c]) for c in n})
 same('quality CSV = JSON', {r['commune']: int(r['fields_present']) for r in csv_rows('quality')}, {c: have[c] for c in n})
 PY
-	sed "s/^ok /ok $label: /; s/^not ok /not ok $label: /" "$W/compare"
+	sed "s/^ok /ok $label: $phase: /; s/^not ok /not ok $label: $phase: /" "$W/compare"
 	failures=$((failures + $(grep -c '^not ok' "$W/compare")))
 	grep -q '^ok' "$W/compare" || notok "$label: comparison ran ($(head -c 300 "$W/compare"))"
-	serve_stop
 }
 
 run_suite sqlite sqlite3 -batch "$T/s.db" -- --db "$T/s.db"

@@ -80,6 +80,7 @@ static void test_appendix_d3(void **st)
 static struct dc_sm d4_session(void)
 {
 	struct dc_sm sm;
+	memset(&sm, 0, sizeof sm);
 	unhex("979EC13B1CBFE9DCD01AB0FED307EAE5", sm.ksenc, 16);
 	unhex("F1CB1F1FB5ADF208806B89DC579DC1F8", sm.ksmac, 16);
 	unhex("887022120C06C226", sm.ssc, 8);
@@ -158,13 +159,93 @@ static void test_tampered(void **st)
 	dc_buf_release(&plain);
 }
 
+static struct dc_sm aes_session(const char *enc, const char *mac, const char *ssc)
+{
+	struct dc_sm sm;
+	memset(&sm, 0, sizeof sm);
+	sm.aes = 1;
+	unhex(enc, sm.ksenc, 16);
+	unhex(mac, sm.ksmac, 16);
+	unhex(ssc, sm.ssc, 16);
+	return sm;
+}
+
+/* One protected exchange: the terminal's wrap of plain must be want_c; the
+ * chip unwraps it back; the chip's answer rapdu unwraps to want_plain. */
+static void aes_exchange(struct dc_sm *ifd, struct dc_sm *ic, const char *plain, const char *want_c,
+                         const char *rapdu, const char *want_plain)
+{
+	struct dc_buf out = DC_BUF_INIT, back = DC_BUF_INIT;
+	uint8_t a[300], r[300];
+	size_t an = unhex(plain, a, sizeof a), rn = unhex(rapdu, r, sizeof r);
+	assert_int_equal(dc_sm_wrap(ifd, a, an, &out), DC_OK);
+	assert_hex(out.ptr, out.len, want_c);
+	assert_int_equal(dc_sm_unwrap_cmd(ic, (uint8_t *)out.ptr, out.len, &back), DC_OK);
+	assert_hex(back.ptr, back.len, plain);
+	assert_int_equal(dc_sm_unwrap(ifd, r, rn, &back), DC_OK);
+	assert_hex(back.ptr, back.len, want_plain);
+	*ic = *ifd; /* the chip counted its own response too */
+	dc_buf_release(&out);
+	dc_buf_release(&back);
+}
+
+/* AES-128 secure messaging: the SELECT right after the ICAO App. G.1 PACE
+ * (SSC 0), and the chip authentication session of gmrtd's TestChipAuthAT
+ * (a real passport): MSE:Set AT and GENERAL AUTHENTICATE under the old
+ * keys, then a SELECT under the new keys with the SSC reset. */
+static void test_aes_sm(void **st)
+{
+	(void)st;
+	struct dc_sm ifd = aes_session("F5F0E35C0D7161EE6724EE513A0D9A7F",
+	                               "FE251C7858B356B24514B3BD5F4297D1", "00");
+	struct dc_sm ic = ifd;
+	aes_exchange(&ifd, &ic, "00A4040C07A0000002471001",
+	             "0CA4040C1D871101752F676B09FAC86A87D632749A49C7CC8E08C18BA1FCE707BD9F00",
+	             "990290008E08BEA7B381C494A0799000", "9000");
+	ifd = aes_session("524170DE3419B7AF2F23E45AD6EF9595", "97893F5FDC29A5C13A924FE7D8ED44FD",
+	                  "000000000000000000000000000000F0");
+	ic = ifd;
+	aes_exchange(&ifd, &ic, "002241A40C800A04007F00070202030202",
+	             "0C2241A41D8711015D8F69B1EA365CCE4304970DB12421F38E085340D338128085E700",
+	             "990290008E083F5136E82A6C34779000", "9000");
+	aes_exchange(
+	        &ifd, &ic,
+	        "00860000457C438041044827C781BE1AC7A00B351214FD783AC76D99E831A6316C8FD6DE7BD9"
+	        "6CFA31DA06B6B57BA380789729F4A028212A768C49BF5F97D98B1DB12BEEC1A1CD324FB200",
+	        "0C860000608751019E18F1BA79D805379752BB560EB70AAC3CE3BC5AFE2FDD4AEB325CA8B578B4A"
+	        "93B9F66A5DF40005F8E878535251D33DD974AAF77FB858773E5799FA9DC1034E89B1150EC7F0BB3"
+	        "DB4BF37A1B9EA4458A9701008E089D204D950C0B95DB00",
+	        "8711010B0A5DFFC7432DE4DEB604291377A05B990290008E08B3384A1F5D1579739000",
+	        "7C009000");
+	/* the new keys from K (KDF counters 1 and 2, SHA-1, no parity) */
+	uint8_t k[32], enc[16], mac[16];
+	unhex("0346C3CA1A64F5CD62B61D7591020283089496A53DB2BB5E900D386E92F4686D", k, 32);
+	dc_kdf_aes128(k, 32, 1, enc);
+	dc_kdf_aes128(k, 32, 2, mac);
+	assert_hex(enc, 16, "C8E27260EFD3F318D18C080CBF11C7E6");
+	assert_hex(mac, 16, "A942190365204A21409EB28B52BF9160");
+	ifd = aes_session("C8E27260EFD3F318D18C080CBF11C7E6", "A942190365204A21409EB28B52BF9160",
+	                  "00");
+	ic = ifd;
+	aes_exchange(&ifd, &ic, "00A4020C02010E",
+	             "0CA4020C1D8711011B2EE500E84960DF7F37AFE7ADFF53838E084500F3B43E192A5700",
+	             "990290008E0803C4B125B4218CEF9000", "9000");
+	/* a flipped MAC byte is refused */
+	uint8_t r[16];
+	size_t rn = unhex("990290008E0803C4B125B4218CEF9000", r, sizeof r);
+	struct dc_buf b = DC_BUF_INIT;
+	ifd.ssc[15] = 0x01;
+	r[8] ^= 1;
+	assert_int_equal(dc_sm_unwrap(&ifd, r, rn, &b), DC_ERR_VERIFY);
+	dc_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_keys),
-	        cmocka_unit_test(test_appendix_d3),
-	        cmocka_unit_test(test_appendix_d4),
-	        cmocka_unit_test(test_tampered),
+	        cmocka_unit_test(test_keys),        cmocka_unit_test(test_appendix_d3),
+	        cmocka_unit_test(test_appendix_d4), cmocka_unit_test(test_tampered),
+	        cmocka_unit_test(test_aes_sm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

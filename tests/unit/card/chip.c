@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dancu/bac.h"
 #include "dancu/chip.h"
 #include "dancu/pki.h"
 #include "lib/testlib.h"
@@ -17,7 +18,9 @@ static const char *MRZ = "IDVNM1990123456001199012345<<7\n9903159F3903157VNM<<<<
 
 struct fx {
 	char dir[256];
-	struct dc_lds l;
+	struct dc_lds l, lk; /* lk: with DG14/DG15 and EF.CardAccess (PACE) */
+	struct dc_chip_keys *keys, *other;
+	struct dc_pki_signer *s;
 	struct dc_pki_trust *trust;
 };
 
@@ -34,9 +37,13 @@ static int setup(void **st)
 	memset(&d, 0, sizeof d);
 	d.f[1] = "001199012345";
 	d.f[2] = "Nguyễn Thị Mẫu";
-	struct dc_lds_input in = {MRZ, true, &d};
+	struct dc_lds_input in = {MRZ, true, &d, NULL, false};
 	assert_int_equal(dc_lds_build(&in, s, &f.l), DC_OK);
-	dc_pki_signer_free(s);
+	assert_int_equal(dc_chip_keys_generate(&f.keys), DC_OK);
+	assert_int_equal(dc_chip_keys_generate(&f.other), DC_OK);
+	struct dc_lds_input ink = {MRZ, true, &d, f.keys, true};
+	assert_int_equal(dc_lds_build(&ink, s, &f.lk), DC_OK);
+	f.s = s;
 	snprintf(p, sizeof p, "%s/trust", f.dir);
 	assert_int_equal(dc_pki_trust_load(p, &f.trust, why), DC_OK);
 	*st = &f;
@@ -47,6 +54,10 @@ static int teardown(void **st)
 {
 	struct fx *f = *st;
 	dc_lds_free(&f->l);
+	dc_lds_free(&f->lk);
+	dc_chip_keys_free(f->keys);
+	dc_chip_keys_free(f->other);
+	dc_pki_signer_free(f->s);
 	dc_pki_trust_free(f->trust);
 	return 0;
 }
@@ -187,13 +198,209 @@ static void test_mitm(void **st)
 	dc_softchip_free(c);
 }
 
+/* A chip with its keys and PACE: the reader uses PACE, SM goes AES, chip
+ * and active authentication pass, passive authentication covers DG14/15. */
+static void test_pace_ca_aa(void **st)
+{
+	struct fx *f = *st;
+	struct dc_softchip *c;
+	assert_int_equal(dc_softchip_new(&f->lk, MRZ, &c), DC_OK);
+	assert_int_equal(dc_softchip_set_keys(c, f->keys), DC_OK);
+	struct dc_chip_transport t = dc_softchip_transport(c);
+	struct dc_lds got;
+	memset(&got, 0, sizeof got);
+	struct dc_read_result r;
+	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
+	assert_string_equal(r.access, "pace");
+	assert_int_equal(r.pace, 1);
+	assert_string_equal(r.sm, "aes128");
+	assert_int_equal(r.ca, 1);
+	assert_int_equal(r.aa, 1);
+	same(&got.dg[14], &f->lk.dg[14]);
+	same(&got.dg[15], &f->lk.dg[15]);
+	same(&got.dg[2], &f->lk.dg[2]);
+	same(&got.card_access, &f->lk.card_access);
+	struct dc_pa_result pa;
+	dc_pa_verify(&got, f->trust, 0, &pa);
+	assert_int_equal(pa.reason, DC_PA_OK);
+	dc_lds_free(&got);
+	/* the same card read over BAC when the chip offers no PACE */
+	struct dc_lds nopace = f->lk;
+	nopace.card_access.data = NULL;
+	struct dc_softchip *c2;
+	assert_int_equal(dc_softchip_new(&nopace, MRZ, &c2), DC_OK);
+	assert_int_equal(dc_softchip_set_keys(c2, f->keys), DC_OK);
+	struct dc_chip_transport t2 = dc_softchip_transport(c2);
+	assert_int_equal(dc_chip_read(&t2, MRZ, &got, &r), DC_OK);
+	assert_string_equal(r.access, "bac");
+	assert_int_equal(r.pace, -1);
+	assert_string_equal(r.sm, "aes128"); /* chip authentication switched to AES */
+	assert_int_equal(r.ca, 1);
+	assert_int_equal(r.aa, 1);
+	dc_lds_free(&got);
+	/* a wrong PACE password (another birth date) */
+	const char *other = "IDVNM1990123456001199012345<<7\n9903160F3903157VNM<<<<<<<<<<<7\n"
+	                    "NGUYEN<<THI<MAU<<<<<<<<<<<<<<<";
+	assert_int_equal(dc_chip_read(&t, other, &got, &r), DC_ERR_AUTH);
+	assert_int_equal(r.status, DC_READ_PACE_FAILED);
+	assert_string_equal(dc_read_status_name(r.status), "pace_failed");
+	assert_int_equal(r.pace, 0);
+	assert_null(got.dg[1].data);
+	dc_lds_free(&got);
+	/* and the right one works again afterwards */
+	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
+	dc_lds_free(&got);
+	dc_softchip_free(c2);
+	dc_softchip_free(c);
+}
+
+/* A clone: the files of the card (so passive authentication passes) on a
+ * chip without its private keys. Chip authentication fails (its own
+ * reason), and with the CA key right but the AA key wrong, AA fails. */
+static void test_clone(void **st)
+{
+	struct fx *f = *st;
+	struct dc_softchip *c;
+	struct dc_lds got;
+	struct dc_read_result r;
+	memset(&got, 0, sizeof got);
+	assert_int_equal(dc_softchip_new(&f->lk, MRZ, &c), DC_OK);
+	assert_int_equal(dc_softchip_set_keys(c, f->other), DC_OK);
+	struct dc_chip_transport t = dc_softchip_transport(c);
+	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_ERR_VERIFY);
+	assert_int_equal(r.status, DC_READ_CA_FAILED);
+	assert_string_equal(dc_read_status_name(r.status), "chip_auth_failed");
+	assert_int_equal(r.ca, 0);
+	dc_lds_free(&got);
+	dc_softchip_free(c);
+	/* DG14 rewritten to the clone's CA key: CA passes, PA names DG14, AA fails */
+	struct dc_lds forged;
+	memset(&forged, 0, sizeof forged);
+	struct dc_buf b = DC_BUF_INIT;
+	dc_chip_keys_dg14(f->other, true, &b);
+	forged = f->lk;
+	struct dc_lds_file d14 = {(uint8_t *)b.ptr, b.len};
+	forged.dg[14] = d14;
+	assert_int_equal(dc_softchip_new(&forged, MRZ, &c), DC_OK);
+	assert_int_equal(dc_softchip_set_keys(c, f->other), DC_OK);
+	t = dc_softchip_transport(c);
+	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
+	assert_int_equal(r.ca, 1);
+	assert_int_equal(r.aa, 0);
+	assert_non_null(strstr(r.aa_detail, "does not verify"));
+	struct dc_pa_result pa;
+	dc_pa_verify(&got, f->trust, 0, &pa);
+	assert_int_equal(pa.reason, DC_PA_DG_HASH);
+	assert_int_equal(pa.bad_dg, 14);
+	dc_lds_free(&got);
+	dc_softchip_free(c);
+	/* DG15 rewritten to the clone's AA key: AA passes, PA names DG15 */
+	dc_buf_reset(&b);
+	dc_chip_keys_dg15(f->other, &b);
+	forged = f->lk;
+	struct dc_lds_file d15 = {(uint8_t *)b.ptr, b.len};
+	forged.dg[15] = d15;
+	assert_int_equal(dc_softchip_new(&forged, MRZ, &c), DC_OK);
+	assert_int_equal(dc_softchip_set_keys(c, f->keys), DC_OK);
+	/* the chip holds the card's real keys: its AA signature no longer fits DG15 */
+	t = dc_softchip_transport(c);
+	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
+	assert_int_equal(r.aa, 0);
+	dc_pa_verify(&got, f->trust, 0, &pa);
+	assert_int_equal(pa.reason, DC_PA_DG_HASH);
+	assert_int_equal(pa.bad_dg, 15);
+	dc_lds_free(&got);
+	dc_softchip_free(c);
+	dc_buf_release(&b);
+}
+
+/* The reader's PACE against the ICAO App. G.1 transcript, byte for byte,
+ * with the example's ephemeral keys. */
+struct replay {
+	const char *const *pairs;
+	int i, bad;
+};
+
+static int replay_tx(void *ctx, const uint8_t *a, size_t n, uint8_t *r, size_t *rn)
+{
+	struct replay *p = ctx;
+	uint8_t want[300];
+	if (!p->pairs[2 * p->i])
+		return DC_ERR_IO;
+	size_t wn = unhex(p->pairs[2 * p->i], want, sizeof want);
+	if (wn != n || memcmp(want, a, n) != 0)
+		p->bad = p->i + 1;
+	*rn = unhex(p->pairs[2 * p->i + 1], r, *rn);
+	p->i++;
+	return DC_OK;
+}
+
+int dc__pace_terminal(const struct dc_chip_transport *t, const char *info, int param,
+                      int send_param, const uint8_t *sk_map, const uint8_t *sk_eph,
+                      struct dc_sm *sm, int *apdus, char *why, size_t whyn);
+
+static void test_pace_g1_replay(void **st)
+{
+	(void)st;
+	static const char *const g1[] = {
+	        "0022C1A40F800A04007F00070202040202830101",
+	        "9000",
+	        "10860000027C0000",
+	        "7C12801095A3A016522EE98D01E76CB6B98B42C39000",
+	        "10860000457C438141047ACF3EFC982EC45565A4B155129EFBC74650DCBFA6362D896FC70262E0C2CC"
+	        "5E544552DCB6725218799115B55C9BAA6D9F6BC3A9618E70C25AF71777A9C4922D00",
+	        "7C43824104824FBA91C9CBE26BEF53A0EBE7342A3BF178CEA9F45DE0B70AA601651FBA3F5730D8C879"
+	        "AAA9C9F73991E61B58F4D52EB87A0A0C709A49DC63719363CCD13C549000",
+	        "10860000457C438341042DB7A64C0355044EC9DF190514C625CBA2CEA48754887122F3A5EF0D5EDD30"
+	        "1C3556F3B3B186DF10B857B58F6A7EB80F20BA5DC7BE1D43D9BF850149FBB3646200",
+	        "7C438441049E880F842905B8B3181F7AF7CAA9F0EFB743847F44A306D2D28C1D9EC65DF6DB7764B222"
+	        "77A2EDDC3C265A9F018F9CB852E111B768B326904B59A0193776F0949000",
+	        "008600000C7C0A8508C2B0BD78D94BA86600",
+	        "7C0A86083ABB9674BCE93C089000",
+	        NULL,
+	        NULL,
+	};
+	struct replay p = {g1, 0, 0};
+	struct dc_chip_transport t = {&p, replay_tx};
+	uint8_t skm[32], ske[32];
+	unhex("7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99", skm, 32);
+	unhex("A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595", ske, 32);
+	struct dc_sm sm;
+	int apdus = 0;
+	char why[160];
+	assert_int_equal(dc__pace_terminal(&t, "T22000129364081251010318", 13, 0, skm, ske, &sm,
+	                                   &apdus, why, sizeof why),
+	                 DC_OK);
+	assert_int_equal(p.bad, 0);
+	assert_int_equal(apdus, 5);
+	assert_hex(sm.ksenc, 16, "F5F0E35C0D7161EE6724EE513A0D9A7F");
+	assert_int_equal(sm.aes, 1);
+	/* a chip that refuses the mapping: PACE fails (no fallback to BAC then) */
+	static const char *const bad[] = {
+	        "0022C1A40F800A04007F00070202040202830101",
+	        "9000",
+	        "10860000027C0000",
+	        "7C12801095A3A016522EE98D01E76CB6B98B42C39000",
+	        "10860000457C438141047ACF3EFC982EC45565A4B155129EFBC74650DCBFA6362D896FC70262E0C2CC"
+	        "5E544552DCB6725218799115B55C9BAA6D9F6BC3A9618E70C25AF71777A9C4922D00",
+	        "6A80",
+	        NULL,
+	        NULL,
+	};
+	struct replay q = {bad, 0, 0};
+	t.ctx = &q;
+	assert_int_equal(dc__pace_terminal(&t, "T22000129364081251010318", 13, 0, skm, ske, &sm,
+	                                   &apdus, why, sizeof why),
+	                 DC_ERR_AUTH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_read_verify),
-	        cmocka_unit_test(test_wrong_key),
-	        cmocka_unit_test(test_status_words),
-	        cmocka_unit_test(test_mitm),
+	        cmocka_unit_test(test_read_verify),    cmocka_unit_test(test_wrong_key),
+	        cmocka_unit_test(test_status_words),   cmocka_unit_test(test_mitm),
+	        cmocka_unit_test(test_pace_ca_aa),     cmocka_unit_test(test_clone),
+	        cmocka_unit_test(test_pace_g1_replay),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

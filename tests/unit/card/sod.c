@@ -79,7 +79,7 @@ static void build(const char *dir, const char *ds, struct dc_lds *l)
 	struct dc_pki_signer *s = NULL;
 	assert_int_equal(dc_pki_signer_load_ds(dir, ds, &s, why), DC_OK);
 	struct dc_dg13 d = sample13();
-	struct dc_lds_input in = {MRZ, true, &d};
+	struct dc_lds_input in = {MRZ, true, &d, NULL, false};
 	memset(l, 0, sizeof *l);
 	assert_int_equal(dc_lds_build(&in, s, l), DC_OK);
 	dc_pki_signer_free(s);
@@ -284,7 +284,7 @@ static void test_dg13_vectors(void **st)
 	struct dc_dg13 s = sample13();
 	struct dc_lds l;
 	memset(&l, 0, sizeof l);
-	struct dc_lds_input in = {MRZ, false, &s};
+	struct dc_lds_input in = {MRZ, false, &s, NULL, false};
 	assert_int_equal(dc_lds_build(&in, NULL, &l), DC_OK);
 	assert_null(l.dg[2].data);
 	assert_null(l.sod.data);
