@@ -196,13 +196,23 @@ await run('officer', async () => {
     await page.locator('#msg.bad').waitFor();
     ok(true, 'dashboard: says statistics are not served (no /api/v1/stats)');
   } else {
-    const apiStats = () => page.evaluate(async () => (await fetch('/api/v1/stats', { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('dancu.officer') } })).json());
+    const apiStats = (area = '') => page.evaluate(async a => (await fetch('/api/v1/stats' + (a ? '?area=' + a : ''), { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('dancu.officer') } })).json(), area);
     const bars = id => page.evaluate(i => [...document.querySelectorAll(`#${i} g.row`)].map(g => [g.dataset.label, Number(g.dataset.value)]), id);
     const sameAsApi = (chart, rows, col) => chart.length === rows.length && chart.every(([l, v], i) => l === rows[i].name && v === rows[i][col]);
     await page.locator('#chart-cards-cards_issued, #sec-cards p').first().waitFor();
     const mine = await apiStats();
     ok(sameAsApi(await bars('chart-cards-cards_issued'), mine.cards, 'cards_issued'),
       `dashboard (commune officer): the cards chart shows what the API answers this session (${mine.cards.length} provinces)`);
+    if (mine.area !== undefined) {
+      ok(await page.getAttribute('#area-now', 'data-area') === mine.area && (await page.textContent('#area-now')).includes(mine.area),
+        `dashboard (commune officer): says which area was counted (${mine.area})`);
+      const prov = ((mine.quality || []).find(r => r.commune === env.WEBUI_COMMUNE) || {}).province;
+      await page.fill('#area', prov === '01' ? '79' : '01');
+      await page.click('#reload');
+      await page.locator('#msg.bad').waitFor();
+      ok((await page.textContent('#msg')).includes('403'), 'dashboard (commune officer): another province is refused (403 shown)');
+      await page.fill('#area', '');
+    }
     const own = await page.evaluate(t => { const o = sessionStorage.getItem('dancu.officer'); sessionStorage.setItem('dancu.officer', t); return o; }, env.WEBUI_NAT_TOKEN);
     await page.evaluate(() => document.getElementById('stats').replaceChildren());
     await page.click('#reload');
@@ -213,6 +223,19 @@ await run('officer', async () => {
       `dashboard (national): the cards chart has one bar per province with the API's numbers (${cards.length} provinces)`);
     const sum = cards.reduce((a, [, v]) => a + v, 0);
     ok(sum === Number(env.WEBUI_CARDS) + 1, `dashboard (national): cards issued add up to what this test produced (${sum} = ${env.WEBUI_CARDS} + 1 from the queue)`);
+    if (stats.area !== undefined) {
+      ok((await page.textContent('#area-now')).includes('toàn quốc'), 'dashboard (national): says the figures are national');
+      await page.fill('#area', env.WEBUI_COMMUNE);
+      await page.click('#reload');
+      await page.locator('#area-now[data-area="' + env.WEBUI_COMMUNE + '"]').waitFor();
+      const one = await apiStats(env.WEBUI_COMMUNE);
+      const c1 = await bars('chart-cards-cards_issued');
+      ok(sameAsApi(c1, one.cards, 'cards_issued') && c1.length === 1 && c1[0][1] >= 2 && c1[0][1] < sum,
+        `dashboard (national): one commune chosen: its cards only (${c1.length ? c1[0][1] : 0}), as the API answers for the area`);
+      await page.fill('#area', '');
+      await page.click('#reload');
+      await page.locator('#area-now[data-area="national"]').waitFor();
+    }
     const stays = await bars('chart-stays-stays'), late = await bars('chart-stays-late');
     const ts = stays.reduce((a, [, v]) => a + v, 0), tl = late.reduce((a, [, v]) => a + v, 0);
     ok(ts === Number(env.WEBUI_STAYS) && tl === Number(env.WEBUI_LATE) && stays.length === stats.stays.length,

@@ -7,7 +7,7 @@
 // verification per organisation, data quality per commune) as tables.
 // No chart library. The figures are for officers: the officer console's
 // session of this tab is used.
-import { header, api, say, t, lang } from './common.js';
+import { header, api, say, t, lang, problem } from './common.js';
 
 header('dashboard.html');
 const $ = id => document.getElementById(id);
@@ -87,6 +87,8 @@ function provinceLabel(names, o) {
 
 function draw(j) {
   const out = $('stats'); out.replaceChildren();
+  $('area-now').textContent = `${t('d.area')}: ${areaName(j.area)}`;
+  $('area-now').dataset.area = j.area || '';
   const names = {};
   for (const [code, p] of Object.entries(provinces)) names[code] = (lang() === 'en' && p.name_en) || p.name;
   // figures: one-row sections
@@ -133,13 +135,22 @@ function draw(j) {
   }
 }
 
+// The area the figures were counted for (the API's "area": "national",
+// a province code or a commune code).
+function areaName(a) {
+  if (!a || a === 'national') return t('d.national');
+  const p = provinces[a];
+  return p ? ((lang() === 'en' && p.name_en) || p.name) : `${t('s.commune')} ${a}`;
+}
+
 async function load() {
   say($('msg'), '');
   const tok = sessionStorage.getItem('dancu.officer');
-  const r = await api('GET', '/api/v1/stats', { auth: tok ? 'Bearer ' + tok : null });
+  const area = $('area').value.trim();
+  const r = await api('GET', '/api/v1/stats' + (area ? '?area=' + encodeURIComponent(area) : ''), { auth: tok ? 'Bearer ' + tok : null });
   if (r.status === 404) { say($('msg'), t('notyet'), false); return; }
   if (r.status === 401) { say($('msg'), t('d.login'), false); return; }
-  if (!r.ok || !r.json) { say($('msg'), `${t('error')} ${r.status}`, false); return; }
+  if (!r.ok || !r.json) { say($('msg'), problem(r), false); return; }
   if (!Object.keys(provinces).length) {
     const p = await api('GET', 'units/provinces.json');
     if (p.ok && p.json) for (const x of p.json.provinces) provinces[x.code] = x;
@@ -149,5 +160,5 @@ async function load() {
   draw(last);
 }
 document.addEventListener('dancu:lang', () => { if (last) draw(last); });
-$('reload').addEventListener('click', load);
+$('area-form').addEventListener('submit', e => { e.preventDefault(); load(); });
 load();
