@@ -5,6 +5,7 @@
 // revoking the portal's own consent logs the page out; a phone-width view.
 import { URL, env, ok, browser, shot, run, keyboard } from './webui_lib.mjs';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 await run('citizen', async () => {
   const { b, page, problems } = await browser();
@@ -80,13 +81,27 @@ await run('citizen', async () => {
     await page.locator('#supplement-form').waitFor();
     ok(true, 'citizen: a dossier in "supplement requested" offers the supplement form');
     await keyboard(page, '#dossier', 'citizen supplement and payment');
-    await page.fill('#supplement-note', 'Hợp đồng thuê nhà số 12/2026 đính kèm bản giấy');
+    await page.fill('#supplement-note', 'Hợp đồng thuê nhà số 12/2026 đính kèm');
+    await page.setInputFiles('#supplement-file', { name: 'ghi-chu.txt', mimeType: 'text/plain', buffer: Buffer.from('không phải PDF') });
+    await page.evaluate(() => { document.getElementById('msg').className = 'msg'; });
+    await page.click('#supplement-send');
+    await page.locator('#msg.bad').waitFor();
+    const d0 = await (await nat('GET', `/api/v1/dossiers/${id}`)).json();
+    ok((await page.textContent('#msg')).includes('415') && d0.state === 'supplement_requested',
+      'citizen: a text file is refused (415 shown) and nothing is sent');
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+    await page.setInputFiles('#supplement-file', { name: 'hop-dong-thue-nha.pdf', mimeType: 'application/pdf', buffer: pdf });
     await page.click('#supplement-send');
     await page.locator('#msg.ok').waitFor();
     await page.locator('#supplement-form').waitFor({ state: 'detached' });
     const d1 = await (await nat('GET', `/api/v1/dossiers/${id}`)).json();
     ok(d1.state === 'processing' && JSON.stringify(d1.history).includes('Hợp đồng thuê nhà số 12/2026'),
       'citizen: the supplement sent: back to processing, the answer in the history');
+    await page.locator('#dossier-attachments td', { hasText: 'hop-dong-thue-nha.pdf' }).waitFor();
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dossier-attachments button[data-action=download]')]);
+    const got = readFileSync(await dl.path());
+    ok(Buffer.compare(got, pdf) === 0 && dl.suggestedFilename() === 'hop-dong-thue-nha.pdf',
+      'citizen: the PDF sent with the supplement is listed on the dossier and downloads byte for byte');
     ok((await page.textContent('#pay')).includes('7.000'), 'citizen: the fee due is offered for payment (7.000 đ)');
     await page.click('#pay');
     await page.locator('#msg.ok').filter({ hasText: /:/ }).waitFor();

@@ -196,7 +196,26 @@ async function dossier(id) {
     const div = document.createElement('div'); div.id = 'dossier-' + k.slice(2);
     render(div, v, [], k === 'c.steps' ? ['step', 'name', 'state', 'queue', 'closed_ms', 'result'] : null); box.append(h, div);
   }
+  await attachments(box, id);
   actions(box, id, rest);
+}
+
+// The dossier's documents (GET …/attachments), each downloadable (the
+// download is audited by the API).
+async function attachments(box, id) {
+  const a = await api('GET', `/api/v1/dossiers/${encodeURIComponent(id)}/attachments`, { auth: auth() });
+  if (!a.ok || !a.json || !Array.isArray(a.json.attachments) || !a.json.attachments.length) return;
+  const h = document.createElement('h3'); h.textContent = t('c.attachments');
+  const div = document.createElement('div'); div.id = 'dossier-attachments';
+  render(div, a.json.attachments, [{ label: 'download', run: async row => {
+    const r = await fetch(`/api/v1/dossiers/${encodeURIComponent(id)}/attachments/${encodeURIComponent(row.id)}`, { headers: { Authorization: auth() }, cache: 'no-store' });
+    if (!r.ok) { say(msg, `${t('error')} ${r.status}`, false); return; }
+    const url = URL.createObjectURL(await r.blob());
+    const link = document.createElement('a'); link.href = url; link.download = row.name || row.id;
+    document.body.append(link); link.click(); link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } }], ['name', 'content_type', 'size', 'at_ms']);
+  box.append(h, div);
 }
 
 // What the citizen can do on a dossier: answer a request for more
@@ -206,12 +225,21 @@ function actions(box, id, d) {
   if (d.state === 'supplement_requested') {
     const f = document.createElement('form'); f.id = 'supplement-form'; f.className = 'grid';
     f.innerHTML = '<div><label for="supplement-note"></label><textarea id="supplement-note" required maxlength="2000"></textarea></div>' +
+      '<div><label for="supplement-file"></label><input type="file" id="supplement-file" accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"></div>' +
       '<div><button type="submit" id="supplement-send"></button></div>';
-    f.querySelector('label').textContent = t('c.supplement.label');
+    f.querySelector('label[for=supplement-note]').textContent = t('c.supplement.label');
+    f.querySelector('label[for=supplement-file]').textContent = t('c.supplement.file');
     f.querySelector('button').textContent = t('c.supplement.send');
     const h = document.createElement('h3'); h.textContent = t('c.supplement');
     f.addEventListener('submit', async e => {
       e.preventDefault();
+      const file = $('supplement-file').files[0];
+      if (file) { // the document first: nothing is sent when it is refused
+        const u = await fetch(`/api/v1/dossiers/${encodeURIComponent(id)}/attachments?name=${encodeURIComponent(file.name)}`,
+          { method: 'POST', headers: { Authorization: auth(), 'Content-Type': file.type || 'application/octet-stream' }, body: file, cache: 'no-store' });
+        if (!u.ok) { const text = await u.text(); let json = null; try { json = JSON.parse(text); } catch { /* */ }
+          say(msg, problem({ status: u.status, json, text }), false); return; }
+      }
       const r = await api('POST', `/api/v1/dossiers/${encodeURIComponent(id)}/supplement`, { auth: auth(), body: { note: $('supplement-note').value.trim() } });
       if (!r.ok) { say(msg, problem(r), false); return; }
       say(msg, `${t('c.supplement.done')} ${id}`);
