@@ -135,6 +135,10 @@ await run('officer', async () => {
   ok(communes.length >= 2 && communes.every(c => c === env.WEBUI_COMMUNE),
     `officer: card queue: only cards of the officer's commune (${communes.length} produced: the citizen's and this one)`);
   await shot(page, 'officer-cardq');
+  await page.setViewportSize({ width: 375, height: 740 });
+  ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'officer: card queue fits a 375 px phone screen (the table scrolls in its box)');
+  await shot(page, 'officer-cardq-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
   await qrow().locator('button[data-action=deliver]').click();
   await page.locator('#msg.ok').filter({ hasText: '→ delivered' }).waitFor();
   ok(true, 'officer: card queue: produced → delivered');

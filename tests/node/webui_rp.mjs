@@ -63,6 +63,10 @@ await run('rp', async () => {
     await page.locator('#keys tbody tr', { hasText: oldId }).locator('button[data-action=revoke]').waitFor({ state: 'detached' });
     ok(true, 'rp: the revoked key can no longer be revoked (no button)');
     await shot(page, 'rp-keys');
+    await page.setViewportSize({ width: 375, height: 740 });
+    ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'rp: the console with its keys fits a 375 px phone screen');
+    await shot(page, 'rp-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
   }
 
   await page.goto(URL + '/ui/dashboard.html');
