@@ -26,9 +26,9 @@ async function officerMoves(page, service, states) {
   await page.fill('#pub-state', '');
   await page.click('#pub-form button[type=submit]');
   for (const to of states) {
-    await page.locator('#pub-list button[data-action=transition]').first().waitFor();
-    await page.fill('#pub-to', to);
-    await page.locator('#pub-list button[data-action=transition]').first().click();
+    const b = page.locator(`#pub-list button[data-action="to-${to}"]`).first();
+    await b.waitFor();
+    await b.click();
     await page.locator('#msg.ok, #msg.bad').first().waitFor();
     const m = await page.textContent('#msg');
     if (!m.includes('→ ' + to)) throw new Error(`${service} → ${to}: ${m}`);
@@ -62,6 +62,12 @@ await run('linked', async () => {
   await op.click('#login-form button[type=submit]');
   await op.locator('#console').waitFor({ state: 'visible' });
   await op.click('[data-tab=public]');
+  await op.fill('#pub-service', 'birth_registration');
+  await op.click('#pub-form button[type=submit]');
+  const first = op.locator('#pub-list tbody tr').first();
+  await first.locator('button[data-action="to-received"]').waitFor();
+  const offered = await first.locator('button[data-action^="to-"]').evaluateAll(l => l.map(b => b.dataset.action).sort().join(','));
+  ok(offered === 'to-received,to-rejected', `linked: a submitted dossier offers only its allowed moves (${offered})`);
   await officerMoves(op, 'birth_registration', ['received', 'processing', 'completed']);
   ok(/child_pin: \d{12}/.test(await op.textContent('#pub-item')), 'linked: the officer completed the birth step; the child has a number');
   await officerMoves(op, 'perm_register', ['received', 'processing', 'completed']);

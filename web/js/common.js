@@ -289,7 +289,7 @@ export function render(node, v, actions = [], columns = null) {
         for (const a of actions) {
           if (a.when && !a.when(o)) continue;
           const b = document.createElement('button'); b.type = 'button'; b.className = 'secondary';
-          if (typeof a.label === 'function') b.textContent = a.label(o);
+          if (typeof a.label === 'function') { b.textContent = a.label(o); if (a.action) b.dataset.action = a.action; }
           else { b.dataset.action = a.label; b.textContent = DICT['act.' + a.label] ? t('act.' + a.label) : a.label; }
           b.addEventListener('click', () => a.run(o, b));
           td.append(b, ' ');

@@ -230,6 +230,11 @@ $('cardq-more').addEventListener('click', () => loadCardq(true));
 
 // Public-service dossiers (docs/EXCHANGE.md section 2): the list of the
 // jurisdiction, a dossier with its history, a move to another state.
+// The moves an officer may make from each state (the server's table in
+// src/exchange/dossier.c decides; this only chooses which buttons to offer).
+const PUB_MOVES = { submitted: ['received', 'rejected'], received: ['processing', 'rejected'],
+  processing: ['supplement_requested', 'completed', 'rejected'], supplement_requested: ['processing', 'rejected'] };
+const PUB_TARGETS = ['received', 'processing', 'supplement_requested', 'completed', 'rejected'];
 async function loadPublic() {
   const q = new URLSearchParams();
   if ($('pub-state').value) q.set('state', $('pub-state').value);
@@ -243,13 +248,14 @@ async function loadPublic() {
       const d = await call('GET', '/api/v1/dossiers/' + encodeURIComponent(row.id));
       if (await guard(d, $('pub-item'))) render($('pub-item'), d.json);
     } },
-    { label: 'transition', run: async (row, b) => {
-      b.disabled = true;
-      const m = await call('POST', `/api/v1/dossiers/${encodeURIComponent(row.id)}/transition`, { to: $('pub-to').value, note: $('pub-note').value });
-      if (await guard(m)) say(msg, `${t('o.done')} ${row.id} → ${$('pub-to').value}`);
-      if (m.ok && m.json) render($('pub-item'), m.json);
-      loadPublic();
-    } },
+    ...PUB_TARGETS.map(to => ({ action: 'to-' + to, label: () => '→ ' + t('st.' + to),
+      when: o => (PUB_MOVES[o.state] || []).includes(to), run: async (row, b) => {
+        b.disabled = true;
+        const m = await call('POST', `/api/v1/dossiers/${encodeURIComponent(row.id)}/transition`, { to, note: $('pub-note').value });
+        if (await guard(m)) say(msg, `${t('o.done')} ${row.id} → ${to}`);
+        if (m.ok && m.json) render($('pub-item'), m.json);
+        loadPublic();
+      } })),
   ], ['id', 'service', 'applicant', 'subject', 'state', 'queue', 'parent', 'step', 'deadline_ms', 'overdue']);
 }
 $('pub-form').addEventListener('submit', e => { e.preventDefault(); loadPublic(); });
