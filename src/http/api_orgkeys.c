@@ -76,6 +76,20 @@ static int audit_self(struct dc__call *c, const struct dc_apikey *k, const char 
 	return dc_audit_append(c->store, &a, NULL);
 }
 
+/* Starts the transaction of a change to the organisation's keys. The count
+ * of active keys is checked inside it, so concurrent changes must queue:
+ * SQLite's BEGIN IMMEDIATE serialises writers already; on PostgreSQL the
+ * organisation's row is locked until the commit. */
+static int begin_keys(struct dc__call *c, const char *org)
+{
+	int rc = dc_store_begin(c->store);
+	if (rc == DC_OK && !strcmp(dc_store_backend(c->store), "postgresql") &&
+	    (rc = dc_db_run(dc_store_db(c->store),
+	                    "SELECT 1 FROM verify_org WHERE id = $1 FOR UPDATE", "s", org)))
+		dc_store_rollback(c->store);
+	return rc;
+}
+
 static int key_list(struct dc__call *c, const struct dc_apikey *k, struct dc_buf *body)
 {
 	struct keylist l = {body, 0};
@@ -109,7 +123,7 @@ static int key_add(struct dc__call *c, const struct dc_apikey *k, struct dc_buf 
 	char key[DC_APIKEY_LEN + 1], id[DC_APIKEY_ID_LEN + 1];
 	struct keylist l = {NULL, 0};
 	const char *detail = "cannot create the key";
-	if ((rc = dc_store_begin(c->store)))
+	if ((rc = begin_keys(c, k->owner_id)))
 		goto done;
 	rc = dc_apikey_list(c->store, "org", k->owner_id, key_cb, &l);
 	if (rc == DC_OK && l.active >= MAX_ACTIVE) {
@@ -146,7 +160,7 @@ static int key_revoke(struct dc__call *c, const struct dc_apikey *k, const char 
 	struct dc_apikey t;
 	struct keylist l = {NULL, 0};
 	const char *detail = "cannot revoke the key";
-	int rc = dc_store_begin(c->store);
+	int rc = begin_keys(c, k->owner_id);
 	if (rc)
 		return dc__fail(c, rc, 0, detail);
 	rc = dc_apikey_get(c->store, kid, &t);

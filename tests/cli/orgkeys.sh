@@ -97,6 +97,19 @@ run_suite() { # label, sql-cli..., --, store args...
 	check "$label: up to 10 active keys" test $n = 9
 	check "$label: the 11th active key → 409" test "$(k "$KC" POST /api/v1/verify/keys '{"label":"k10"}')" = 409
 	check "$label: problem+json with a stable code" grep -q '"code":"conflict"' "$T/body"
+	# the cap holds under concurrent creations (bank-o has one key)
+	local pids=()
+	for i in $(seq 15); do
+		curl -s -o /dev/null -w '%{http_code}\n' -X POST "$URL/api/v1/verify/keys" \
+			-H "Authorization: ApiKey $KO" -H 'Content-Type: application/json' \
+			--data-binary "{\"label\":\"c$i\"}" >>"$T/conc.$label" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	check "$label: 15 concurrent creations: 9 made" test "$(grep -c '^201$' "$T/conc.$label")" = 9
+	check "$label: 15 concurrent creations: the others 409" test "$(grep -c '^409$' "$T/conc.$label")" = 6
+	check "$label: 15 concurrent creations: 10 active keys" \
+		test "$(k "$KO" GET /api/v1/verify/keys >/dev/null && grep -o '"active":true' "$T/body" | wc -l)" = 10
 	"$DANCU" org disable "${S[@]}" --id bank-k >/dev/null
 	check "$label: a disabled organisation → 403" test "$(k "$KC" GET /api/v1/verify/keys)" = 403
 	serve_stop
