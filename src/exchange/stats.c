@@ -446,7 +446,13 @@ int dc_stats_rebuild(struct dc_store *s)
 	int rc = dc_store_begin(s);
 	if (rc)
 		return rc;
-	rc = dc_db_exec(dc_store_db(s), "DELETE FROM stats_commune");
+	/* PostgreSQL: hold the register's lock (every counter writer takes it
+	 * first), so no write lands between the delete and the count. SQLite
+	 * has one writer. */
+	if (!strcmp(dc_store_backend(s), "postgresql"))
+		rc = dc_db_exec(dc_store_db(s), "SELECT pg_advisory_xact_lock(602007)");
+	if (rc == DC_OK)
+		rc = dc_db_exec(dc_store_db(s), "DELETE FROM stats_commune");
 	if (rc == DC_OK)
 		rc = dc_db_exec(dc_store_db(s), DC__STATS_FILL_SQL);
 	if (rc) {
