@@ -160,6 +160,9 @@ print(p, next(r['province_code'] for r in u if r['province_code'] != p), next(r[
 
 	# --- jurisdiction -------------------------------------------------------------
 	compare_all commune "$TC" "$cm"
+	check "$label: dancu stats show --area --section --csv = the commune officer's CSV" bash -c '"$0" stats show "${@:3}" --area "$1" --section quality --csv | cmp -s - "$2"' "$DANCU" "$cm" "$W/quality.csv" "${S[@]}"
+	expect_exit 2 "$label: dancu stats without a verb → 2" "$DANCU" stats "${S[@]}"
+	expect_exit 2 "$label: dancu stats show --area 99 → 2" "$DANCU" stats show "${S[@]}" --area 99
 	api GET /api/v1/stats "$TC" >/dev/null
 	check "$label: a commune officer's figures are cut to the commune" grep -q "\"area\":\"$cm\"" "$T/body"
 	compare_all province "$TP" "$pv"
