@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,24 +33,6 @@
 struct dc_webhook_jws {
 	cjose_jwk_t *jwk;
 };
-
-/* base64url without padding of n bytes into out (≥ 4n/3 + 2 bytes). */
-static void b64url(const unsigned char *p, size_t n, char *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t k = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
-		             (i + 2 < n ? p[i + 2] : 0);
-		out[k++] = a[v >> 18 & 63];
-		out[k++] = a[v >> 12 & 63];
-		if (i + 1 < n)
-			out[k++] = a[v >> 6 & 63];
-		if (i + 2 < n)
-			out[k++] = a[v & 63];
-	}
-	out[k] = '\0';
-}
 
 /* The RFC 7638 thumbprint of an EC public JWK (json text) into kid (44). */
 static int thumbprint(const char *pub_json, char kid[44])
@@ -69,7 +52,7 @@ static int thumbprint(const char *pub_json, char kid[44])
 	if (rc == DC_OK && EVP_Digest(canon, strlen(canon), md, &len, EVP_sha256(), NULL) != 1)
 		rc = DC_ERR_VERIFY;
 	if (rc == DC_OK)
-		b64url(md, sizeof md, kid);
+		sodium_bin2base64(kid, 44, md, sizeof md, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	json_decref(j);
 	return rc;
 }

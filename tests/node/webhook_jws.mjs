@@ -4,11 +4,13 @@
 // Prints TAP-style lines: each delivery verifies with the published key and
 // carries the header claims; a changed body and another key do not verify.
 import { readFileSync } from 'node:fs';
-import { compactVerify, createLocalJWKSet, generateKeyPair, exportJWK, base64url } from 'jose';
+import { compactVerify, createLocalJWKSet, generateKeyPair, exportJWK, base64url, calculateJwkThumbprint } from 'jose';
 
 const [jwksFile, dir, agency, nStr] = process.argv.slice(2);
-const jwks = createLocalJWKSet(JSON.parse(readFileSync(jwksFile, 'utf8')));
+const published = JSON.parse(readFileSync(jwksFile, 'utf8'));
+const jwks = createLocalJWKSet(published);
 const ok = (c, name) => console.log(`${c ? 'ok' : 'not ok'} ${name}`);
+ok(await calculateJwkThumbprint(published.keys[0]) === published.keys[0].kid, 'the kid is the RFC 7638 thumbprint (jose computes the same)');
 const attach = (jws, body) => {
   const [h, , s] = jws.split('.');
   return `${h}.${base64url.encode(body)}.${s}`;
