@@ -102,6 +102,27 @@ int dc_agency_webhook_set(struct dc_store *s, const char *id, const char *url,
 void dc_webhook_sign(const unsigned char *secret, size_t secret_len, int64_t timestamp,
                      const char *body, size_t body_len, char out[72]);
 
+/* JWS signatures (the alternative to HMAC; webhook_jws.c): an ES256 key in
+ * a JWK file (mode 0600). With a key, each delivery also carries
+ * X-Dancu-JWS, a compact JWS over the exact body with the payload detached
+ * ("header..signature"); the protected header has alg, kid (the RFC 7638
+ * thumbprint), typ "dancu-webhook+jws", iat, dancu_agency and dancu_seq. */
+struct dc_webhook_jws;
+/* Creates a new key file at path (mode 0600; DC_ERR_CONFLICT when it
+ * exists) and appends its public JWKS ({"keys":[…]}) to public_jwks. */
+int dc_webhook_jws_keygen(const char *path, struct dc_buf *public_jwks);
+/* Appends the public JWKS of the key at path to out. DC_ERR_NOT_FOUND,
+ * DC_ERR_FORBIDDEN (readable by group or others), DC_ERR_INVALID. */
+int dc_webhook_jws_public(const char *path, struct dc_buf *out);
+/* Loads the key at path (caller frees with dc_webhook_jws_free); errors as
+ * dc_webhook_jws_public. */
+int dc_webhook_jws_load(const char *path, struct dc_webhook_jws **out);
+void dc_webhook_jws_free(struct dc_webhook_jws *k); /* NULL-safe */
+/* Appends the detached compact JWS of body (len bytes) for the delivery
+ * of event seq to agency at time ts (Unix seconds) to out. */
+int dc_webhook_jws_sign(const struct dc_webhook_jws *k, const char *agency, int64_t seq, int64_t ts,
+                        const char *body, size_t len, struct dc_buf *out);
+
 struct dc_dead_letter {
 	char agency[65];
 	int64_t seq;
@@ -127,6 +148,7 @@ struct dc_webhook_opts {
 	unsigned base_ms;    /* first retry delay, default 1000 */
 	unsigned budget;     /* attempts before dead-letter, default 8 */
 	unsigned timeout_ms; /* per request, default 5000 */
+	const char *jws_key; /* JWK file: also sign with JWS; NULL or "": HMAC only */
 };
 struct dc_units;
 int dc_webhook_start(const char *target, const struct dc_units *units,

@@ -72,7 +72,9 @@ struct dc_units;
 	X(card_trust, S, "", 0, 0, "DANCU_CARD_TRUST",                                           \
 	  "CSCA trust list for chip verification: a PEM file or a directory of them (CRLs too)") \
 	X(attachment_max, U, "1048576", 1, 1073741824, "DANCU_ATTACHMENT_MAX",                   \
-	  "largest dossier attachment, bytes (uploads are also bounded by max_body)")
+	  "largest dossier attachment, bytes (uploads are also bounded by max_body)")            \
+	X(webhook_jws_key, S, "", 0, 0, "DANCU_WEBHOOK_JWS_KEY",                                 \
+	  "ES256 JWK file (mode 0600, `dancu agency jws-key`): webhooks also carry X-Dancu-JWS")
 
 struct dc_settings {
 	const char *host;
@@ -100,6 +102,7 @@ struct dc_settings {
 	uint64_t webhook_timeout_ms;
 	const char *card_trust;
 	uint64_t attachment_max;
+	const char *webhook_jws_key;
 };
 
 /* Fills s with the defaults, then the environment. Strings are borrowed

@@ -37,14 +37,37 @@ static int print_dead(void *arg, const struct dc_dead_letter *d)
 	return 0;
 }
 
-static const char *const verbs[] = {"add",     "list",    "policy", "disable", "enable",
-                                    "key-add", "webhook", "dead",   "replay",  NULL};
+static const char *const verbs[] = {"add",     "list", "policy", "disable", "enable", "key-add",
+                                    "webhook", "dead", "replay", "jws-key", NULL};
+
+/* `dancu agency jws-key --key FILE [--create]`: the webhook JWS key
+ * (dancu/exchange.h): makes one (mode 0600, never overwritten) and prints
+ * the public JWKS receivers verify with. */
+static int jws_key(const char *path, int create)
+{
+	struct dc_buf out = DC_BUF_INIT;
+	if (!path) {
+		fprintf(stderr, "dancu agency jws-key: --key FILE is required\n");
+		return 2;
+	}
+	int rc = create ? dc_webhook_jws_keygen(path, &out) : dc_webhook_jws_public(path, &out);
+	if (rc)
+		fprintf(stderr, "dancu agency jws-key: %s: %s\n", path,
+		        rc == DC_ERR_CONFLICT    ? "exists (a key is never overwritten)"
+		        : rc == DC_ERR_FORBIDDEN ? "readable by group or others (chmod 600)"
+		                                 : dc_strerror(rc));
+	else
+		puts(dc_buf_str(&out));
+	dc_buf_release(&out);
+	return rc ? 1 : 0;
+}
 
 int dc__cmd_agency(int argc, char **argv)
 {
 	const char *db = NULL, *pg = NULL, *id = NULL, *name = NULL, *fields = NULL, *writes = NULL,
-	           *url = NULL, *mkey = "dancu.key";
+	           *url = NULL, *mkey = "dancu.key", *jwsk = NULL;
 	uint64_t seq = 0;
+	int create = 0;
 	const struct cli_opt opts[] = {
 	        {"db", OPT_STR, &db, 0, 0, "SQLite database file"},
 	        {"pg", OPT_STR, &pg, 0, 0, "PostgreSQL conninfo"},
@@ -56,13 +79,18 @@ int dc__cmd_agency(int argc, char **argv)
 	        {"url", OPT_STR, &url, 0, 0, "webhook URL http://host:port/path, \"\" to stop"},
 	        {"master-key", OPT_STR, &mkey, 0, 0, "master key file (webhook)"},
 	        {"seq", OPT_U64, &seq, 1, 9e18, "event number of a dead letter (replay)"},
+	        {"key", OPT_STR, &jwsk, 0, 0, "jws-key: the webhook JWS key file (JWK)"},
+	        {"create", OPT_FLAG, &create, 0, 0, "jws-key: make a new key (mode 0600)"},
 	};
 	const char *verb = NULL;
 	int rc = dc__cli_verb(
-	        "agency", "add|list|policy|disable|enable|key-add|webhook|dead|replay [OPTIONS]",
+	        "agency",
+	        "add|list|policy|disable|enable|key-add|webhook|dead|replay|jws-key [OPTIONS]",
 	        opts, DC_ARRAY_LEN(opts), argc, argv, verbs, &verb);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (!strcmp(verb, "jws-key"))
+		return jws_key(jwsk, create);
 	if (strcmp(verb, "list") && !id) {
 		fprintf(stderr, "dancu agency %s: --id is required\n", verb);
 		return 2;

@@ -114,9 +114,14 @@ int dc_attachment_add(struct dc_store *s, const struct dc_attachment_new *a, cha
 		         DC_ATTACHMENT_NAME_MAX);
 		return DC_ERR_INVALID;
 	}
+	/* PostgreSQL: the dossier row stays locked to commit, so a concurrent
+	 * close or upload waits and then sees this one (SQLite has one writer). */
 	rc = dc_db_prepare(dc_store_db(s),
-	                   "SELECT closed_ms, (SELECT count(*) FROM svc_attachment WHERE dossier = "
-	                   "$1) FROM svc_dossier WHERE id = $1",
+	                   !strcmp(dc_store_backend(s), "postgresql")
+	                           ? "SELECT closed_ms, (SELECT count(*) FROM svc_attachment WHERE "
+	                             "dossier = $1) FROM svc_dossier WHERE id = $1 FOR UPDATE"
+	                           : "SELECT closed_ms, (SELECT count(*) FROM svc_attachment WHERE "
+	                             "dossier = $1) FROM svc_dossier WHERE id = $1",
 	                   &st);
 	if (rc == DC_OK)
 		rc = dc_stmt_bind_str(st, 1, a->dossier);

@@ -81,7 +81,10 @@ int dc__schema_services(enum dc__dialect d, struct dc_buf *o)
  * (store.c); cards by triggers on the card table, so every writer of a card
  * keeps them without knowing of them. A card counts for the commune of its
  * holder's row at the time of the change; a move of the holder moves its
- * cards' count (store.c). */
+ * cards' count (store.c). On PostgreSQL the card trigger first takes the
+ * register's transaction lock (as every event insert does, see above), so
+ * the counter rows are locked only by its holder: no deadlock between a
+ * card writer and a register writer over them. */
 int dc__schema_stats_attachments(enum dc__dialect d, struct dc_buf *o)
 {
 	dc_buf_adds(o,
@@ -97,7 +100,8 @@ int dc__schema_stats_attachments(enum dc__dialect d, struct dc_buf *o)
 		dc_buf_adds(
 		        o,
 		        "CREATE FUNCTION dc_stats_card() RETURNS trigger LANGUAGE plpgsql AS $f$ "
-		        "BEGIN IF TG_OP <> 'INSERT' THEN IF OLD.issued IS NOT NULL THEN UPDATE "
+		        "BEGIN PERFORM pg_advisory_xact_lock(602007); IF TG_OP <> 'INSERT' THEN IF "
+		        "OLD.issued IS NOT NULL THEN UPDATE "
 		        "stats_commune SET cards = cards - 1 WHERE commune = (SELECT perm_commune "
 		        "FROM citizen WHERE pin = OLD.pin); END IF; END IF; IF TG_OP <> 'DELETE' "
 		        "THEN IF NEW.issued IS NOT NULL THEN INSERT INTO stats_commune (commune, "

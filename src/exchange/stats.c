@@ -424,7 +424,6 @@ void dc__stats_contrib(const struct dc_citizen *c, struct dc__stats_contrib *out
 {
 	/* The same six fields as DC__STATS_FIELDS_SQL, read as the store
 	 * writes them (dc_citizen_get; empty is stored as NULL). */
-	char dob[DC_DATE_ISO_MAX];
 	size_t n = c->perm_commune ? strlen(c->perm_commune) : 0;
 	memset(out, 0, sizeof *out);
 	if (n == 0 || n >= sizeof out->commune)
@@ -433,11 +432,12 @@ void dc__stats_contrib(const struct dc_citizen *c, struct dc__stats_contrib *out
 	if (c->status != DC_STATUS_ALIVE)
 		return;
 	out->citizens = 1;
-	/* dob as stored: partial dates are shorter than 10 */
+	/* dob as stored (dc_date_iso): "YYYY-MM-DD", 10 bytes, only with a
+	 * day; partial dates are shorter */
 	out->fields = (c->birth_name && *c->birth_name) +
 	              (c->sex == DC_SEX_MALE || c->sex == DC_SEX_FEMALE) +
-	              (dc_date_iso(&c->dob, dob) == 10) + (c->ethnicity && *c->ethnicity) +
-	              (c->perm_address && *c->perm_address) +
+	              (dc_date_precision(&c->dob) == DC_DATE_DAY) +
+	              (c->ethnicity && *c->ethnicity) + (c->perm_address && *c->perm_address) +
 	              (c->birth_reg_unit && *c->birth_reg_unit);
 }
 
@@ -446,7 +446,13 @@ int dc_stats_rebuild(struct dc_store *s)
 	int rc = dc_store_begin(s);
 	if (rc)
 		return rc;
-	rc = dc_db_exec(dc_store_db(s), "DELETE FROM stats_commune");
+	/* PostgreSQL: hold the register's lock (every counter writer takes it
+	 * first), so no write lands between the delete and the count. SQLite
+	 * has one writer. */
+	if (!strcmp(dc_store_backend(s), "postgresql"))
+		rc = dc_db_exec(dc_store_db(s), "SELECT pg_advisory_xact_lock(602007)");
+	if (rc == DC_OK)
+		rc = dc_db_exec(dc_store_db(s), "DELETE FROM stats_commune");
 	if (rc == DC_OK)
 		rc = dc_db_exec(dc_store_db(s), DC__STATS_FILL_SQL);
 	if (rc) {

@@ -14,7 +14,8 @@
  * Delivery is at least once (a crash between the receiver's 2xx and our
  * commit sends the event again); the Idempotency-Key header,
  * "<agency>-<seq>", lets the receiver drop a repeat. The client is plain
- * HTTP/1.1 over a socket with timeouts (no TLS yet).
+ * HTTP/1.1 over a socket with timeouts (no TLS yet). Signatures: always the
+ * HMAC header; with a JWS key (webhook_jws.c) an X-Dancu-JWS header too.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -46,6 +47,7 @@ struct dc_webhook_pusher {
 	struct dc_store *store;
 	struct dc_webhook_opts o;
 	unsigned char key[32];
+	struct dc_webhook_jws *jws; /* NULL: HMAC only */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -207,7 +209,20 @@ static int deliver(struct dc_webhook_pusher *p, const struct target *t, int64_t 
 	         "Idempotency-Key: %s-%lld\r\nX-Dancu-Key-Id: %s:%lld\r\nX-Dancu-Timestamp: "
 	         "%lld\r\nX-Dancu-Signature: %s\r\n",
 	         t->id, (long long)seq, t->id, (long long)t->version, (long long)ts, sig);
-	int st = post(t->url, hdr, json, len, p->o.timeout_ms, err, errlen);
+	struct dc_buf h = DC_BUF_INIT;
+	dc_buf_adds(&h, hdr);
+	if (p->jws) {
+		dc_buf_adds(&h, "X-Dancu-JWS: ");
+		if (dc_webhook_jws_sign(p->jws, t->id, seq, ts, json, len, &h)) {
+			snprintf(err, errlen, "cannot sign the event with the JWS key");
+			dc_buf_release(&h);
+			return 0;
+		}
+		dc_buf_adds(&h, "\r\n");
+	}
+	int st = dc_buf_error(&h) ? -1
+	                          : post(t->url, h.ptr, json, len, p->o.timeout_ms, err, errlen);
+	dc_buf_release(&h);
 	return st >= 200 && st <= 299;
 }
 
@@ -463,9 +478,19 @@ int dc_webhook_start(const char *target, const struct dc_units *units,
 	p->o.budget = o && o->budget ? o->budget : 8;
 	p->o.timeout_ms = o && o->timeout_ms ? o->timeout_ms : 5000;
 	memcpy(p->key, key, 32);
-	int rc = dc_store_open(target, units, &p->store, err, errlen);
+	int rc = DC_OK;
+	if (o && o->jws_key && *o->jws_key) {
+		rc = dc_webhook_jws_load(o->jws_key, &p->jws);
+		if (rc)
+			snprintf(err, errlen, "webhook JWS key %s: %s", o->jws_key,
+			         rc == DC_ERR_FORBIDDEN ? "readable by group or others (chmod 600)"
+			                                : dc_strerror(rc));
+	}
+	if (rc == DC_OK)
+		rc = dc_store_open(target, units, &p->store, err, errlen);
 	if (rc) {
 		sodium_memzero(p->key, sizeof p->key);
+		dc_webhook_jws_free(p->jws);
 		free(p);
 		return rc;
 	}
@@ -474,6 +499,7 @@ int dc_webhook_start(const char *target, const struct dc_units *units,
 	if (pthread_create(&p->thread, NULL, pusher_main, p)) {
 		snprintf(err, errlen, "cannot start the webhook thread");
 		dc_store_close(p->store);
+		dc_webhook_jws_free(p->jws);
 		free(p);
 		return DC_ERR_NOMEM;
 	}
@@ -494,5 +520,6 @@ void dc_webhook_stop(struct dc_webhook_pusher *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	sodium_memzero(p->key, sizeof p->key);
+	dc_webhook_jws_free(p->jws);
 	free(p);
 }

@@ -919,9 +919,9 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 	}
 	if (rc == DC_OK) {
 		char err[256] = "";
-		struct dc_webhook_opts wo = {0, (unsigned)cfg->webhook_retry_ms,
-		                             (unsigned)cfg->webhook_budget,
-		                             (unsigned)cfg->webhook_timeout_ms};
+		struct dc_webhook_opts wo = {
+		        0, (unsigned)cfg->webhook_retry_ms, (unsigned)cfg->webhook_budget,
+		        (unsigned)cfg->webhook_timeout_ms, cfg->webhook_jws_key};
 		rc = dc_webhook_start(target, units, &wo, srv.key, &srv.pusher, err, sizeof err);
 		if (rc)
 			fprintf(stderr, "dancu serve: cannot start the webhook pusher: %s\n", err);

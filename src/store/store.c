@@ -431,9 +431,11 @@ static int cards_of(struct dc_store *s, const char *pin, int64_t *n)
 }
 
 /* Moves the counters from row old (NULL: none) to row new (NULL: none) of
- * the citizen with number pin. Two communes are written in code order, so
- * two PostgreSQL writers moving people in opposite directions take the
- * counter rows' locks in the same order. */
+ * the citizen with number pin. Called after the write's event is appended:
+ * on PostgreSQL that insert takes the register's transaction-level lock
+ * (schema_exchange.c), so counter rows are only ever locked by its holder
+ * and two writers cannot deadlock on them (the card trigger takes the same
+ * lock first). Two communes are written in code order all the same. */
 static int stats_change(struct dc_store *s, const char *pin, const struct dc_citizen *old,
                         const struct dc_citizen *new)
 {
@@ -700,9 +702,9 @@ int dc_store_citizen_create(struct dc_store *s, const struct dc_citizen *c,
 		rc = dc_buf_error(&after);
 	}
 	if (rc == DC_OK)
-		rc = stats_change(s, c->pin.d, NULL, c);
-	if (rc == DC_OK)
 		rc = append_event(s, c->pin.d, why, "{}", dc_buf_str(&after), &seq);
+	if (rc == DC_OK)
+		rc = stats_change(s, c->pin.d, NULL, c);
 	if (rc == DC_OK)
 		rc = stmt(s, Q_SET_CREATED, &st);
 	if (rc == DC_OK) {
@@ -738,9 +740,9 @@ int dc_store_citizen_update(struct dc_store *s, const struct dc_citizen *c,
 	if (rc == DC_OK && diff_json(&old, c, &before, &after) > 0) {
 		rc = dc_buf_error(&before) ? dc_buf_error(&before) : dc_buf_error(&after);
 		if (rc == DC_OK)
-			rc = stats_change(s, c->pin.d, &old, c);
-		if (rc == DC_OK)
 			rc = append_event(s, c->pin.d, why, before.ptr, after.ptr, &seq);
+		if (rc == DC_OK)
+			rc = stats_change(s, c->pin.d, &old, c);
 		if (rc == DC_OK)
 			rc = stmt(s, Q_UPDATE, &st);
 		if (rc == DC_OK) {
@@ -919,8 +921,8 @@ static int stats_renumber(struct dc_store *s, const char *old_pin, const char *n
 	char commune[16] = "";
 	int64_t a = 0, b = 0;
 	int rc = stmt(s, Q_COMMUNE_OF, &st);
-	if (rc == DC_OK)
-		rc = dc_stmt_bind_text(st, 1, old_pin, 12);
+	if (rc == DC_OK) /* the row, already under its new number */
+		rc = dc_stmt_bind_text(st, 1, new_pin, 12);
 	if (rc == DC_OK)
 		rc = dc_stmt_step(st);
 	if (rc == DC_ROW) {
@@ -958,11 +960,6 @@ int dc_store_pin_reestablish(struct dc_store *s, const struct dc_pin *old_pin,
 		         new_pin->d);
 		rc = DC_ERR_CONFLICT;
 	}
-	/* Cards stay under the number they were issued to: the ones under
-	 * the old number leave the commune's count, any under the new one
-	 * join it. */
-	if (rc == DC_OK)
-		rc = stats_renumber(s, old_pin->d, new_pin->d);
 	/* The row keeps everything, created_seq included: history of the new
 	 * number starts with the creating event of the old one. */
 	if (rc == DC_OK)
@@ -981,6 +978,11 @@ int dc_store_pin_reestablish(struct dc_store *s, const struct dc_pin *old_pin,
 	}
 	if (rc == DC_OK)
 		rc = append_event(s, new_pin->d, why, before.ptr, after.ptr, &seq);
+	/* Cards stay under the number they were issued to: the ones under
+	 * the old number leave the commune's count, any under the new one
+	 * join it. */
+	if (rc == DC_OK)
+		rc = stats_renumber(s, old_pin->d, new_pin->d);
 	rc = finish(s, rc);
 	dc_buf_release(&before);
 	dc_buf_release(&after);

@@ -128,10 +128,41 @@ print(p, next(r['province_code'] for r in u if r['province_code'] != p), next(r[
 	"$DANCU" gen --count 60 --seed 18 --out "$W/p2.csv"
 	"$DANCU" import --quiet "${S[@]}" "$W/p2.csv" 2>/dev/null || notok "$label: second import"
 	compare_all second "$TN" ""
+
+	# --- concurrent writers: people moved both ways between cm and cm2, births
+	# in both, a card produced, all at once (PostgreSQL: counter rows shared
+	# by concurrent transactions; nothing may deadlock or drift)
+	local n=0 m pids=()
+	burst() { # METHOD PATH BODY: in the background, status into $W/burst.N
+		n=$((n + 1))
+		printf '%s' "$3" >"$W/burst.body.$n"
+		curl -s -o /dev/null -w '%{http_code}\n' -X "$1" "$URL$2" -H "Authorization: Bearer $TN" \
+			-H 'Content-Type: application/json' --data-binary "@$W/burst.body.$n" >"$W/burst.$n" &
+		pids+=($!)
+	}
+	for i in 3 4 6 7; do
+		burst PATCH "/api/v1/citizens/${ALIVE[$i]}" "{\"perm_commune\":\"$cm2\",\"reason\":\"r\",\"evidence\":\"E$i\"}"
+		burst PATCH "/api/v1/citizens/${ALIVE[$i]}" "{\"perm_commune\":\"$cm\",\"reason\":\"r\",\"evidence\":\"F$i\"}"
+	done
+	for i in 1 2 3 4; do
+		m=$cm
+		[ $((i % 2)) = 0 ] && m=$cm2
+		burst POST /api/v1/births "{\"birth_name\":\"Lê Văn An\",\"dob\":\"2026-10-0$i\",\"sex\":\"M\",\"birth_reg_unit\":\"$m\",\"perm_commune\":\"$m\",\"evidence\":\"KS-B$i\"}"
+	done
+	id=$("$DANCU" card apply "${S[@]}" --pin "${ALIVE[6]}" --kind first | grep -o '"id":[0-9]*' | cut -d: -f2)
+	"$DANCU" card approve "${S[@]}" --id "$id" >/dev/null && "$DANCU" card produce "${S[@]}" --id "$id" >/dev/null ||
+		notok "$label: card during the burst"
+	wait "${pids[@]}"
+	cat "$W"/burst.[0-9]* >"$W/burst"
+	check "$label: 12 concurrent writes all answered 200/201 ($(sort "$W/burst" | uniq -c | tr '\n' ' '))" test "$(grep -cE '^20[01]$' "$W/burst")" = 12
+	check "$label: counters agree after the concurrent writes" "$DANCU" stats check "${S[@]}"
 	check "$label: counters agree after the writes (dancu stats check)" "$DANCU" stats check "${S[@]}"
 
 	# --- jurisdiction -------------------------------------------------------------
 	compare_all commune "$TC" "$cm"
+	check "$label: dancu stats show --area --section --csv = the commune officer's CSV" bash -c '"$0" stats show "${@:3}" --area "$1" --section quality --csv | cmp -s - "$2"' "$DANCU" "$cm" "$W/quality.csv" "${S[@]}"
+	expect_exit 2 "$label: dancu stats without a verb → 2" "$DANCU" stats "${S[@]}"
+	expect_exit 2 "$label: dancu stats show --area 99 → 2" "$DANCU" stats show "${S[@]}" --area 99
 	api GET /api/v1/stats "$TC" >/dev/null
 	check "$label: a commune officer's figures are cut to the commune" grep -q "\"area\":\"$cm\"" "$T/body"
 	compare_all province "$TP" "$pv"

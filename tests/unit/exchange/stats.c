@@ -1,0 +1,241 @@
+/* The dashboard's per-commune counters (stats_commune), on SQLite and
+ * PostgreSQL: each store write and card write keeps them equal to an
+ * independent count (dc_stats_check finds no drift, and the rows hold the
+ * expected numbers), including the paths the black-box test cannot reach:
+ * a renumbering (no route or command does one yet), a rolled-back write,
+ * a card deleted, and a batch import's deltas. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dancu/buf.h"
+#include "dancu/core.h"
+#include "dancu/db.h"
+#include "dancu/stats.h"
+#include "dancu/store.h"
+#include "dancu/units.h"
+#include "lib/testlib.h"
+
+struct fx {
+	char target[512];
+	struct dc_units *units;
+	struct dc_store *s;
+};
+
+static int open_fx(void **state, int pg)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[256];
+	assert_non_null(f);
+	if (pg) {
+		if (dc_test_pg_fresh(f->target, sizeof f->target) != 0) {
+			const char *skip = getenv("DANCU_TEST_NO_PG");
+			free(f);
+			if (skip && *skip == '1') {
+				*state = NULL;
+				return 0;
+			}
+			fail_msg("DANCU_TEST_PG is not set: run through scripts/test.sh, "
+			         "or set DANCU_TEST_NO_PG=1 to skip PostgreSQL");
+		}
+	} else {
+		char dir[256];
+		dc_test_tmpdir(dir, sizeof dir);
+		snprintf(f->target, sizeof f->target, "%s/stats.db", dir);
+	}
+	assert_int_equal(dc_units_new(&f->units), 0);
+	if (dc_store_open(f->target, f->units, &f->s, err, sizeof err))
+		fail_msg("open %s: %s", f->target, err);
+	*state = f;
+	return 0;
+}
+
+static struct fx *fx(void **state)
+{
+	if (!*state) {
+		print_message("PostgreSQL skipped (DANCU_TEST_NO_PG=1)\n");
+		skip();
+	}
+	return *state;
+}
+
+static int setup_sqlite(void **state)
+{
+	return open_fx(state, 0);
+}
+
+static int setup_pg(void **state)
+{
+	return open_fx(state, 1);
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	if (f) {
+		dc_store_close(f->s);
+		dc_units_free(f->units);
+		free(f);
+	}
+	return 0;
+}
+
+static struct dc_citizen person(const char *pin, const char *commune)
+{
+	struct dc_citizen c;
+	memset(&c, 0, sizeof c);
+	dc_pin_parse(pin, 12, &c.pin);
+	dc_date_parse("1999-03-15", 10, &c.dob);
+	c.sex = DC_SEX_FEMALE;
+	c.birth_name = "Trần Thị Mai";
+	c.perm_commune = commune;
+	c.perm_address = "Số 1";
+	c.ethnicity = "Kinh";
+	c.birth_reg_unit = commune;
+	return c;
+}
+
+static const struct dc_change why = {"officer-1", "test", "KS-1", "birth"};
+
+/* citizens, fields, cards of one commune (-1 each when it has no row). */
+static void counters(struct fx *f, const char *commune, int64_t want_citizens, int64_t want_fields,
+                     int64_t want_cards)
+{
+	struct dc_stmt *st = NULL;
+	int64_t got[3] = {-1, -1, -1};
+	assert_int_equal(dc_db_prepare(dc_store_db(f->s),
+	                               "SELECT citizens, fields, cards FROM stats_commune WHERE "
+	                               "commune = $1",
+	                               &st),
+	                 0);
+	dc_stmt_bind_str(st, 1, commune);
+	if (dc_stmt_step(st) == DC_ROW)
+		for (int i = 0; i < 3; i++)
+			got[i] = dc_stmt_int64(st, i);
+	dc_stmt_finalize(st);
+	if (got[0] != want_citizens || got[1] != want_fields || got[2] != want_cards)
+		fail_msg("commune %s: got %lld/%lld/%lld, want %lld/%lld/%lld", commune,
+		         (long long)got[0], (long long)got[1], (long long)got[2],
+		         (long long)want_citizens, (long long)want_fields, (long long)want_cards);
+}
+
+static void no_drift(struct fx *f)
+{
+	struct dc_buf out = DC_BUF_INIT;
+	int64_t drifted = -1;
+	assert_int_equal(dc_stats_check(f->s, &out, &drifted), 0);
+	if (drifted)
+		fail_msg("drift: %s", dc_buf_str(&out));
+	dc_buf_release(&out);
+}
+
+static void card(struct fx *f, const char *pin, const char *issued)
+{
+	assert_int_equal(
+	        dc_db_run(dc_store_db(f->s),
+	                  "INSERT INTO card (pin, kind, reason, state, issued, applied_ms, "
+	                  "updated_ms, actor) VALUES ($1, 'first', 'first', $2, $3, 1, 1, "
+	                  "'t')",
+	                  "sss", pin, issued ? "delivered" : "applied", issued),
+	        0);
+}
+
+static void test_writes(void **state)
+{
+	struct fx *f = fx(state);
+	struct dc_citizen a = person("001199000001", "00004"), b = person("001199000002", "00004");
+	assert_int_equal(dc_store_citizen_create(f->s, &a, &why, NULL), 0);
+	assert_int_equal(dc_store_citizen_create(f->s, &b, &why, NULL), 0);
+	counters(f, "00004", 2, 12, 0);
+	card(f, a.pin.d, "2026-01-02");
+	card(f, a.pin.d, NULL); /* applied, not issued: not counted */
+	counters(f, "00004", 2, 12, 1);
+	/* a partial date of birth and a missing ethnicity: 4 fields */
+	dc_date_parse("1999", 4, &b.dob);
+	b.ethnicity = NULL;
+	assert_int_equal(dc_store_citizen_update(f->s, &b, &why, NULL), 0);
+	counters(f, "00004", 2, 10, 1);
+	/* the card holder moves: the card goes with her */
+	a.perm_commune = "00008";
+	assert_int_equal(dc_store_citizen_update(f->s, &a, &why, NULL), 0);
+	counters(f, "00004", 1, 4, 0);
+	counters(f, "00008", 1, 6, 1);
+	/* she dies: no longer counted alive, her card still counts */
+	a.status = DC_STATUS_DEAD;
+	dc_date_parse("2026-05-01", 10, &a.death_date);
+	assert_int_equal(dc_store_citizen_update(f->s, &a, &why, NULL), 0);
+	counters(f, "00008", 0, 0, 1);
+	no_drift(f);
+	/* a write rolled back leaves the counters as they were */
+	assert_int_equal(dc_store_begin(f->s), 0);
+	b.perm_commune = "00008";
+	assert_int_equal(dc_store_citizen_update(f->s, &b, &why, NULL), 0);
+	card(f, b.pin.d, "2026-02-03");
+	assert_int_equal(dc_store_rollback(f->s), 0);
+	counters(f, "00004", 1, 4, 0);
+	counters(f, "00008", 0, 0, 1);
+	/* renumbering: cards stay under the old number, so they leave */
+	struct dc_pin np;
+	dc_pin_parse("001199000009", 12, &np);
+	struct dc_change re = {"officer-1", "corrected", "QD-1", "pin_reestablished"};
+	assert_int_equal(dc_store_pin_reestablish(f->s, &a.pin, &np, &re), 0);
+	counters(f, "00008", 0, 0, 0);
+	no_drift(f);
+	/* a card deleted (trigger), then the counters corrupted and rebuilt */
+	card(f, b.pin.d, "2026-02-03");
+	counters(f, "00004", 1, 4, 1);
+	assert_int_equal(
+	        dc_db_run(dc_store_db(f->s), "DELETE FROM card WHERE pin = $1", "s", b.pin.d), 0);
+	counters(f, "00004", 1, 4, 0);
+	assert_int_equal(dc_db_exec(dc_store_db(f->s),
+	                            "UPDATE stats_commune SET fields = 99 WHERE commune = '00004'"),
+	                 0);
+	struct dc_buf out = DC_BUF_INIT;
+	int64_t drifted = 0;
+	assert_int_equal(dc_stats_check(f->s, &out, &drifted), 0);
+	assert_int_equal(drifted, 1);
+	assert_non_null(
+	        strstr(dc_buf_str(&out), "commune 00004: citizens +0, fields +95, cards +0"));
+	dc_buf_release(&out);
+	assert_int_equal(dc_stats_rebuild(f->s), 0);
+	no_drift(f);
+	counters(f, "00004", 1, 4, 0);
+}
+
+static void test_batch(void **state)
+{
+	struct fx *f = fx(state);
+	struct dc_citizen rows[3] = {person("001199000011", "00004"),
+	                             person("001199000012", "00008"),
+	                             person("001199000011", "00008")}; /* duplicate: not written */
+	unsigned char ins[3];
+	int64_t batch = 0;
+	rows[1].ethnicity = NULL;
+	assert_int_equal(dc_store_begin(f->s), 0);
+	assert_int_equal(dc_store_batch_begin(f->s, "p.csv", NULL, "import", &batch), 0);
+	assert_int_equal(dc_store_batch_add_many(f->s, batch, rows, 3, ins), 0);
+	struct dc_citizen one = person("001199000013", "00004");
+	assert_int_equal(dc_store_batch_add(f->s, batch, &one), 0);
+	/* the deltas are written at the end of the batch */
+	counters(f, "00004", -1, -1, -1);
+	assert_int_equal(dc_store_batch_end(f->s, batch, 3), 0);
+	assert_int_equal(dc_store_commit(f->s), 0);
+	counters(f, "00004", 2, 12, 0);
+	counters(f, "00008", 1, 5, 0);
+	no_drift(f);
+}
+
+#define BOTH(t)                                                  \
+	{"" #t "/sqlite", t, setup_sqlite, teardown, NULL},      \
+	{                                                        \
+		"" #t "/postgresql", t, setup_pg, teardown, NULL \
+	}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        BOTH(test_writes),
+	        BOTH(test_batch),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
