@@ -165,20 +165,34 @@ static int r_jwks(struct dc__call *c, struct dc_buf *body)
 
 /* --- authorization endpoint ---------------------------------------------- */
 
+/* The parameters of an authorization request; request_uri stays last (a
+ * pushed request stores all but it). dpop_jkt (RFC 9449 10): the
+ * thumbprint of the DPoP key the code is to be bound to. */
 struct authz {
 	char client_id[P], redirect_uri[P], response_type[P], scope[P], state[P], nonce[P],
-	        challenge[P], method[P], request_uri[P];
+	        challenge[P], method[P], dpop_jkt[P], request_uri[P];
 };
 
 static const char *const authz_names[] = {
-        "client_id", "redirect_uri",   "response_type",         "scope",      "state",
-        "nonce",     "code_challenge", "code_challenge_method", "request_uri"};
+        "client_id", "redirect_uri",   "response_type",         "scope",    "state",
+        "nonce",     "code_challenge", "code_challenge_method", "dpop_jkt", "request_uri"};
 
 static char *authz_field(struct authz *a, size_t i)
 {
-	char *f[] = {a->client_id, a->redirect_uri, a->response_type, a->scope,      a->state,
-	             a->nonce,     a->challenge,    a->method,        a->request_uri};
+	char *f[] = {a->client_id, a->redirect_uri, a->response_type, a->scope,    a->state,
+	             a->nonce,     a->challenge,    a->method,        a->dpop_jkt, a->request_uri};
 	return f[i];
+}
+
+/* A JWK SHA-256 thumbprint (RFC 7638): 43 base64url characters. */
+static int jkt_ok(const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return 0;
+	return n == 43;
 }
 
 /* Reads the parameters; -1 when one is malformed or repeated. */
@@ -277,6 +291,8 @@ static int authz_check(struct dc__call *c, struct dc_buf *body, struct authz *a,
 		err = "invalid_scope";
 	else if (strcmp(a->method, "S256") || strlen(a->challenge) != 43)
 		err = "invalid_request"; /* PKCE S256 is required of every client */
+	else if (a->dpop_jkt[0] && !jkt_ok(a->dpop_jkt))
+		err = "invalid_request";
 	if (err) {
 		*rc = redirect_error(c, body, a, err);
 		return 1;
@@ -456,8 +472,8 @@ static int store_code(struct dc__call *c, const struct authz *a, const char *pin
 	int64_t t = dc_now_ms();
 	int rc = dc_db_prepare(dc_store_db(c->store),
 	                       "INSERT INTO oidc_code (code_hash, client_id, pin, redirect_uri, "
-	                       "scope, nonce, challenge, acr, auth_time, expires_ms) VALUES ($1, "
-	                       "$2, $3, $4, $5, $6, $7, $8, $9, $10)",
+	                       "scope, nonce, challenge, acr, auth_time, expires_ms, dpop_jkt) "
+	                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 	                       &st);
 	if (rc == DC_OK) {
 		const char *v[] = {h,     a->client_id, pin,          a->redirect_uri,
@@ -466,6 +482,7 @@ static int store_code(struct dc__call *c, const struct authz *a, const char *pin
 			dc_stmt_bind_str(st, i + 1, v[i]);
 		dc_stmt_bind_int64(st, 9, t / 1000);
 		dc_stmt_bind_int64(st, 10, t + DC__OIDC_CODE_TTL_MS);
+		dc_stmt_bind_str(st, 11, a->dpop_jkt[0] ? a->dpop_jkt : NULL);
 		rc = dc_stmt_step(st);
 		rc = rc == DC_DONE ? DC_OK : rc;
 	}
@@ -956,14 +973,14 @@ static int issue_tokens(struct dc_store *s, struct redeem *r)
 
 static int redeem_code(struct dc_store *s, struct redeem *r)
 {
-	char client_id[65], want_redirect[P], challenge[64];
+	char client_id[65], want_redirect[P], challenge[64], bound[64] = "";
 	struct grant *g = &r->g;
 	struct dc_stmt *st = NULL;
 	int64_t expires = 0, used = 0;
 	int rc = dc_db_prepare(dc_store_db(s),
 	                       "SELECT client_id, pin, redirect_uri, scope, coalesce(nonce, ''), "
-	                       "challenge, acr, auth_time, expires_ms, used FROM oidc_code WHERE "
-	                       "code_hash = $1",
+	                       "challenge, acr, auth_time, expires_ms, used, coalesce(dpop_jkt, "
+	                       "'') FROM oidc_code WHERE code_hash = $1",
 	                       &st);
 	if (rc == DC_OK) {
 		dc_stmt_bind_str(st, 1, r->h);
@@ -981,6 +998,7 @@ static int redeem_code(struct dc_store *s, struct redeem *r)
 		g->auth_time = dc_stmt_int64(st, 7);
 		expires = dc_stmt_int64(st, 8);
 		used = dc_stmt_int64(st, 9);
+		snprintf(bound, sizeof bound, "%s", dc_stmt_text(st, 10, NULL));
 		rc = DC_OK;
 	} else if (rc == DC_DONE) {
 		rc = DC_OK;
@@ -1027,6 +1045,9 @@ static int redeem_code(struct dc_store *s, struct redeem *r)
 			r->err = "PKCE verification failed";
 		dc_buf_release(&v);
 	}
+	if (rc == DC_OK && !r->err && bound[0] && strcmp(bound, r->jkt))
+		r->err = "the code is bound to a DPoP key (dpop_jkt): the proof is missing or by "
+		         "another key";
 	if (rc == DC_OK && !r->err && !account_usable(s, g->pin))
 		r->err = "the account is locked or closed";
 	snprintf(g->jkt, sizeof g->jkt, "%s", r->jkt);
@@ -1230,8 +1251,21 @@ static int r_par(struct dc__call *c, struct dc_buf *body)
 		err = "scope must include openid";
 	else if (strcmp(a.method, "S256") || strlen(a.challenge) != 43)
 		err = "PKCE with code_challenge_method S256 is required";
+	else if (a.dpop_jkt[0] && !jkt_ok(a.dpop_jkt))
+		err = "dpop_jkt must be a JWK SHA-256 thumbprint";
 	if (err)
 		return oauth_error(c, body, 400, "invalid_request", err);
+	/* A DPoP proof sent with the pushed request binds the code to its key
+	 * (RFC 9449 10.1); with dpop_jkt too, both must name the same key. */
+	char url[700], pj[64] = "";
+	request_url(c, url, sizeof url);
+	int dp = dpop_check(c, "POST", url, NULL, pj);
+	if (dp < 0 || (dp == 1 && a.dpop_jkt[0] && strcmp(a.dpop_jkt, pj)))
+		return oauth_error(
+		        c, body, 400, "invalid_dpop_proof",
+		        "the DPoP proof is not valid or names another key than dpop_jkt");
+	if (dp == 1)
+		snprintf(a.dpop_jkt, sizeof a.dpop_jkt, "%s", pj);
 	struct dc_buf params = DC_BUF_INIT, uri = DC_BUF_INIT;
 	for (size_t i = 0; i + 1 < DC_ARRAY_LEN(authz_names); i++) {
 		dc_buf_addf(&params, "%s%s=", i ? "&" : "", authz_names[i]);

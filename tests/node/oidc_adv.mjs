@@ -170,4 +170,41 @@ const t5 = await client.refreshTokenGrant(secConfig, t4.refresh_token, undefined
 ok(t5.token_type === 'dpop', 'dpop: refresh with the same key gives a bound token');
 const intro = await client.tokenIntrospection(secConfig, t5.access_token);
 ok(intro.active && intro.token_type === 'DPoP' && intro.cnf?.jkt, 'dpop: introspection shows the key binding (cnf.jkt)');
+
+// dpop_jkt (RFC 9449 10): the code is bound to a key named at the
+// authorization endpoint, or to the key of the proof sent with PAR.
+const kp6 = await client.randomDPoPKeyPair('ES256');
+const dpop6 = client.getDPoPHandle(secConfig, kp6);
+const jkt6 = await jose.calculateJwkThumbprint(await jose.exportJWK(kp6.publicKey));
+const p6 = await params();
+const r6 = await login(client.buildAuthorizationUrl(secConfig, { ...authParams(p6), dpop_jkt: jkt6 }));
+await rejects(client.authorizationCodeGrant(secConfig, new URL(r6.location),
+  { pkceCodeVerifier: p6.verifier, expectedState: p6.state, expectedNonce: p6.nonce }, undefined, { DPoP: otherKey }),
+  'dpop_jkt: a code bound at /authorize is refused with a proof by another key');
+const p7 = await params();
+const r7 = await login(client.buildAuthorizationUrl(secConfig, { ...authParams(p7), dpop_jkt: jkt6 }));
+await rejects(client.authorizationCodeGrant(secConfig, new URL(r7.location),
+  { pkceCodeVerifier: p7.verifier, expectedState: p7.state, expectedNonce: p7.nonce }),
+  'dpop_jkt: a bound code is refused without a proof');
+const p8 = await params();
+const r8 = await login(client.buildAuthorizationUrl(secConfig, { ...authParams(p8), dpop_jkt: jkt6 }));
+const t8 = await client.authorizationCodeGrant(secConfig, new URL(r8.location),
+  { pkceCodeVerifier: p8.verifier, expectedState: p8.state, expectedNonce: p8.nonce }, undefined, { DPoP: dpop6 });
+ok(t8.token_type === 'dpop', 'dpop_jkt: the bound code is redeemed with a proof by the named key');
+const bad = await fetch(client.buildAuthorizationUrl(secConfig, { ...authParams(p8), dpop_jkt: 'not-a-thumbprint' }),
+  { redirect: 'manual' });
+ok(bad.status === 303 && new URL(bad.headers.get('location')).searchParams.get('error') === 'invalid_request',
+  'dpop_jkt: a malformed thumbprint is refused (invalid_request)');
+// PAR with a DPoP proof: openid-client sends it, the code is bound to it.
+const p9 = await params();
+const par9 = await client.buildAuthorizationUrlWithPAR(secConfig, authParams(p9), { DPoP: dpop6 });
+const r9 = await login(par9);
+await rejects(client.authorizationCodeGrant(secConfig, new URL(r9.location),
+  { pkceCodeVerifier: p9.verifier, expectedState: p9.state, expectedNonce: p9.nonce }, undefined, { DPoP: otherKey }),
+  'dpop_jkt: a code pushed with a DPoP proof is refused with another key');
+const p10 = await params();
+const r10 = await login(await client.buildAuthorizationUrlWithPAR(secConfig, authParams(p10), { DPoP: dpop6 }));
+const t10 = await client.authorizationCodeGrant(secConfig, new URL(r10.location),
+  { pkceCodeVerifier: p10.verifier, expectedState: p10.state, expectedNonce: p10.nonce }, undefined, { DPoP: dpop6 });
+ok(t10.token_type === 'dpop', 'dpop_jkt: a code pushed with a DPoP proof is redeemed with the same key');
 process.exit(failures ? 1 : 0);
