@@ -804,13 +804,55 @@ static int jwk_thumbprint(json_t *jwk, char out[64])
 	return rc;
 }
 
+/* Server-issued DPoP nonces (RFC 9449 8), required at the token and PAR
+ * endpoints: stateless, an HMAC under the master key of the current
+ * 5-minute window; the current and the previous window's are accepted, so
+ * a nonce lives 5 to 10 minutes. back = 0 the current one, 1 the previous. */
+#define DPOP_NONCE_S 300
+static void dpop_nonce(struct dc__call *c, int back, char out[44])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char msg[48];
+	long long w = (long long)(dc_now_ms() / 1000 / DPOP_NONCE_S) - back;
+	snprintf(msg, sizeof msg, "dpop-nonce:%lld", w);
+	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, strlen(msg), c->key);
+	sodium_bin2base64(out, 44, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* Adds the current DPoP-Nonce header. */
+static void dpop_nonce_header(struct dc__call *c)
+{
+	char n[44];
+	if (!c->key)
+		return;
+	dpop_nonce(c, 0, n);
+	h2o_add_header_by_str(&c->req->pool, &c->req->res.headers, H2O_STRLIT("dpop-nonce"), 1,
+	                      NULL, h2o_strdup(&c->req->pool, n, SIZE_MAX).base, strlen(n));
+}
+
+static int dpop_nonce_ok(struct dc__call *c, const char *nonce)
+{
+	char n[44];
+	if (!c->key)
+		return 1; /* an in-process caller without a master key */
+	if (!nonce || strlen(nonce) != 43)
+		return 0;
+	for (int back = 0; back < 2; back++) {
+		dpop_nonce(c, back, n);
+		if (sodium_memcmp(n, nonce, 43) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Checks the request's DPoP proof for method htm at URL htu (and, at a
  * resource, the access token's hash "ath"). 0: no proof sent; 1: a valid
  * proof, its key's thumbprint in jkt; -1: a proof that is not valid
  * (malformed, more than one, wrong type, key, signature, method, URL,
- * time, or a replayed jti). */
+ * time, or a replayed jti); -2 (need_nonce): an otherwise valid proof
+ * without this server's current nonce (answer use_dpop_nonce). */
 static int dpop_check(struct dc__call *c, const char *htm, const char *htu, const char *token,
-                      char jkt[64])
+                      char jkt[64], int need_nonce)
 {
 	h2o_req_t *r = c->req;
 	ssize_t i = h2o_find_header_by_str(&r->headers, H2O_STRLIT("dpop"), -1);
@@ -865,6 +907,12 @@ static int dpop_check(struct dc__call *c, const char *htm, const char *htu, cons
 		dc__b64url(&t, d, sizeof d);
 		ok = ath && dc_buf_error(&t) == DC_OK && !strcmp(ath, dc_buf_str(&t));
 		dc_buf_release(&t);
+	}
+	if (ok && need_nonce &&
+	    !dpop_nonce_ok(c, json_string_value(json_object_get(claims, "nonce")))) {
+		json_decref(hdr);
+		json_decref(claims);
+		return -2;
 	}
 	if (ok) {
 		char who[80];
@@ -1195,7 +1243,15 @@ static int r_token(struct dc__call *c, struct dc_buf *body)
 	}
 	char url[700];
 	request_url(c, url, sizeof url);
-	if (dpop_check(c, "POST", url, NULL, r->jkt) < 0) {
+	int dp = dpop_check(c, "POST", url, NULL, r->jkt, 1);
+	if (dp != 0)
+		dpop_nonce_header(c);
+	if (dp == -2) {
+		rc = oauth_error(c, body, 400, "use_dpop_nonce",
+		                 "a DPoP proof must carry this server's nonce (DPoP-Nonce)");
+		goto cleanup;
+	}
+	if (dp < 0) {
 		rc = oauth_error(c, body, 400, "invalid_dpop_proof", "the DPoP proof is not valid");
 		goto cleanup;
 	}
@@ -1259,7 +1315,12 @@ static int r_par(struct dc__call *c, struct dc_buf *body)
 	 * (RFC 9449 10.1); with dpop_jkt too, both must name the same key. */
 	char url[700], pj[64] = "";
 	request_url(c, url, sizeof url);
-	int dp = dpop_check(c, "POST", url, NULL, pj);
+	int dp = dpop_check(c, "POST", url, NULL, pj, 1);
+	if (dp != 0)
+		dpop_nonce_header(c);
+	if (dp == -2)
+		return oauth_error(c, body, 400, "use_dpop_nonce",
+		                   "a DPoP proof must carry this server's nonce (DPoP-Nonce)");
 	if (dp < 0 || (dp == 1 && a.dpop_jkt[0] && strcmp(a.dpop_jkt, pj)))
 		return oauth_error(
 		        c, body, 400, "invalid_dpop_proof",
@@ -1508,8 +1569,8 @@ int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char s
 		char method[16];
 		snprintf(method, sizeof method, "%.*s", (int)c->req->method.len,
 		         c->req->method.base);
-		bound_ok =
-		        dpop_check(c, method, url, tok, proof_jkt) == 1 && !strcmp(proof_jkt, jkt);
+		bound_ok = dpop_check(c, method, url, tok, proof_jkt, 0) == 1 &&
+		           !strcmp(proof_jkt, jkt);
 	}
 	if (!found || !bound_ok || dc__oidc_client_get(c->store, client_id, cl) || cl->disabled ||
 	    !account_usable(c->store, pin)) {

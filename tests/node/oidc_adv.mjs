@@ -164,6 +164,23 @@ const tokResp = await fetch(meta.token_endpoint, {
   body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: t4.refresh_token }),
 });
 ok(tokResp.status === 400 && (await tokResp.json()).error === 'invalid_dpop_proof', 'dpop: a proof for another URL is refused at the token endpoint');
+// Server nonces (RFC 9449 8): openid-client retried on use_dpop_nonce
+// above without being told; a hand-made proof shows the exchange.
+const nonceProof = (extra) => new jose.SignJWT({ htm: 'POST', htu: meta.token_endpoint, ...extra })
+  .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk }).setJti(crypto.randomUUID()).setIssuedAt().sign(kp.privateKey);
+const dpopTokenCall = async (dpopProof) => fetch(meta.token_endpoint, {
+  method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${secId}:${secret}`).toString('base64')}`, dpop: dpopProof },
+  body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'not-a-token' }),
+});
+const noNonce = await dpopTokenCall(await nonceProof({}));
+const serverNonce = noNonce.headers.get('dpop-nonce');
+ok(noNonce.status === 400 && (await noNonce.json()).error === 'use_dpop_nonce' && serverNonce?.length === 43,
+  'dpop nonce: a proof without the nonce gets use_dpop_nonce and a DPoP-Nonce header');
+const forged = await dpopTokenCall(await nonceProof({ nonce: 'A'.repeat(43) }));
+ok(forged.status === 400 && (await forged.json()).error === 'use_dpop_nonce', 'dpop nonce: a forged nonce is refused');
+const withNonce = await dpopTokenCall(await nonceProof({ nonce: serverNonce }));
+ok(withNonce.status === 400 && (await withNonce.json()).error === 'invalid_grant',
+  "dpop nonce: with the server's nonce the proof passes (then the unknown token is invalid_grant)");
 await rejects(client.refreshTokenGrant(secConfig, t4.refresh_token, undefined, { DPoP: otherKey }),
   'dpop: the refresh token is bound to the key too');
 const t5 = await client.refreshTokenGrant(secConfig, t4.refresh_token, undefined, { DPoP: dpop });
