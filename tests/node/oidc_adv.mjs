@@ -14,6 +14,22 @@ if (process.argv[2] === 'keygen') {
   const pub = { ...(await jose.exportJWK(publicKey)), kid: 'rp-key-1', alg: 'ES256', use: 'sig' };
   writeFileSync(`${dir}/pub.jwks`, JSON.stringify({ keys: [pub] }));
   writeFileSync(`${dir}/priv.jwk`, JSON.stringify({ ...(await jose.exportJWK(privateKey)), kid: 'rp-key-1' }));
+  // The same EC key and an RSA key as PEM (SPKI), for clients registered
+  // with PEM public keys.
+  writeFileSync(`${dir}/pub.pem`, await jose.exportSPKI(publicKey));
+  const rsa = await jose.generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+  writeFileSync(`${dir}/rsa-pub.pem`, await jose.exportSPKI(rsa.publicKey));
+  writeFileSync(`${dir}/rsa-priv.jwk`, JSON.stringify(await jose.exportJWK(rsa.privateKey)));
+  process.exit(0);
+}
+// node oidc_adv.mjs assert DIR CLIENT_ID AUD [rsa]: prints a client assertion.
+if (process.argv[2] === 'assert') {
+  const [, , , dir, id, aud, kind] = process.argv;
+  const rsa = kind === 'rsa';
+  const key = await jose.importJWK(JSON.parse(readFileSync(`${dir}/${rsa ? 'rsa-priv' : 'priv'}.jwk`, 'utf8')),
+    rsa ? 'RS256' : 'ES256');
+  console.log(await new jose.SignJWT({ jti: crypto.randomUUID() }).setProtectedHeader({ alg: rsa ? 'RS256' : 'ES256' })
+    .setIssuer(id).setSubject(id).setAudience(aud).setIssuedAt().setExpirationTime('1m').sign(key));
   process.exit(0);
 }
 
