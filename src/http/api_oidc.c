@@ -346,17 +346,8 @@ static int login_page(struct dc__call *c, struct dc_buf *body, const struct auth
 	dc_buf_adds(body, "<form method=\"post\" action=\"/oidc/authorize\">");
 	for (size_t i = 0; i < DC_ARRAY_LEN(authz_names); i++)
 		hidden(body, authz_names[i], authz_field((struct authz *)a, i));
+	dc__signin_fields(body);
 	dc_buf_adds(body,
-	            "<label for=\"pin\">Số định danh cá nhân <span lang=\"en\">/ Personal ID "
-	            "number</span></label><input type=\"text\" id=\"pin\" name=\"pin\" "
-	            "inputmode=\"numeric\" autocomplete=\"username\" pattern=\"[0-9]{12}\" "
-	            "required><label for=\"password\">Mật khẩu <span lang=\"en\">/ "
-	            "Password</span></label><input type=\"password\" id=\"password\" "
-	            "name=\"password\" autocomplete=\"current-password\" required>"
-	            "<label for=\"totp\">Mã xác thực, nếu đã bật <span lang=\"en\">/ One-time "
-	            "code, if enabled</span></label><input type=\"text\" id=\"totp\" "
-	            "name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" "
-	            "pattern=\"[0-9]{6}\">"
 	            "<button type=\"submit\" name=\"decision\" value=\"allow\">Đồng ý và đăng nhập "
 	            "<span lang=\"en\">/ Allow and sign in</span></button>"
 	            "<button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Từ "
