@@ -101,6 +101,14 @@ run_suite() { # label, sql-command, store args...
 	tc=$(oathtool --totp -b "$tsec")
 	check "$label: password + TOTP accepted (303)" test "$(post_login "$pin3" 'Matkhau@2026' "$tc")" = 303
 	check "$label: the same TOTP code is refused the second time" test "$(post_login "$pin3" 'Matkhau@2026' "$tc")" = 401
+	# Dead citizen: a national admin registers the death over the API.
+	local sec
+	sec=$(echo 'a long enough passphrase' | "$DANCU" officer add "${S[@]}" --master-key "$T/k.key" --id adm \
+		--name "Quản Trị" --role national_admin --jurisdiction VN | grep -o 'app): [A-Z2-7]*' | cut -d' ' -f2)
+	curl -s -o "$T/login" -X POST "$URL/api/v1/login" \
+		-d "{\"officer\":\"adm\",\"password\":\"a long enough passphrase\",\"totp\":\"$(oathtool --totp -b "$sec")\"}"
+	local TOK
+	TOK=$(grep -o '"token":"[^"]*"' "$T/login" | cut -d'"' -f4)
 	# An expired identity card locks the account until the new card is
 	# delivered (NĐ 69/2024 Art. 15): the sign-in page says so (423), a code
 	# obtained before cannot be redeemed; the renewal lifts the lock.
@@ -132,19 +140,16 @@ run_suite() { # label, sql-command, store args...
 		-d response_type=code -d scope=openid -d code_challenge_method=S256 \
 		-d code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM -d "pin=$pin4" -d 'password=Wrong@2026x' -d decision=allow)
 	check "$label: card expired: a wrong password still says only 401" test "$st" = 401
+	curl -s -o "$T/acct4" "$URL/api/v1/eid/accounts/$pin4" -H "Authorization: Bearer $TOK"
+	check "$label: card expired: the officer's view of the account says since when" \
+		bash -c "grep -q '\"state\":\"active\"' '$T/acct4' && grep -q '\"card_expired_on\":\"[0-9-]*\"' '$T/acct4'"
 	cid=$("$DANCU" card apply "${S[@]}" --pin "$pin4" --kind renewal --reason age | grep -o '"id":[0-9]*' | head -n 1 | cut -d: -f2)
 	"$DANCU" card approve "${S[@]}" --id "$cid" >/dev/null && "$DANCU" card produce "${S[@]}" --id "$cid" >/dev/null &&
 		"$DANCU" card deliver "${S[@]}" --id "$cid" >/dev/null
 	node "$NODE_DIR/oidc_rp.mjs" "$URL" bank-1 "$secret" http://127.0.0.1:9/cb "$pin4" 'Matkhau@2026' >"$T/rp6" 2>&1
+	curl -s -o "$T/acct4" "$URL/api/v1/eid/accounts/$pin4" -H "Authorization: Bearer $TOK"
+	check "$label: card renewed: no card_expired_on in the officer's view" bash -c "grep -q '\"pin\"' '$T/acct4' && ! grep -q card_expired_on '$T/acct4'"
 	check "$label: card renewed: openid-client signs in again (full flow)" bash -c "grep -q '^ok' '$T/rp6' && ! grep -q '^not ok' '$T/rp6'"
-	# Dead citizen: a national admin registers the death over the API.
-	local sec
-	sec=$(echo 'a long enough passphrase' | "$DANCU" officer add "${S[@]}" --master-key "$T/k.key" --id adm \
-		--name "Quản Trị" --role national_admin --jurisdiction VN | grep -o 'app): [A-Z2-7]*' | cut -d' ' -f2)
-	curl -s -o "$T/login" -X POST "$URL/api/v1/login" \
-		-d "{\"officer\":\"adm\",\"password\":\"a long enough passphrase\",\"totp\":\"$(oathtool --totp -b "$sec")\"}"
-	local TOK
-	TOK=$(grep -o '"token":"[^"]*"' "$T/login" | cut -d'"' -f4)
 	st=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/api/v1/citizens/$pin3/death" \
 		-H "Authorization: Bearer $TOK" -d '{"death_date":"2026-11-20","evidence":"KT-1"}')
 	check "$label: death registered" test "$st" = 200
