@@ -78,6 +78,21 @@ run_suite() { # label, sql-command, store args...
 	st=$(curl -s -o "$T/tok" -w '%{http_code}' -u "bank-1:$secret" "$URL/oidc/token" \
 		-d grant_type=authorization_code -d "code=$code" -d redirect_uri=http://127.0.0.1:9/cb -d "code_verifier=$verifier")
 	check "$label: an expired code is rejected (400 invalid_grant)" bash -c "[ $st = 400 ] && grep -q invalid_grant '$T/tok'"
+	# One code redeemed by six requests at once: exactly one gets tokens
+	# (the redemption runs in the group commit; the code is spent once).
+	local loc1 code1
+	loc1=$(curl -s -o /dev/null -w '%{redirect_url}' "$URL/oidc/authorize" -d client_id=bank-1 -d redirect_uri=http://127.0.0.1:9/cb \
+		-d response_type=code -d scope=openid -d code_challenge_method=S256 \
+		-d code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM -d "pin=$pin" -d 'password=Matkhau@2026' -d decision=allow)
+	code1=$(printf '%s' "$loc1" | grep -o 'code=[^&]*' | cut -d= -f2)
+	local k
+	for k in 1 2 3 4 5 6; do
+		curl -s -o "$T/race$k" -w '%{http_code}\n' -u "bank-1:$secret" "$URL/oidc/token" -d grant_type=authorization_code \
+			-d "code=$code1" -d redirect_uri=http://127.0.0.1:9/cb -d code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk >"$T/race$k.st" &
+	done
+	wait $(jobs -p | grep -v "^$PID\$")
+	check "$label: a code redeemed six times at once: one 200, five 400 invalid_grant" \
+		bash -c "[ \$(cat '$T'/race?.st | grep -c '^200\$') = 1 ] && [ \$(cat '$T'/race?.st | grep -c '^400\$') = 5 ]"
 	st=$(curl -s -o /dev/null -w '%{http_code}' -u "bank-1:wrong" "$URL/oidc/token" -d grant_type=refresh_token -d refresh_token=x)
 	check "$label: wrong client secret → 401" test "$st" = 401
 	# Locked account.
