@@ -261,24 +261,40 @@ int dc__oidc_client_disable(struct dc_store *s, const char *id)
 	return rc;
 }
 
-int dc__oidc_client_check_secret(struct dc_store *s, const char *id, const char *secret)
+struct secret_row {
+	struct dc__oidc_client *c;
+	char hash[65];
+	int usable;
+};
+
+static void secret_fill(struct dc_stmt *st, void *arg)
 {
-	struct dc_stmt *st = NULL;
+	struct secret_row *r = arg;
+	size_t l = 0;
+	const char *h = dc_stmt_text(st, 8, &l);
+	fill(st, r->c);
+	r->usable = !r->c->disabled && !r->c->public_client && l == 64;
+	if (r->usable)
+		memcpy(r->hash, h, 65);
+}
+
+int dc__oidc_client_check_secret(struct dc_store *s, const char *id, const char *secret,
+                                 struct dc__oidc_client *out)
+{
+	struct dc__oidc_client tmp;
+	struct secret_row r = {out ? out : &tmp, "", 0};
 	char h[65];
 	dc__oidc_sha256_hex(secret ? secret : "", h);
-	int rc = dc_db_prepare(dc_store_db(s),
-	                       "SELECT secret_hash FROM oidc_client WHERE id = $1 AND disabled = 0 "
-	                       "AND public_client = 0",
-	                       &st);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(st, 1, id ? id : "");
-		rc = dc_stmt_step(st);
-		size_t l = 0;
-		const char *want = rc == DC_ROW ? dc_stmt_text(st, 0, &l) : NULL;
-		rc = want && l == 64 && sodium_memcmp(want, h, 64) == 0 ? DC_OK : DC_ERR_AUTH;
-	}
-	dc_stmt_finalize(st);
-	return rc;
+	/* One read: the client and its secret's hash. */
+	int rc = dc_db_get_one(dc_store_db(s),
+	                       "SELECT " CCOLS ", coalesce(secret_hash, '') FROM oidc_client WHERE "
+	                       "id = $1",
+	                       id ? id : "", secret_fill, &r);
+	if (rc == DC_ERR_NOT_FOUND)
+		return DC_ERR_AUTH;
+	if (rc)
+		return rc;
+	return r.usable && sodium_memcmp(r.hash, h, 64) == 0 ? DC_OK : DC_ERR_AUTH;
 }
 
 int dc__oidc_redirect_ok(const struct dc__oidc_client *c, const char *uri)

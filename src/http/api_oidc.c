@@ -741,11 +741,9 @@ static int client_auth(struct dc__call *c, const char *form, size_t fn, struct d
 			return DC_ERR_AUTH;
 		if (body_id[0] && strcmp(body_id, id))
 			return DC_ERR_AUTH;
-		int rc = dc__oidc_client_check_secret(c->store, id, secret);
+		int rc = dc__oidc_client_check_secret(c->store, id, secret, cl);
 		sodium_memzero(secret, sizeof secret);
-		if (rc)
-			return rc;
-		return dc__oidc_client_get(c->store, id, cl);
+		return rc;
 	}
 	if (dc__oidc_client_get(c->store, body_id, cl) || cl->disabled || !cl->public_client)
 		return DC_ERR_AUTH;
