@@ -5,6 +5,8 @@
 # exchanges/s; then a login flood past the hash queue's bound (429s, event
 # loop latency meanwhile).
 #   scripts/bench_oidc.sh [N] [THREADS]    (needs scripts/deps.sh bench)
+#   BENCH_PG=1 scripts/bench_oidc.sh ...   the same with dancu on a throw-away
+#                                          PostgreSQL server (durable settings)
 set -euo pipefail
 N=${1:-100}
 THREADS=${2:-2}
@@ -12,21 +14,28 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 D="$root/build/dancu"
 T=$(mktemp -d)
 PID="" PEER="" PID1=""
-trap 'kill $PID $PEER $PID1 2>/dev/null || true; rm -rf "$T"' EXIT
+trap 'kill $PID $PEER $PID1 2>/dev/null || true; [ -d "$T/pg" ] && "$root/scripts/pg.sh" stop "$T/pg" >/dev/null 2>&1; rm -rf "$T"' EXIT
 export DANCU_OIDC_KEYS="$T/keys"
 if [ ! -d "$root/bench/node/node_modules/oidc-provider" ]; then
 	(cd "$root/bench/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi
+S=(--db "$T/b.db")
+STORE=SQLite
+if [ "${BENCH_PG:-0}" = 1 ]; then
+	chmod 755 "$T" # the server runs as the postgres user when we are root
+	S=(--pg "$(PG_DURABLE=1 "$root/scripts/pg.sh" start "$T/pg")")
+	STORE=PostgreSQL
+fi
 "$D" gen --count 100 --seed 5 --out "$T/p.csv"
-"$D" import --quiet --db "$T/b.db" "$T/p.csv"
+"$D" import --quiet "${S[@]}" "$T/p.csv"
 pin=$(awk -F, 'NR>1 && $4=="alive" && substr($2,1,4)<"2000" {print $1; exit}' "$T/p.csv")
-"$D" eid register --db "$T/b.db" --pin "$pin" --level 2 --phone 0912000001 --face f --officer x >/dev/null
-"$D" eid approve --db "$T/b.db" --pin "$pin" >/dev/null
-"$D" eid outbox --db "$T/b.db" --sms-file "$T/sms" >/dev/null
-printf 'Matkhau@2026\n583920\n' | "$D" eid activate --db "$T/b.db" --pin "$pin" \
+"$D" eid register "${S[@]}" --pin "$pin" --level 2 --phone 0912000001 --face f --officer x >/dev/null
+"$D" eid approve "${S[@]}" --pin "$pin" >/dev/null
+"$D" eid outbox "${S[@]}" --sms-file "$T/sms" >/dev/null
+printf 'Matkhau@2026\n583920\n' | "$D" eid activate "${S[@]}" --pin "$pin" \
 	--otp "$(grep -o 'OTP): [0-9]*' "$T/sms" | cut -d' ' -f2)" >/dev/null
-secret=$("$D" oidc client add --db "$T/b.db" --id bench --redirect-uri http://127.0.0.1:9/cb | grep -o 'once): .*' | cut -d' ' -f2)
-"$D" serve --db "$T/b.db" --port 0 --threads "$THREADS" --hash-threads "$THREADS" \
+secret=$("$D" oidc client add "${S[@]}" --id bench --redirect-uri http://127.0.0.1:9/cb | grep -o 'once): .*' | cut -d' ' -f2)
+"$D" serve "${S[@]}" --port 0 --threads "$THREADS" --hash-threads "$THREADS" \
 	--master-key "$T/k.key" --access-log '' 2>"$T/serve.err" &
 PID=$!
 node "$root/bench/node/oidc_peer.mjs" bench "$secret" http://127.0.0.1:9/cb >"$T/peer.out" 2>/dev/null &
@@ -38,7 +47,7 @@ for _ in $(seq 100); do
 	[ -n "$URL" ] && [ -n "$PURL" ] && break
 	sleep 0.1
 done
-echo "# $(nproc) cores, dancu --threads $THREADS --hash-threads $THREADS, oidc-provider $(node -p "require('$root/bench/node/node_modules/oidc-provider/package.json').version") on node $(node --version) (one process), $(date -u +%FT%TZ)"
+echo "# $STORE, $(nproc) cores, dancu --threads $THREADS --hash-threads $THREADS, oidc-provider $(node -p "require('$root/bench/node/node_modules/oidc-provider/package.json').version") on node $(node --version) (one process), $(date -u +%FT%TZ)"
 for conc in 1 "$THREADS" 8; do
 	echo "## in flight $conc"
 	echo "dancu:"
@@ -51,7 +60,7 @@ done
 # parameters: 19 MiB, 2 passes, 1 lane). Wall-clock rate, and the rate per
 # second of the server's CPU time (the same when core 0 is otherwise idle).
 if [ "$(nproc)" -ge 2 ]; then
-	taskset -c 0 "$D" serve --db "$T/b.db" --port 0 --threads 1 --hash-threads 1 \
+	taskset -c 0 "$D" serve "${S[@]}" --port 0 --threads 1 --hash-threads 1 \
 		--master-key "$T/k.key" --access-log '' 2>"$T/serve1.err" &
 	PID1=$!
 	URL1=""

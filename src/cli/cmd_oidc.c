@@ -45,8 +45,8 @@ int dc__cmd_oidc(int argc, char **argv)
 	        {"public", OPT_FLAG, &is_public, 0, 0, "public client (PKCE, no secret)"},
 	        {"pairwise", OPT_FLAG, &pairwise, 0, 0, "pairwise subject identifiers"},
 	        {"jwks", OPT_STR, &jwks_path, 0, 0,
-	         "file with the client's public keys (JWKS or one JWK): private_key_jwt instead "
-	         "of a secret"},
+	         "file with the client's public keys (JWKS, one JWK, or PEM public keys): "
+	         "private_key_jwt instead of a secret"},
 	        {"require-par", OPT_FLAG, &require_par, 0, 0,
 	         "authorization requests only through PAR (POST /oidc/par)"},
 	        {"keys", OPT_STR, &keys, 0, 0, "signing key directory (default $DANCU_OIDC_KEYS)"},
@@ -114,6 +114,26 @@ int dc__cmd_oidc(int argc, char **argv)
 				        jwks_path);
 				free(jwks);
 				return 2;
+			}
+			/* PEM public keys: converted to a JWKS here. */
+			if (strstr(jwks, "-----BEGIN PUBLIC KEY-----")) {
+				struct dc_buf jb = DC_BUF_INIT;
+				if (dc__oidc_pem_jwks(jwks, n, &jb) != DC_OK) {
+					fprintf(stderr,
+					        "dancu oidc client add: --jwks %s: the PEM holds "
+					        "no "
+					        "usable public key (EC P-256/384/521 or RSA ≥ 2048 "
+					        "bits)\n",
+					        jwks_path);
+					dc_buf_release(&jb);
+					free(jwks);
+					return 2;
+				}
+				free(jwks);
+				jwks = strdup(dc_buf_str(&jb));
+				dc_buf_release(&jb);
+				if (!jwks)
+					return 1;
 			}
 			c.jwks = jwks;
 		}

@@ -109,8 +109,17 @@ int dc__oidc_client_jwks(struct dc_store *s, const char *id, struct dc_buf *out)
 int dc__oidc_jti_use(struct dc_store *s, const char *issuer, const char *jti, int64_t expires_ms,
                      int64_t now_ms);
 
-/* DC_OK when secret is the client's (constant time), DC_ERR_AUTH otherwise. */
-int dc__oidc_client_check_secret(struct dc_store *s, const char *id, const char *secret);
+/* Converts n bytes of PEM public keys ("BEGIN PUBLIC KEY" blocks: EC
+ * P-256/384/521 or RSA of 2048 bits or more) into a JWKS appended to out,
+ * the keys without kid. DC_ERR_INVALID: no key, or a key of another kind
+ * or size (no private key is read). */
+int dc__oidc_pem_jwks(const char *pem, size_t n, struct dc_buf *out);
+
+/* DC_OK when secret is the client's (constant time; an enabled
+ * confidential client), DC_ERR_AUTH otherwise. out (may be NULL) gets the
+ * client, read in the same statement. */
+int dc__oidc_client_check_secret(struct dc_store *s, const char *id, const char *secret,
+                                 struct dc__oidc_client *out);
 /* 1 when uri is exactly one of the client's redirect URIs. */
 int dc__oidc_redirect_ok(const struct dc__oidc_client *c, const char *uri);
 

@@ -3,6 +3,11 @@
  * eid/oidc.h).
  */
 #include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +85,81 @@ static int jwks_ok(const char *text)
 	}
 	json_decref(j);
 	return ok;
+}
+
+/* Appends the big-number parameter name of k as base64url, left-padded
+ * with zeros to pad bytes (0: its own length). */
+static int bn_member(struct dc_buf *b, EVP_PKEY *k, const char *name, int pad)
+{
+	BIGNUM *v = NULL;
+	unsigned char raw[1024];
+	if (EVP_PKEY_get_bn_param(k, name, &v) != 1)
+		return DC_ERR_INVALID;
+	int n = pad ? pad : BN_num_bytes(v);
+	int ok = n > 0 && n <= (int)sizeof raw && BN_bn2binpad(v, raw, n) == n;
+	BN_free(v);
+	return ok ? dc__b64url(b, raw, (size_t)n) : DC_ERR_INVALID;
+}
+
+/* One public key as a JWK (no kid: the signature check then tries it). */
+static int key_jwk(struct dc_buf *b, EVP_PKEY *k)
+{
+	int rc;
+	if (EVP_PKEY_is_a(k, "EC")) {
+		char group[64] = "";
+		size_t gl = 0;
+		const char *crv = NULL;
+		int size = 0;
+		if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group,
+		                                   sizeof group, &gl) != 1)
+			return DC_ERR_INVALID;
+		if (!strcmp(group, "prime256v1") || !strcmp(group, "P-256"))
+			crv = "P-256", size = 32;
+		else if (!strcmp(group, "secp384r1") || !strcmp(group, "P-384"))
+			crv = "P-384", size = 48;
+		else if (!strcmp(group, "secp521r1") || !strcmp(group, "P-521"))
+			crv = "P-521", size = 66;
+		else
+			return DC_ERR_INVALID;
+		dc_buf_addf(b, "{\"kty\":\"EC\",\"crv\":\"%s\",\"x\":\"", crv);
+		rc = bn_member(b, k, OSSL_PKEY_PARAM_EC_PUB_X, size);
+		dc_buf_adds(b, "\",\"y\":\"");
+		if (rc == DC_OK)
+			rc = bn_member(b, k, OSSL_PKEY_PARAM_EC_PUB_Y, size);
+	} else if (EVP_PKEY_is_a(k, "RSA")) {
+		if (EVP_PKEY_get_bits(k) < 2048)
+			return DC_ERR_INVALID; /* too weak to authenticate a client */
+		dc_buf_adds(b, "{\"kty\":\"RSA\",\"n\":\"");
+		rc = bn_member(b, k, OSSL_PKEY_PARAM_RSA_N, 0);
+		dc_buf_adds(b, "\",\"e\":\"");
+		if (rc == DC_OK)
+			rc = bn_member(b, k, OSSL_PKEY_PARAM_RSA_E, 0);
+	} else {
+		return DC_ERR_INVALID;
+	}
+	dc_buf_adds(b, "\"}");
+	return rc ? rc : dc_buf_error(b);
+}
+
+int dc__oidc_pem_jwks(const char *pem, size_t n, struct dc_buf *out)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)n);
+	int rc = bio ? DC_OK : DC_ERR_NOMEM, count = 0;
+	dc_buf_adds(out, "{\"keys\":[");
+	while (rc == DC_OK) {
+		EVP_PKEY *k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+		if (!k)
+			break;
+		if (count++)
+			dc_buf_addc(out, ',');
+		rc = key_jwk(out, k);
+		EVP_PKEY_free(k);
+	}
+	BIO_free(bio);
+	dc_buf_adds(out, "]}");
+	if (rc == DC_OK && count == 0)
+		rc = DC_ERR_INVALID;
+	return rc ? rc : dc_buf_error(out);
 }
 
 int dc__oidc_client_add(struct dc_store *s, const struct dc__oidc_client *c, char secret_out[65])
@@ -181,24 +261,40 @@ int dc__oidc_client_disable(struct dc_store *s, const char *id)
 	return rc;
 }
 
-int dc__oidc_client_check_secret(struct dc_store *s, const char *id, const char *secret)
+struct secret_row {
+	struct dc__oidc_client *c;
+	char hash[65];
+	int usable;
+};
+
+static void secret_fill(struct dc_stmt *st, void *arg)
 {
-	struct dc_stmt *st = NULL;
+	struct secret_row *r = arg;
+	size_t l = 0;
+	const char *h = dc_stmt_text(st, 8, &l);
+	fill(st, r->c);
+	r->usable = !r->c->disabled && !r->c->public_client && l == 64;
+	if (r->usable)
+		memcpy(r->hash, h, 65);
+}
+
+int dc__oidc_client_check_secret(struct dc_store *s, const char *id, const char *secret,
+                                 struct dc__oidc_client *out)
+{
+	struct dc__oidc_client tmp;
+	struct secret_row r = {out ? out : &tmp, "", 0};
 	char h[65];
 	dc__oidc_sha256_hex(secret ? secret : "", h);
-	int rc = dc_db_prepare(dc_store_db(s),
-	                       "SELECT secret_hash FROM oidc_client WHERE id = $1 AND disabled = 0 "
-	                       "AND public_client = 0",
-	                       &st);
-	if (rc == DC_OK) {
-		dc_stmt_bind_str(st, 1, id ? id : "");
-		rc = dc_stmt_step(st);
-		size_t l = 0;
-		const char *want = rc == DC_ROW ? dc_stmt_text(st, 0, &l) : NULL;
-		rc = want && l == 64 && sodium_memcmp(want, h, 64) == 0 ? DC_OK : DC_ERR_AUTH;
-	}
-	dc_stmt_finalize(st);
-	return rc;
+	/* One read: the client and its secret's hash. */
+	int rc = dc_db_get_one(dc_store_db(s),
+	                       "SELECT " CCOLS ", coalesce(secret_hash, '') FROM oidc_client WHERE "
+	                       "id = $1",
+	                       id ? id : "", secret_fill, &r);
+	if (rc == DC_ERR_NOT_FOUND)
+		return DC_ERR_AUTH;
+	if (rc)
+		return rc;
+	return r.usable && sodium_memcmp(r.hash, h, 64) == 0 ? DC_OK : DC_ERR_AUTH;
 }
 
 int dc__oidc_redirect_ok(const struct dc__oidc_client *c, const char *uri)

@@ -75,3 +75,12 @@ int dc__schema_eid_api(enum dc__dialect d, struct dc_buf *o)
 	            "DEFAULT 0);\n");
 	return dc_buf_error(o);
 }
+
+/* DPoP at the authorization endpoint (RFC 9449 10): the thumbprint of the
+ * key an authorization code is bound to. */
+int dc__schema_eid_dpop_jkt(enum dc__dialect d, struct dc_buf *o)
+{
+	(void)d;
+	dc_buf_adds(o, "ALTER TABLE oidc_code ADD COLUMN dpop_jkt TEXT;\n");
+	return dc_buf_error(o);
+}

@@ -27,6 +27,7 @@
 #include "dancu/audit.h"
 #include "dancu/citizen.h"
 #include "dancu/core.h"
+#include "dancu/date.h"
 #include "dancu/eid.h"
 #include "dancu/officer.h"
 #include "dancu/pin.h"
@@ -260,7 +261,18 @@ static int get_one(struct dc__call *c, const struct dc_officer *o, const char *p
 		dc_buf_release(&json);
 		return dc__fail(c, DC_ERR_NOT_FOUND, 404, "this citizen has no e-ID account");
 	}
-	rc = dc_buf_add(body, json.ptr, json.len);
+	/* Why the citizen cannot sign in although the account is active: an
+	 * expired card locks it until the renewal (NĐ 69/2024 Art. 15). */
+	struct dc_date today = dc_date_today();
+	char expired[11];
+	if (dc_eid_usable(c->store, pin, &today, NULL, expired) == DC_ERR_EXPIRED && json.len &&
+	    json.ptr[json.len - 1] == '}') {
+		json.len--;
+		dc_buf_addf(&json, ",\"card_expired_on\":\"%s\"}", expired);
+	}
+	rc = dc_buf_error(&json);
+	if (rc == DC_OK)
+		rc = dc_buf_add(body, json.ptr, json.len);
 	dc_buf_release(&json);
 	return rc;
 }

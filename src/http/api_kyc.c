@@ -624,17 +624,8 @@ static int request_page(struct dc__call *c, struct dc_buf *b, const struct dc__k
 		dc_buf_adds(b, "</span></p>");
 	}
 	dc_buf_addf(b, "<form method=\"post\" action=\"/kyc/%s\">", k->id);
-	dc_buf_adds(b, "<label for=\"pin\">Số định danh cá nhân <span lang=\"en\">/ Personal ID "
-	               "number</span></label><input type=\"text\" id=\"pin\" name=\"pin\" "
-	               "inputmode=\"numeric\" autocomplete=\"username\" pattern=\"[0-9]{12}\" "
-	               "required><label for=\"password\">Mật khẩu <span lang=\"en\">/ "
-	               "Password</span></label><input type=\"password\" id=\"password\" "
-	               "name=\"password\" autocomplete=\"current-password\" required>"
-	               "<label for=\"totp\">Mã xác thực, nếu đã bật <span lang=\"en\">/ One-time "
-	               "code, if enabled</span></label><input type=\"text\" id=\"totp\" "
-	               "name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" "
-	               "pattern=\"[0-9]{6}\">"
-	               "<button type=\"submit\" name=\"decision\" value=\"approve\">Đồng ý chia sẻ "
+	dc__signin_fields(b);
+	dc_buf_adds(b, "<button type=\"submit\" name=\"decision\" value=\"approve\">Đồng ý chia sẻ "
 	               "<span lang=\"en\">/ Approve</span></button>"
 	               "<button type=\"submit\" name=\"decision\" value=\"decline\">Từ chối "
 	               "<span lang=\"en\">/ Decline</span></button></form>");

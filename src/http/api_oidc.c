@@ -165,20 +165,34 @@ static int r_jwks(struct dc__call *c, struct dc_buf *body)
 
 /* --- authorization endpoint ---------------------------------------------- */
 
+/* The parameters of an authorization request; request_uri stays last (a
+ * pushed request stores all but it). dpop_jkt (RFC 9449 10): the
+ * thumbprint of the DPoP key the code is to be bound to. */
 struct authz {
 	char client_id[P], redirect_uri[P], response_type[P], scope[P], state[P], nonce[P],
-	        challenge[P], method[P], request_uri[P];
+	        challenge[P], method[P], dpop_jkt[P], request_uri[P];
 };
 
 static const char *const authz_names[] = {
-        "client_id", "redirect_uri",   "response_type",         "scope",      "state",
-        "nonce",     "code_challenge", "code_challenge_method", "request_uri"};
+        "client_id", "redirect_uri",   "response_type",         "scope",    "state",
+        "nonce",     "code_challenge", "code_challenge_method", "dpop_jkt", "request_uri"};
 
 static char *authz_field(struct authz *a, size_t i)
 {
-	char *f[] = {a->client_id, a->redirect_uri, a->response_type, a->scope,      a->state,
-	             a->nonce,     a->challenge,    a->method,        a->request_uri};
+	char *f[] = {a->client_id, a->redirect_uri, a->response_type, a->scope,    a->state,
+	             a->nonce,     a->challenge,    a->method,        a->dpop_jkt, a->request_uri};
 	return f[i];
+}
+
+/* A JWK SHA-256 thumbprint (RFC 7638): 43 base64url characters. */
+static int jkt_ok(const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return 0;
+	return n == 43;
 }
 
 /* Reads the parameters; -1 when one is malformed or repeated. */
@@ -277,6 +291,8 @@ static int authz_check(struct dc__call *c, struct dc_buf *body, struct authz *a,
 		err = "invalid_scope";
 	else if (strcmp(a->method, "S256") || strlen(a->challenge) != 43)
 		err = "invalid_request"; /* PKCE S256 is required of every client */
+	else if (a->dpop_jkt[0] && !jkt_ok(a->dpop_jkt))
+		err = "invalid_request";
 	if (err) {
 		*rc = redirect_error(c, body, a, err);
 		return 1;
@@ -330,17 +346,8 @@ static int login_page(struct dc__call *c, struct dc_buf *body, const struct auth
 	dc_buf_adds(body, "<form method=\"post\" action=\"/oidc/authorize\">");
 	for (size_t i = 0; i < DC_ARRAY_LEN(authz_names); i++)
 		hidden(body, authz_names[i], authz_field((struct authz *)a, i));
+	dc__signin_fields(body);
 	dc_buf_adds(body,
-	            "<label for=\"pin\">Số định danh cá nhân <span lang=\"en\">/ Personal ID "
-	            "number</span></label><input type=\"text\" id=\"pin\" name=\"pin\" "
-	            "inputmode=\"numeric\" autocomplete=\"username\" pattern=\"[0-9]{12}\" "
-	            "required><label for=\"password\">Mật khẩu <span lang=\"en\">/ "
-	            "Password</span></label><input type=\"password\" id=\"password\" "
-	            "name=\"password\" autocomplete=\"current-password\" required>"
-	            "<label for=\"totp\">Mã xác thực, nếu đã bật <span lang=\"en\">/ One-time "
-	            "code, if enabled</span></label><input type=\"text\" id=\"totp\" "
-	            "name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" "
-	            "pattern=\"[0-9]{6}\">"
 	            "<button type=\"submit\" name=\"decision\" value=\"allow\">Đồng ý và đăng nhập "
 	            "<span lang=\"en\">/ Allow and sign in</span></button>"
 	            "<button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Từ "
@@ -456,8 +463,8 @@ static int store_code(struct dc__call *c, const struct authz *a, const char *pin
 	int64_t t = dc_now_ms();
 	int rc = dc_db_prepare(dc_store_db(c->store),
 	                       "INSERT INTO oidc_code (code_hash, client_id, pin, redirect_uri, "
-	                       "scope, nonce, challenge, acr, auth_time, expires_ms) VALUES ($1, "
-	                       "$2, $3, $4, $5, $6, $7, $8, $9, $10)",
+	                       "scope, nonce, challenge, acr, auth_time, expires_ms, dpop_jkt) "
+	                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 	                       &st);
 	if (rc == DC_OK) {
 		const char *v[] = {h,     a->client_id, pin,          a->redirect_uri,
@@ -466,6 +473,7 @@ static int store_code(struct dc__call *c, const struct authz *a, const char *pin
 			dc_stmt_bind_str(st, i + 1, v[i]);
 		dc_stmt_bind_int64(st, 9, t / 1000);
 		dc_stmt_bind_int64(st, 10, t + DC__OIDC_CODE_TTL_MS);
+		dc_stmt_bind_str(st, 11, a->dpop_jkt[0] ? a->dpop_jkt : NULL);
 		rc = dc_stmt_step(st);
 		rc = rc == DC_DONE ? DC_OK : rc;
 	}
@@ -733,11 +741,9 @@ static int client_auth(struct dc__call *c, const char *form, size_t fn, struct d
 			return DC_ERR_AUTH;
 		if (body_id[0] && strcmp(body_id, id))
 			return DC_ERR_AUTH;
-		int rc = dc__oidc_client_check_secret(c->store, id, secret);
+		int rc = dc__oidc_client_check_secret(c->store, id, secret, cl);
 		sodium_memzero(secret, sizeof secret);
-		if (rc)
-			return rc;
-		return dc__oidc_client_get(c->store, id, cl);
+		return rc;
 	}
 	if (dc__oidc_client_get(c->store, body_id, cl) || cl->disabled || !cl->public_client)
 		return DC_ERR_AUTH;
@@ -787,13 +793,55 @@ static int jwk_thumbprint(json_t *jwk, char out[64])
 	return rc;
 }
 
+/* Server-issued DPoP nonces (RFC 9449 8), required at the token and PAR
+ * endpoints: stateless, an HMAC under the master key of the current
+ * 5-minute window; the current and the previous window's are accepted, so
+ * a nonce lives 5 to 10 minutes. back = 0 the current one, 1 the previous. */
+#define DPOP_NONCE_S 300
+static void dpop_nonce(struct dc__call *c, int back, char out[44])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char msg[48];
+	long long w = (long long)(dc_now_ms() / 1000 / DPOP_NONCE_S) - back;
+	snprintf(msg, sizeof msg, "dpop-nonce:%lld", w);
+	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, strlen(msg), c->key);
+	sodium_bin2base64(out, 44, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* Adds the current DPoP-Nonce header. */
+static void dpop_nonce_header(struct dc__call *c)
+{
+	char n[44];
+	if (!c->key)
+		return;
+	dpop_nonce(c, 0, n);
+	h2o_add_header_by_str(&c->req->pool, &c->req->res.headers, H2O_STRLIT("dpop-nonce"), 1,
+	                      NULL, h2o_strdup(&c->req->pool, n, SIZE_MAX).base, strlen(n));
+}
+
+static int dpop_nonce_ok(struct dc__call *c, const char *nonce)
+{
+	char n[44];
+	if (!c->key)
+		return 1; /* an in-process caller without a master key */
+	if (!nonce || strlen(nonce) != 43)
+		return 0;
+	for (int back = 0; back < 2; back++) {
+		dpop_nonce(c, back, n);
+		if (sodium_memcmp(n, nonce, 43) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Checks the request's DPoP proof for method htm at URL htu (and, at a
  * resource, the access token's hash "ath"). 0: no proof sent; 1: a valid
  * proof, its key's thumbprint in jkt; -1: a proof that is not valid
  * (malformed, more than one, wrong type, key, signature, method, URL,
- * time, or a replayed jti). */
+ * time, or a replayed jti); -2 (need_nonce): an otherwise valid proof
+ * without this server's current nonce (answer use_dpop_nonce). */
 static int dpop_check(struct dc__call *c, const char *htm, const char *htu, const char *token,
-                      char jkt[64])
+                      char jkt[64], int need_nonce)
 {
 	h2o_req_t *r = c->req;
 	ssize_t i = h2o_find_header_by_str(&r->headers, H2O_STRLIT("dpop"), -1);
@@ -848,6 +896,12 @@ static int dpop_check(struct dc__call *c, const char *htm, const char *htu, cons
 		dc__b64url(&t, d, sizeof d);
 		ok = ath && dc_buf_error(&t) == DC_OK && !strcmp(ath, dc_buf_str(&t));
 		dc_buf_release(&t);
+	}
+	if (ok && need_nonce &&
+	    !dpop_nonce_ok(c, json_string_value(json_object_get(claims, "nonce")))) {
+		json_decref(hdr);
+		json_decref(claims);
+		return -2;
 	}
 	if (ok) {
 		char who[80];
@@ -956,14 +1010,14 @@ static int issue_tokens(struct dc_store *s, struct redeem *r)
 
 static int redeem_code(struct dc_store *s, struct redeem *r)
 {
-	char client_id[65], want_redirect[P], challenge[64];
+	char client_id[65], want_redirect[P], challenge[64], bound[64] = "";
 	struct grant *g = &r->g;
 	struct dc_stmt *st = NULL;
 	int64_t expires = 0, used = 0;
 	int rc = dc_db_prepare(dc_store_db(s),
 	                       "SELECT client_id, pin, redirect_uri, scope, coalesce(nonce, ''), "
-	                       "challenge, acr, auth_time, expires_ms, used FROM oidc_code WHERE "
-	                       "code_hash = $1",
+	                       "challenge, acr, auth_time, expires_ms, used, coalesce(dpop_jkt, "
+	                       "'') FROM oidc_code WHERE code_hash = $1",
 	                       &st);
 	if (rc == DC_OK) {
 		dc_stmt_bind_str(st, 1, r->h);
@@ -981,6 +1035,7 @@ static int redeem_code(struct dc_store *s, struct redeem *r)
 		g->auth_time = dc_stmt_int64(st, 7);
 		expires = dc_stmt_int64(st, 8);
 		used = dc_stmt_int64(st, 9);
+		snprintf(bound, sizeof bound, "%s", dc_stmt_text(st, 10, NULL));
 		rc = DC_OK;
 	} else if (rc == DC_DONE) {
 		rc = DC_OK;
@@ -1027,6 +1082,9 @@ static int redeem_code(struct dc_store *s, struct redeem *r)
 			r->err = "PKCE verification failed";
 		dc_buf_release(&v);
 	}
+	if (rc == DC_OK && !r->err && bound[0] && strcmp(bound, r->jkt))
+		r->err = "the code is bound to a DPoP key (dpop_jkt): the proof is missing or by "
+		         "another key";
 	if (rc == DC_OK && !r->err && !account_usable(s, g->pin))
 		r->err = "the account is locked or closed";
 	snprintf(g->jkt, sizeof g->jkt, "%s", r->jkt);
@@ -1174,7 +1232,15 @@ static int r_token(struct dc__call *c, struct dc_buf *body)
 	}
 	char url[700];
 	request_url(c, url, sizeof url);
-	if (dpop_check(c, "POST", url, NULL, r->jkt) < 0) {
+	int dp = dpop_check(c, "POST", url, NULL, r->jkt, 1);
+	if (dp != 0)
+		dpop_nonce_header(c);
+	if (dp == -2) {
+		rc = oauth_error(c, body, 400, "use_dpop_nonce",
+		                 "a DPoP proof must carry this server's nonce (DPoP-Nonce)");
+		goto cleanup;
+	}
+	if (dp < 0) {
 		rc = oauth_error(c, body, 400, "invalid_dpop_proof", "the DPoP proof is not valid");
 		goto cleanup;
 	}
@@ -1230,8 +1296,26 @@ static int r_par(struct dc__call *c, struct dc_buf *body)
 		err = "scope must include openid";
 	else if (strcmp(a.method, "S256") || strlen(a.challenge) != 43)
 		err = "PKCE with code_challenge_method S256 is required";
+	else if (a.dpop_jkt[0] && !jkt_ok(a.dpop_jkt))
+		err = "dpop_jkt must be a JWK SHA-256 thumbprint";
 	if (err)
 		return oauth_error(c, body, 400, "invalid_request", err);
+	/* A DPoP proof sent with the pushed request binds the code to its key
+	 * (RFC 9449 10.1); with dpop_jkt too, both must name the same key. */
+	char url[700], pj[64] = "";
+	request_url(c, url, sizeof url);
+	int dp = dpop_check(c, "POST", url, NULL, pj, 1);
+	if (dp != 0)
+		dpop_nonce_header(c);
+	if (dp == -2)
+		return oauth_error(c, body, 400, "use_dpop_nonce",
+		                   "a DPoP proof must carry this server's nonce (DPoP-Nonce)");
+	if (dp < 0 || (dp == 1 && a.dpop_jkt[0] && strcmp(a.dpop_jkt, pj)))
+		return oauth_error(
+		        c, body, 400, "invalid_dpop_proof",
+		        "the DPoP proof is not valid or names another key than dpop_jkt");
+	if (dp == 1)
+		snprintf(a.dpop_jkt, sizeof a.dpop_jkt, "%s", pj);
 	struct dc_buf params = DC_BUF_INIT, uri = DC_BUF_INIT;
 	for (size_t i = 0; i + 1 < DC_ARRAY_LEN(authz_names); i++) {
 		dc_buf_addf(&params, "%s%s=", i ? "&" : "", authz_names[i]);
@@ -1474,8 +1558,8 @@ int dc__oidc_bearer(struct dc__call *c, char client_id[65], char pin[13], char s
 		char method[16];
 		snprintf(method, sizeof method, "%.*s", (int)c->req->method.len,
 		         c->req->method.base);
-		bound_ok =
-		        dpop_check(c, method, url, tok, proof_jkt) == 1 && !strcmp(proof_jkt, jkt);
+		bound_ok = dpop_check(c, method, url, tok, proof_jkt, 0) == 1 &&
+		           !strcmp(proof_jkt, jkt);
 	}
 	if (!found || !bound_ok || dc__oidc_client_get(c->store, client_id, cl) || cl->disabled ||
 	    !account_usable(c->store, pin)) {

@@ -209,3 +209,18 @@ int dc__signin_text(struct dc__signin *g, int rc, const char **vi, const char **
 		return 0;
 	}
 }
+
+int dc__signin_fields(struct dc_buf *b)
+{
+	return dc_buf_adds(
+	        b, "<label for=\"pin\">Số định danh cá nhân <span lang=\"en\">/ Personal ID "
+	           "number</span></label><input type=\"text\" id=\"pin\" name=\"pin\" "
+	           "inputmode=\"numeric\" autocomplete=\"username\" pattern=\"[0-9]{12}\" "
+	           "required><label for=\"password\">Mật khẩu <span lang=\"en\">/ "
+	           "Password</span></label><input type=\"password\" id=\"password\" "
+	           "name=\"password\" autocomplete=\"current-password\" required>"
+	           "<label for=\"totp\">Mã xác thực, nếu đã bật <span lang=\"en\">/ One-time "
+	           "code, if enabled</span></label><input type=\"text\" id=\"totp\" "
+	           "name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" "
+	           "pattern=\"[0-9]{6}\">");
+}

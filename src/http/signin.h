@@ -72,4 +72,8 @@ int dc__signin_start(struct dc__call *c, struct dc_buf *body, struct dc__signin 
  * not a sign-in outcome (a storage error). */
 int dc__signin_text(struct dc__signin *g, int rc, const char **vi, const char **en);
 
+/* Appends the page's labelled inputs: personal ID number, password and
+ * the TOTP code (Vietnamese with English), as both pages show them. */
+int dc__signin_fields(struct dc_buf *b);
+
 #endif

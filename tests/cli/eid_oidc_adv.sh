@@ -45,7 +45,24 @@ run_suite() { # label store-args...
 		notok "$label: oidc_adv.mjs failed"
 		sed 's/^/#   /' "$T/adv.err" | head -n 20
 	fi
-	local st
+	# Client keys registered as PEM public keys (EC and RSA), used for
+	# private_key_jwt with jose-made assertions.
+	local st a
+	pem_token() { # client assertion-kind → status of a token request authenticated by it
+		a=$(node "$NODE_DIR/oidc_adv.mjs" assert "$T/rp-$label" "$1" "$URL/oidc/token" "$2")
+		curl -s -o "$T/r" -w '%{http_code}' "$URL/oidc/token" -d grant_type=refresh_token -d refresh_token=nope \
+			-d "client_id=$1" -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \
+			-d "client_assertion=$a"
+	}
+	"$DANCU" oidc client add "${S[@]}" --id rp-pem --jwks "$T/rp-$label/pub.pem" --redirect-uri http://127.0.0.1:9/cb >"$T/c3"
+	"$DANCU" oidc client add "${S[@]}" --id rp-rsa --jwks "$T/rp-$label/rsa-pub.pem" --redirect-uri http://127.0.0.1:9/cb >>"$T/c3"
+	check "$label: clients registered with PEM public keys (EC, RSA)" test "$(grep -c 'private_key_jwt' "$T/c3")" = 2
+	check "$label: PEM EC key: a jose assertion authenticates (then invalid_grant)" bash -c "[ $(pem_token rp-pem ec) = 400 ] && grep -q invalid_grant '$T/r'"
+	check "$label: PEM RSA key: a jose RS256 assertion authenticates (then invalid_grant)" bash -c "[ $(pem_token rp-rsa rsa) = 400 ] && grep -q invalid_grant '$T/r'"
+	check "$label: PEM key: an assertion by another key is refused (401)" test "$(pem_token rp-pem rsa)" = 401
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 2>/dev/null | openssl pkey -pubout >"$T/weak.pem" 2>/dev/null
+	expect_exit 2 "$label: a 1024-bit RSA PEM key is refused" \
+		"$DANCU" oidc client add "${S[@]}" --id rp-weak --jwks "$T/weak.pem" --redirect-uri http://127.0.0.1:9/cb
 	st=$(curl -s -o "$T/r" -w '%{http_code}' "$URL/oidc/revoke" -d token=x)
 	check "$label: revocation without client authentication → 401 invalid_client" bash -c "[ $st = 401 ] && grep -q invalid_client '$T/r'"
 	st=$(curl -s -o "$T/r" -w '%{http_code}' -u "rp-sec:$secret" "$URL/oidc/introspect" -d token_type_hint=access_token)

@@ -78,6 +78,21 @@ run_suite() { # label, sql-command, store args...
 	st=$(curl -s -o "$T/tok" -w '%{http_code}' -u "bank-1:$secret" "$URL/oidc/token" \
 		-d grant_type=authorization_code -d "code=$code" -d redirect_uri=http://127.0.0.1:9/cb -d "code_verifier=$verifier")
 	check "$label: an expired code is rejected (400 invalid_grant)" bash -c "[ $st = 400 ] && grep -q invalid_grant '$T/tok'"
+	# One code redeemed by six requests at once: exactly one gets tokens
+	# (the redemption runs in the group commit; the code is spent once).
+	local loc1 code1
+	loc1=$(curl -s -o /dev/null -w '%{redirect_url}' "$URL/oidc/authorize" -d client_id=bank-1 -d redirect_uri=http://127.0.0.1:9/cb \
+		-d response_type=code -d scope=openid -d code_challenge_method=S256 \
+		-d code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM -d "pin=$pin" -d 'password=Matkhau@2026' -d decision=allow)
+	code1=$(printf '%s' "$loc1" | grep -o 'code=[^&]*' | cut -d= -f2)
+	local k
+	for k in 1 2 3 4 5 6; do
+		curl -s -o "$T/race$k" -w '%{http_code}\n' -u "bank-1:$secret" "$URL/oidc/token" -d grant_type=authorization_code \
+			-d "code=$code1" -d redirect_uri=http://127.0.0.1:9/cb -d code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk >"$T/race$k.st" &
+	done
+	wait $(jobs -p | grep -v "^$PID\$")
+	check "$label: a code redeemed six times at once: one 200, five 400 invalid_grant" \
+		bash -c "[ \$(cat '$T'/race?.st | grep -c '^200\$') = 1 ] && [ \$(cat '$T'/race?.st | grep -c '^400\$') = 5 ]"
 	st=$(curl -s -o /dev/null -w '%{http_code}' -u "bank-1:wrong" "$URL/oidc/token" -d grant_type=refresh_token -d refresh_token=x)
 	check "$label: wrong client secret → 401" test "$st" = 401
 	# Locked account.
@@ -101,6 +116,14 @@ run_suite() { # label, sql-command, store args...
 	tc=$(oathtool --totp -b "$tsec")
 	check "$label: password + TOTP accepted (303)" test "$(post_login "$pin3" 'Matkhau@2026' "$tc")" = 303
 	check "$label: the same TOTP code is refused the second time" test "$(post_login "$pin3" 'Matkhau@2026' "$tc")" = 401
+	# Dead citizen: a national admin registers the death over the API.
+	local sec
+	sec=$(echo 'a long enough passphrase' | "$DANCU" officer add "${S[@]}" --master-key "$T/k.key" --id adm \
+		--name "Quản Trị" --role national_admin --jurisdiction VN | grep -o 'app): [A-Z2-7]*' | cut -d' ' -f2)
+	curl -s -o "$T/login" -X POST "$URL/api/v1/login" \
+		-d "{\"officer\":\"adm\",\"password\":\"a long enough passphrase\",\"totp\":\"$(oathtool --totp -b "$sec")\"}"
+	local TOK
+	TOK=$(grep -o '"token":"[^"]*"' "$T/login" | cut -d'"' -f4)
 	# An expired identity card locks the account until the new card is
 	# delivered (NĐ 69/2024 Art. 15): the sign-in page says so (423), a code
 	# obtained before cannot be redeemed; the renewal lifts the lock.
@@ -132,19 +155,16 @@ run_suite() { # label, sql-command, store args...
 		-d response_type=code -d scope=openid -d code_challenge_method=S256 \
 		-d code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM -d "pin=$pin4" -d 'password=Wrong@2026x' -d decision=allow)
 	check "$label: card expired: a wrong password still says only 401" test "$st" = 401
+	curl -s -o "$T/acct4" "$URL/api/v1/eid/accounts/$pin4" -H "Authorization: Bearer $TOK"
+	check "$label: card expired: the officer's view of the account says since when" \
+		bash -c "grep -q '\"state\":\"active\"' '$T/acct4' && grep -q '\"card_expired_on\":\"[0-9-]*\"' '$T/acct4'"
 	cid=$("$DANCU" card apply "${S[@]}" --pin "$pin4" --kind renewal --reason age | grep -o '"id":[0-9]*' | head -n 1 | cut -d: -f2)
 	"$DANCU" card approve "${S[@]}" --id "$cid" >/dev/null && "$DANCU" card produce "${S[@]}" --id "$cid" >/dev/null &&
 		"$DANCU" card deliver "${S[@]}" --id "$cid" >/dev/null
 	node "$NODE_DIR/oidc_rp.mjs" "$URL" bank-1 "$secret" http://127.0.0.1:9/cb "$pin4" 'Matkhau@2026' >"$T/rp6" 2>&1
+	curl -s -o "$T/acct4" "$URL/api/v1/eid/accounts/$pin4" -H "Authorization: Bearer $TOK"
+	check "$label: card renewed: no card_expired_on in the officer's view" bash -c "grep -q '\"pin\"' '$T/acct4' && ! grep -q card_expired_on '$T/acct4'"
 	check "$label: card renewed: openid-client signs in again (full flow)" bash -c "grep -q '^ok' '$T/rp6' && ! grep -q '^not ok' '$T/rp6'"
-	# Dead citizen: a national admin registers the death over the API.
-	local sec
-	sec=$(echo 'a long enough passphrase' | "$DANCU" officer add "${S[@]}" --master-key "$T/k.key" --id adm \
-		--name "Quản Trị" --role national_admin --jurisdiction VN | grep -o 'app): [A-Z2-7]*' | cut -d' ' -f2)
-	curl -s -o "$T/login" -X POST "$URL/api/v1/login" \
-		-d "{\"officer\":\"adm\",\"password\":\"a long enough passphrase\",\"totp\":\"$(oathtool --totp -b "$sec")\"}"
-	local TOK
-	TOK=$(grep -o '"token":"[^"]*"' "$T/login" | cut -d'"' -f4)
 	st=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/api/v1/citizens/$pin3/death" \
 		-H "Authorization: Bearer $TOK" -d '{"death_date":"2026-11-20","evidence":"KT-1"}')
 	check "$label: death registered" test "$st" = 200

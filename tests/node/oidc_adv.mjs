@@ -14,6 +14,22 @@ if (process.argv[2] === 'keygen') {
   const pub = { ...(await jose.exportJWK(publicKey)), kid: 'rp-key-1', alg: 'ES256', use: 'sig' };
   writeFileSync(`${dir}/pub.jwks`, JSON.stringify({ keys: [pub] }));
   writeFileSync(`${dir}/priv.jwk`, JSON.stringify({ ...(await jose.exportJWK(privateKey)), kid: 'rp-key-1' }));
+  // The same EC key and an RSA key as PEM (SPKI), for clients registered
+  // with PEM public keys.
+  writeFileSync(`${dir}/pub.pem`, await jose.exportSPKI(publicKey));
+  const rsa = await jose.generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+  writeFileSync(`${dir}/rsa-pub.pem`, await jose.exportSPKI(rsa.publicKey));
+  writeFileSync(`${dir}/rsa-priv.jwk`, JSON.stringify(await jose.exportJWK(rsa.privateKey)));
+  process.exit(0);
+}
+// node oidc_adv.mjs assert DIR CLIENT_ID AUD [rsa]: prints a client assertion.
+if (process.argv[2] === 'assert') {
+  const [, , , dir, id, aud, kind] = process.argv;
+  const rsa = kind === 'rsa';
+  const key = await jose.importJWK(JSON.parse(readFileSync(`${dir}/${rsa ? 'rsa-priv' : 'priv'}.jwk`, 'utf8')),
+    rsa ? 'RS256' : 'ES256');
+  console.log(await new jose.SignJWT({ jti: crypto.randomUUID() }).setProtectedHeader({ alg: rsa ? 'RS256' : 'ES256' })
+    .setIssuer(id).setSubject(id).setAudience(aud).setIssuedAt().setExpirationTime('1m').sign(key));
   process.exit(0);
 }
 
@@ -164,10 +180,64 @@ const tokResp = await fetch(meta.token_endpoint, {
   body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: t4.refresh_token }),
 });
 ok(tokResp.status === 400 && (await tokResp.json()).error === 'invalid_dpop_proof', 'dpop: a proof for another URL is refused at the token endpoint');
+// Server nonces (RFC 9449 8): openid-client retried on use_dpop_nonce
+// above without being told; a hand-made proof shows the exchange.
+const nonceProof = (extra) => new jose.SignJWT({ htm: 'POST', htu: meta.token_endpoint, ...extra })
+  .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk }).setJti(crypto.randomUUID()).setIssuedAt().sign(kp.privateKey);
+const dpopTokenCall = async (dpopProof) => fetch(meta.token_endpoint, {
+  method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${secId}:${secret}`).toString('base64')}`, dpop: dpopProof },
+  body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'not-a-token' }),
+});
+const noNonce = await dpopTokenCall(await nonceProof({}));
+const serverNonce = noNonce.headers.get('dpop-nonce');
+ok(noNonce.status === 400 && (await noNonce.json()).error === 'use_dpop_nonce' && serverNonce?.length === 43,
+  'dpop nonce: a proof without the nonce gets use_dpop_nonce and a DPoP-Nonce header');
+const forged = await dpopTokenCall(await nonceProof({ nonce: 'A'.repeat(43) }));
+ok(forged.status === 400 && (await forged.json()).error === 'use_dpop_nonce', 'dpop nonce: a forged nonce is refused');
+const withNonce = await dpopTokenCall(await nonceProof({ nonce: serverNonce }));
+ok(withNonce.status === 400 && (await withNonce.json()).error === 'invalid_grant',
+  "dpop nonce: with the server's nonce the proof passes (then the unknown token is invalid_grant)");
 await rejects(client.refreshTokenGrant(secConfig, t4.refresh_token, undefined, { DPoP: otherKey }),
   'dpop: the refresh token is bound to the key too');
 const t5 = await client.refreshTokenGrant(secConfig, t4.refresh_token, undefined, { DPoP: dpop });
 ok(t5.token_type === 'dpop', 'dpop: refresh with the same key gives a bound token');
 const intro = await client.tokenIntrospection(secConfig, t5.access_token);
 ok(intro.active && intro.token_type === 'DPoP' && intro.cnf?.jkt, 'dpop: introspection shows the key binding (cnf.jkt)');
+
+// dpop_jkt (RFC 9449 10): the code is bound to a key named at the
+// authorization endpoint, or to the key of the proof sent with PAR.
+const kp6 = await client.randomDPoPKeyPair('ES256');
+const dpop6 = client.getDPoPHandle(secConfig, kp6);
+const jkt6 = await jose.calculateJwkThumbprint(await jose.exportJWK(kp6.publicKey));
+const p6 = await params();
+const r6 = await login(client.buildAuthorizationUrl(secConfig, { ...authParams(p6), dpop_jkt: jkt6 }));
+await rejects(client.authorizationCodeGrant(secConfig, new URL(r6.location),
+  { pkceCodeVerifier: p6.verifier, expectedState: p6.state, expectedNonce: p6.nonce }, undefined, { DPoP: otherKey }),
+  'dpop_jkt: a code bound at /authorize is refused with a proof by another key');
+const p7 = await params();
+const r7 = await login(client.buildAuthorizationUrl(secConfig, { ...authParams(p7), dpop_jkt: jkt6 }));
+await rejects(client.authorizationCodeGrant(secConfig, new URL(r7.location),
+  { pkceCodeVerifier: p7.verifier, expectedState: p7.state, expectedNonce: p7.nonce }),
+  'dpop_jkt: a bound code is refused without a proof');
+const p8 = await params();
+const r8 = await login(client.buildAuthorizationUrl(secConfig, { ...authParams(p8), dpop_jkt: jkt6 }));
+const t8 = await client.authorizationCodeGrant(secConfig, new URL(r8.location),
+  { pkceCodeVerifier: p8.verifier, expectedState: p8.state, expectedNonce: p8.nonce }, undefined, { DPoP: dpop6 });
+ok(t8.token_type === 'dpop', 'dpop_jkt: the bound code is redeemed with a proof by the named key');
+const bad = await fetch(client.buildAuthorizationUrl(secConfig, { ...authParams(p8), dpop_jkt: 'not-a-thumbprint' }),
+  { redirect: 'manual' });
+ok(bad.status === 303 && new URL(bad.headers.get('location')).searchParams.get('error') === 'invalid_request',
+  'dpop_jkt: a malformed thumbprint is refused (invalid_request)');
+// PAR with a DPoP proof: openid-client sends it, the code is bound to it.
+const p9 = await params();
+const par9 = await client.buildAuthorizationUrlWithPAR(secConfig, authParams(p9), { DPoP: dpop6 });
+const r9 = await login(par9);
+await rejects(client.authorizationCodeGrant(secConfig, new URL(r9.location),
+  { pkceCodeVerifier: p9.verifier, expectedState: p9.state, expectedNonce: p9.nonce }, undefined, { DPoP: otherKey }),
+  'dpop_jkt: a code pushed with a DPoP proof is refused with another key');
+const p10 = await params();
+const r10 = await login(await client.buildAuthorizationUrlWithPAR(secConfig, authParams(p10), { DPoP: dpop6 }));
+const t10 = await client.authorizationCodeGrant(secConfig, new URL(r10.location),
+  { pkceCodeVerifier: p10.verifier, expectedState: p10.state, expectedNonce: p10.nonce }, undefined, { DPoP: dpop6 });
+ok(t10.token_type === 'dpop', 'dpop_jkt: a code pushed with a DPoP proof is redeemed with the same key');
 process.exit(failures ? 1 : 0);

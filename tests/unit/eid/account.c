@@ -1,7 +1,7 @@
 /* Tests for src/eid/account.c on SQLite and PostgreSQL: registration rules
  * (age, phone, death), approval with the OTP in the outbox, activation
  * (OTP, password policy, passcode), login with lockout, lock/unlock, the
- * death closing the account, integrated documents. */
+ * death closing the account, integrated documents, the card-expiry limit. */
 #include <liboath/oath.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 
 #include "dancu/citizen.h"
 #include "dancu/date.h"
+#include "dancu/db.h"
 #include "dancu/eid.h"
 #include "dancu/pin.h"
 #include "dancu/store.h"
@@ -256,6 +257,54 @@ static void test_lock_unlock_death(void **state)
 	assert_int_equal(dc_eid_close_for_death(f->s, "001199099999"), 0);
 }
 
+/* NĐ 69/2024 Art. 15: an expired card keeps the account from being used
+ * until a renewed card is delivered; the limit is read, not written. */
+static void test_usable_card_expiry(void **state)
+{
+	struct fx *f = fx(state);
+	struct dc_eid_account a;
+	struct dc_date today = dc_date_today();
+	struct dc_date yesterday = dc_date_from_days(dc_date_to_days(&today) - 1);
+	char t[DC_DATE_ISO_MAX], y[DC_DATE_ISO_MAX], exp[11], sql[512];
+	struct dc_db *db;
+	dc_date_iso(&today, t);
+	dc_date_iso(&yesterday, y);
+	make_active(f, "001199012345");
+	db = dc_store_db(f->s);
+	assert_int_equal(dc_eid_usable(f->s, "001199012345", &today, &a, exp), 0);
+	assert_int_equal(a.state, DC_EID_ACTIVE);
+	assert_int_equal(dc_eid_usable(f->s, "001199099999", &today, NULL, NULL), DC_ERR_NOT_FOUND);
+	/* A card valid through today. */
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO card (pin, kind, reason, state, issued, expiry, applied_ms, "
+	         "updated_ms, actor) VALUES ('001199012345', 'first', 'first', 'delivered', "
+	         "'2016-01-01', '%s', 1, 1, 't')",
+	         t);
+	assert_int_equal(dc_db_exec(db, sql), 0);
+	assert_int_equal(dc_eid_usable(f->s, "001199012345", &today, NULL, exp), 0);
+	/* Expired yesterday: locked, with the date; the account row is unchanged. */
+	snprintf(sql, sizeof sql, "UPDATE card SET expiry = '%s' WHERE pin = '001199012345'", y);
+	assert_int_equal(dc_db_exec(db, sql), 0);
+	assert_int_equal(dc_eid_usable(f->s, "001199012345", &today, &a, exp), DC_ERR_EXPIRED);
+	assert_string_equal(exp, y);
+	assert_int_equal(a.state, DC_EID_ACTIVE);
+	/* The renewal replaces it (a card without expiry): usable again. */
+	assert_int_equal(dc_db_exec(db, "UPDATE card SET state = 'replaced' WHERE pin = "
+	                                "'001199012345'"),
+	                 0);
+	assert_int_equal(dc_db_exec(db, "INSERT INTO card (pin, kind, reason, state, issued, "
+	                                "expiry, applied_ms, updated_ms, actor) VALUES "
+	                                "('001199012345', 'renewal', 'age', 'delivered', "
+	                                "'2026-01-01', NULL, 2, 2, 't')"),
+	                 0);
+	assert_int_equal(dc_eid_usable(f->s, "001199012345", &today, NULL, exp), 0);
+	/* Dead in the register (not through the death route): locked. */
+	assert_int_equal(dc_db_exec(db, "UPDATE citizen SET status = 'dead' WHERE pin = "
+	                                "'001199012345'"),
+	                 0);
+	assert_int_equal(dc_eid_usable(f->s, "001199012345", &today, NULL, exp), DC_ERR_LOCKED);
+}
+
 static void test_totp(void **state)
 {
 	struct fx *f = fx(state);
@@ -386,7 +435,7 @@ int main(void)
 	        BOTH(test_register_rules),        BOTH(test_activation),
 	        BOTH(test_login_lockout),         BOTH(test_lock_unlock_death),
 	        BOTH(test_attrs_and_file_sender), BOTH(test_totp),
-	        BOTH(test_list_and_note),
+	        BOTH(test_list_and_note),         BOTH(test_usable_card_expiry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
