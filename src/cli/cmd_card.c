@@ -174,7 +174,7 @@ int dc__cmd_card(int argc, char **argv)
 	int exit_code;
 	dc_pool_init(&pool, 0);
 	cli_actor(actor, sizeof actor);
-	struct dc_card_op op = {actor, NULL, reason, evidence, dc_date_today(), issued, ""};
+	struct dc_card_op op = {actor, NULL, reason, evidence, dc_date_today(), issued, "", NULL};
 	if ((exit_code = dc__cli_open(db, pg, &u, &s)))
 		goto cleanup;
 	exit_code = 1;
