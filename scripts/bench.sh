@@ -93,6 +93,8 @@ if conn=$(PG_DURABLE=1 scripts/pg.sh start "$out/pg"); then
 fi
 # HTTP: wrk against nginx (the ceiling), dancu lookups and stay reports.
 scripts/bench_http.sh "$B" "$out/dancu.db" "$res"
+# QR verification of issued cards over HTTP, nginx in the same run.
+scripts/bench_qr_http.sh "$B" "$res"
 # OpenID Connect: dancu and npm oidc-provider side by side, then a login flood.
 scripts/bench_oidc.sh 100 "$(nproc)" | tee "$out/oidc.txt"
 echo
