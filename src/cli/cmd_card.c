@@ -5,6 +5,8 @@
  *   dancu card apply --pin P --kind first|renewal|exchange|reissue [--reason R]
  *   dancu card approve|reject|produce|deliver|revoke --id N [--reason R]
  *                                                    [--issued YYYY-MM-DD]
+ *                                    produce --pki DIR: also the chip's own keys
+ *                                    (DIR/chips/N.pem, mode 0600; DG14/DG15)
  *   dancu card show --pin P | --id N
  *   dancu card mrz --id N
  *   dancu card qr --id N [--svg FILE] [--png FILE]
@@ -25,6 +27,7 @@
 #include <unistd.h>
 
 #include "dancu/card.h"
+#include "dancu/chip.h"
 #include "dancu/checkin.h"
 #include "dancu/qr.h"
 #include "dancu/store.h"
@@ -110,7 +113,7 @@ int dc__cmd_card(int argc, char **argv)
 	        {"csv", OPT_STR, &csv, 0, 0, "checkin-event: candidate list, lines pin,room"},
 	        {"event", OPT_U64, &event, 1, 9e18, "checkin: event id"},
 	        {"chip", OPT_FLAG, &chip, 0, 0, "verify: read the chip (software chip of --id)"},
-	        {"pki", OPT_STR, &pki, 0, 0, "verify --chip: PKI directory (signer, trust list)"},
+	        {"pki", OPT_STR, &pki, 0, 0, "produce, verify --chip, chip-serve: PKI directory"},
 	        {"trust", OPT_STR, &trust, 0, 0, "verify --chip: CSCA trust list (file or dir)"},
 	        {"reader", OPT_STR, &reader, 0, 0, "verify --chip: PC/SC reader name, or any"},
 	        {"dump", OPT_STR, &dump, 0, 0, "verify --chip: write the files read to this dir"},
@@ -187,6 +190,16 @@ int dc__cmd_card(int argc, char **argv)
 		rc = dc_card_apply(s, &pin, k, &op, &card);
 	} else if (act) {
 		rc = dc_card_act(s, u, (int64_t)id, act, &op, &card);
+		/* production with --pki: the chip's own keys are made now, so DG14 and
+		 * DG15 exist from issuance (PKI_DIR/chips/N.pem, mode 0600) */
+		struct dc_chip_keys *ck = NULL;
+		if (rc == DC_OK && act == DC_CARD_PRODUCE && pki &&
+		    (rc = dc_chip_keys_for_card(pki, (int64_t)id, &ck)))
+			snprintf(op.detail, sizeof op.detail,
+			         "the card is produced, but its chip keys could not be written to "
+			         "%s/chips",
+			         pki);
+		dc_chip_keys_free(ck);
 	} else if (!strcmp(verb, "show")) {
 		int with = 1;
 		rc = id ? dc_card_get(s, (int64_t)id, &card)

@@ -48,15 +48,16 @@ import csv, sys
 for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
     if r["status"] == "alive" and len(r["dob"]) == 10 and 1960 <= int(r["dob"][:4]) <= 1995 and r["sex"] in ("M", "F"):
         print(r["pin"]); break' "$T/p.csv")
-	"$DANCU" card apply "${S[@]}" --pin "$PIN" --kind first >/dev/null &&
-		"$DANCU" card approve "${S[@]}" --id 1 >/dev/null &&
-		"$DANCU" card produce "${S[@]}" --id 1 >/dev/null &&
-		"$DANCU" card deliver "${S[@]}" --id 1 >/dev/null
-	check "$label: card produced and delivered" test $? = 0
 	local P="$T/pki-$label" X="$T/pki-x-$label"
 	rm -rf "$P" "$X" "$T/read"
 	mkdir -p "$T/read"
 	expect_exit 0 "$label: pki init" "$DANCU" pki init --dir "$P"
+	"$DANCU" card apply "${S[@]}" --pin "$PIN" --kind first >/dev/null &&
+		"$DANCU" card approve "${S[@]}" --id 1 >/dev/null &&
+		"$DANCU" card produce "${S[@]}" --id 1 --pki "$P" >/dev/null &&
+		"$DANCU" card deliver "${S[@]}" --id 1 >/dev/null
+	check "$label: card produced and delivered" test $? = 0
+	check "$label: production made the chip's keys, mode 600" test "$(stat -c %a "$P/chips/1.pem")" = 600
 	expect_exit 2 "$label: pki ds-new without --name is a usage error" "$DANCU" pki ds-new --dir "$P"
 	expect_exit 0 "$label: pki ds-new" "$DANCU" pki ds-new --dir "$P" --name ds1
 	check "$label: DS key is mode 600" test "$(stat -c %a "$P/ds/ds1.key")" = 600
@@ -73,7 +74,10 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 		grep -q '"chip":{"access":"pace","pace":"passed","secure_messaging":"aes128"' "$T/out"
 	check "$label: … chip authentication passed" grep -q '"chip_auth":{"result":"passed"' "$T/out"
 	check "$label: … active authentication passed" grep -q '"active_auth":{"result":"passed"' "$T/out"
-	check "$label: … the chip's keys are in a 0600 file" test "$(stat -c %a "$P/chips/1.pem")" = 600
+	chmod 644 "$P/chips/1.pem"
+	expect_exit 1 "$label: chip keys readable by others are refused" \
+		"$DANCU" card verify "${S[@]}" --chip --id 1 --pki "$P"
+	chmod 600 "$P/chips/1.pem"
 	check "$label: … DG1, DG2, DG13, DG14, DG15, SOD, CardAccess read" test -s "$T/read/DG1.bin" \
 		-a -s "$T/read/DG2.bin" -a -s "$T/read/DG13.bin" -a -s "$T/read/DG14.bin" \
 		-a -s "$T/read/DG15.bin" -a -s "$T/read/EF_SOD.bin" -a -s "$T/read/EF_CardAccess.bin"
