@@ -171,4 +171,9 @@ struct dc_read_result {
 int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_lds *l,
                  struct dc_read_result *r);
 
+/* dc_chip_read with the active-authentication challenge given (8 bytes,
+ * e.g. one a server issued; NULL: random). */
+int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz, const uint8_t *aa_chal,
+                    struct dc_lds *l, struct dc_read_result *r);
+
 #endif

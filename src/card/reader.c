@@ -440,11 +440,14 @@ static void chip_auth(struct session *s, const struct dc_secinfos *si)
 }
 
 /* Active authentication (Part 11 §6.1) with DG15's key. */
-static void active_auth(struct session *s, const struct dc_lds *l, const struct dc_secinfos *si)
+static void active_auth(struct session *s, const struct dc_lds *l, const struct dc_secinfos *si,
+                        const uint8_t *chal)
 {
 	struct dc_read_result *r = s->r;
 	uint8_t a[14] = {0x00, 0x88, 0x00, 0x00, 0x08};
-	if (RAND_bytes(a + 5, 8) != 1)
+	if (chal)
+		memcpy(a + 5, chal, 8);
+	else if (RAND_bytes(a + 5, 8) != 1)
 		return;
 	memcpy(r->aa_challenge, a + 5, 8);
 	a[13] = 0x00;
@@ -467,6 +470,12 @@ static void active_auth(struct session *s, const struct dc_lds *l, const struct 
 
 int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_lds *l,
                  struct dc_read_result *r)
+{
+	return dc_chip_read_ex(t, mrz, NULL, l, r);
+}
+
+int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz, const uint8_t *aa_chal,
+                    struct dc_lds *l, struct dc_read_result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->pace = r->ca = r->aa = -1;
@@ -537,7 +546,7 @@ int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_l
 		if ((mask & (1u << i)) && i != 3 && i != 4 && i != 14)
 			read_file(&s, 0x0100u + (unsigned)i, &l->dg[i]);
 	if (r->status == DC_READ_OK && l->dg[15].data)
-		active_auth(&s, l, have_si ? &si : NULL);
+		active_auth(&s, l, have_si ? &si : NULL, aa_chal);
 	if (r->access)
 		r->sm = s.sm.aes ? "aes128" : "3des";
 	OPENSSL_cleanse(&s.sm, sizeof s.sm);

@@ -12,7 +12,7 @@
  *   dancu card qr --id N [--svg FILE] [--png FILE]
  *   dancu card verify --qr TEXT | --mrz TEXT     exit 0 valid, 1 not valid
  *   dancu card verify --chip (--id N --pki DIR | --reader NAME --mrz TEXT) [--trust PATH]
- *                                                 chip read + passive auth (cmd_chip.c)
+ *                    [--dump DIR] [--aa-challenge B64]   chip read + every check (cmd_chip.c)
  *   dancu card chip-serve --id N --pki DIR [--vpcd HOST:PORT]   the software chip as a
  *                                                 virtual card for pcscd + vsmartcard-vpcd
  *   dancu card checkin-event --name N [--csv FILE]    creates an event
@@ -90,7 +90,7 @@ int dc__cmd_card(int argc, char **argv)
 	const char *db = NULL, *pg = NULL, *pin_s = NULL, *kind = NULL, *reason = NULL,
 	           *evidence = NULL, *svg = NULL, *png = NULL, *qr = NULL, *mrz = NULL,
 	           *name = NULL, *csv = NULL, *pki = NULL, *trust = NULL, *reader = NULL,
-	           *dump = NULL, *vpcd = NULL;
+	           *dump = NULL, *vpcd = NULL, *aa_chal = NULL;
 	int chip = 0;
 	uint64_t id = 0, event = 0;
 	struct dc_date issued = {0, 0, 0};
@@ -117,6 +117,8 @@ int dc__cmd_card(int argc, char **argv)
 	        {"trust", OPT_STR, &trust, 0, 0, "verify --chip: CSCA trust list (file or dir)"},
 	        {"reader", OPT_STR, &reader, 0, 0, "verify --chip: PC/SC reader name, or any"},
 	        {"dump", OPT_STR, &dump, 0, 0, "verify --chip: write the files read to this dir"},
+	        {"aa-challenge", OPT_STR, &aa_chal, 0, 0,
+	         "verify --chip: active-authentication challenge (base64 of 8 bytes)"},
 	        {"vpcd", OPT_STR, &vpcd, 0, 0, "chip-serve: vpcd address (127.0.0.1:35963)"},
 	};
 	static const char *const verbs[] = {
@@ -236,7 +238,7 @@ int dc__cmd_card(int argc, char **argv)
 		goto cleanup;
 	} else if (!strcmp(verb, "verify") && (chip || reader)) {
 		exit_code = dc__card_verify_chip(s, u, (int64_t)id, pki, trust, reader, mrz, dump,
-		                                 &op.today);
+		                                 aa_chal, &op.today);
 		goto cleanup;
 	} else if (!strcmp(verb, "verify")) {
 		struct dc_card_verdict v;

@@ -100,19 +100,49 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 	SA=$(officer_new "${S[@]}" -- admin national_admin VN)
 	SB=$(officer_new "${S[@]}" -- admin2 national_admin VN)
 	SU=$(officer_new "${S[@]}" -- aud auditor VN)
+	local SC TB
+	SC=$(officer_new "${S[@]}" -- admin3 national_admin VN)
 	DANCU_CARD_TRUST="$P/trust" serve_start "${S[@]}" || { notok "$label: server up"; return; }
 	TA=$(officer_token admin "$SA")
 	TU=$(officer_token aud "$SU")
+	TB=$(officer_token admin3 "$SC")
 	body "$T/read" >"$T/good.json"
 	check "$label: POST /verify/chip → 200" test "$(api POST /api/v1/verify/chip "$TA" "@$T/good.json")" = 200
 	check "$label: … valid, every check passed" grep -q '"valid":true, "chip":.*"passive_auth":{"passed":true' "$T/body"
 	check "$label: … the register agrees" grep -q "\"register\":{\"valid\":true,\"pin\":\"$PIN\"" "$T/body"
 	check "$label: … active authentication verified by the server" \
 		grep -q '"active_auth":{"result":"passed","detail":"ECDSA signature' "$T/body"
+	check "$label: … the kiosk's own challenge is named as such" grep -q 'challenge chosen by the kiosk' "$T/body"
 	body "$T/read" aa >"$T/bad.json"
 	api POST /api/v1/verify/chip "$TA" "@$T/bad.json" >/dev/null
 	check "$label: a wrong AA signature → active_auth failed, card invalid" \
 		grep -q '"valid":false.*"active_auth":{"result":"failed"' "$T/body"
+	# a challenge from the server, signed by the chip through the CLI reader
+	check "$label: POST /verify/chip/challenge → 200" test "$(api POST /api/v1/verify/chip/challenge "$TA" '{}')" = 200
+	local CH TK
+	CH=$(json_str challenge <"$T/body")
+	TK=$(json_str ticket <"$T/body")
+	check "$label: auditors get no challenge → 403" test "$(api POST /api/v1/verify/chip/challenge "$TU" '{}')" = 403
+	rm -rf "$T/read2" && mkdir -p "$T/read2"
+	expect_exit 0 "$label: verify --chip --aa-challenge signs the server's challenge" \
+		"$DANCU" card verify "${S[@]}" --chip --id 1 --pki "$P" --dump "$T/read2" --aa-challenge "$CH"
+	check "$label: … the challenge signed is the server's" \
+		test "$(base64 -w0 "$T/read2/AA_challenge.bin")" = "$CH"
+	ticketed() { # request json, ticket → the request with active_auth.ticket
+		python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); o["active_auth"]["ticket"]=sys.argv[2]; print(json.dumps(o))' "$1" "$2"
+	}
+	body "$T/read2" >"$T/g2.json"
+	ticketed "$T/g2.json" "$TK" >"$T/t.json"
+	api POST /api/v1/verify/chip "$TA" "@$T/t.json" >/dev/null
+	check "$label: … with its ticket: valid, active authentication passed" \
+		grep -q '"valid":true.*"active_auth":{"result":"passed","detail":"ECDSA signature over the challenge verified with DG15.s key"}' "$T/body"
+	api POST /api/v1/verify/chip "$TB" "@$T/t.json" >/dev/null
+	check "$label: … another officer's ticket → active_auth failed" \
+		grep -q '"valid":false.*"active_auth":{"result":"failed","detail":"the challenge.s ticket' "$T/body"
+	ticketed "$T/good.json" "$TK" >"$T/t2.json"
+	api POST /api/v1/verify/chip "$TA" "@$T/t2.json" >/dev/null
+	check "$label: … a ticket for another challenge → active_auth failed" \
+		grep -q '"valid":false.*"active_auth":{"result":"failed","detail":"the challenge.s ticket' "$T/body"
 	python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); o["chip_auth"]="failed"; print(json.dumps(o))' \
 		"$T/good.json" >"$T/bad.json"
 	api POST /api/v1/verify/chip "$TA" "@$T/bad.json" >/dev/null
@@ -136,9 +166,9 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 	api POST /api/v1/verify/chip "$TA" "@$T/good.json" >/dev/null
 	check "$label: revoked DS → ds_revoked" grep -q '"valid":false.*"reason":"ds_revoked"' "$T/body"
 	if [ "$label" = sqlite ]; then
-		# nine verifications; the one with a broken DG1 names nobody
+		# twelve verifications; the one with a broken DG1 names nobody
 		check "$label: each chip verification audited (on the holder's record when named)" test \
-			"$(sqlite3 "$T/c.db" "SELECT count(*), count(subject_pin) FROM audit WHERE action = 'card.verify' AND fields = 'chip' AND (subject_pin IS NULL OR subject_pin = '$PIN')")" = "9|8"
+			"$(sqlite3 "$T/c.db" "SELECT count(*), count(subject_pin) FROM audit WHERE action = 'card.verify' AND fields = 'chip' AND (subject_pin IS NULL OR subject_pin = '$PIN')")" = "12|11"
 	fi
 	serve_stop
 	serve_start "${S[@]}" || { notok "$label: server up"; return; }
