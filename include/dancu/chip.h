@@ -154,6 +154,7 @@ struct dc_read_result {
 	int ca;             /* chip authentication */
 	int aa;             /* active authentication */
 	char ca_detail[120], aa_detail[120];
+	char pace_detail[120];   /* why PACE failed or was not used */
 	uint8_t aa_challenge[8]; /* the challenge signed (aa ≠ -1) */
 	uint8_t aa_sig[132];
 	size_t aa_sig_len;

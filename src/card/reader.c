@@ -499,6 +499,9 @@ int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz, const ui
 			int param = ca_info.pace_param >= 0 ? ca_info.pace_param : 12;
 			int p = pace_run(&s, info, param, ca_info.pace_param >= 0, NULL, NULL);
 			r->pace = p == 0 ? 1 : 0;
+			if (p == 1)
+				snprintf(r->pace_detail, sizeof r->pace_detail,
+				         "the chip refused PACE: read with BAC");
 			if (p == 0) {
 				r->access = "pace";
 				sw = secure(&s, sel, sizeof sel);
@@ -534,6 +537,15 @@ int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz, const ui
 	    read_file(&s, 0x010E, &l->dg[14]) == 0) {
 		if (dc_secinfos_parse(l->dg[14].data, l->dg[14].len, &si) == DC_OK) {
 			have_si = 1;
+			/* DG14 (signed) offers PACE, EF.CardAccess (unsigned) did not: a
+			 * downgrade to BAC, or a broken EF.CardAccess */
+			if (si.pace && r->pace == -1) {
+				r->pace = 0;
+				snprintf(
+				        r->pace_detail, sizeof r->pace_detail,
+				        "DG14 offers PACE but EF.CardAccess did not: read with BAC "
+				        "(downgrade?)");
+			}
 			chip_auth(&s, &si);
 		} else {
 			r->ca = 0;

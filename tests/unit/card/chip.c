@@ -80,6 +80,11 @@ static void test_read_verify(void **st)
 	/* the reader needs only the first two MRZ lines for BAC, but takes all three */
 	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
 	assert_int_equal(r.status, DC_READ_OK);
+	assert_string_equal(r.access, "bac"); /* an older chip: no PACE, no DG14/DG15 */
+	assert_int_equal(r.pace, -1);
+	assert_int_equal(r.ca, -1);
+	assert_int_equal(r.aa, -1);
+	assert_string_equal(r.sm, "3des");
 	same(&got.com, &f->l.com);
 	same(&got.sod, &f->l.sod);
 	same(&got.dg[1], &f->l.dg[1]);
@@ -233,7 +238,8 @@ static void test_pace_ca_aa(void **st)
 	struct dc_chip_transport t2 = dc_softchip_transport(c2);
 	assert_int_equal(dc_chip_read(&t2, MRZ, &got, &r), DC_OK);
 	assert_string_equal(r.access, "bac");
-	assert_int_equal(r.pace, -1);
+	assert_int_equal(r.pace, 0); /* DG14 says the chip offers PACE: a downgrade */
+	assert_non_null(strstr(r.pace_detail, "downgrade"));
 	assert_string_equal(r.sm, "aes128"); /* chip authentication switched to AES */
 	assert_int_equal(r.ca, 1);
 	assert_int_equal(r.aa, 1);
