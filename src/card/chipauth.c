@@ -78,7 +78,9 @@ int dc_chip_keys_generate(struct dc_chip_keys **out)
 	return DC_OK;
 }
 
-int dc_chip_keys_save(const struct dc_chip_keys *k, const char *path)
+/* Writes k to a temporary file (mode 0600) next to path; then rename
+ * (replace) or link (create only: DC_ERR_CONFLICT when path exists). */
+static int save(const struct dc_chip_keys *k, const char *path, int replace)
 {
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
@@ -93,11 +95,21 @@ int dc_chip_keys_save(const struct dc_chip_keys *k, const char *path)
 	}
 	int ok = PEM_write_PrivateKey(f, k->aa, NULL, NULL, 0, NULL, NULL) &&
 	         PEM_write_PrivateKey(f, k->ca, NULL, NULL, 0, NULL, NULL);
-	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
+	if (fclose(f) != 0 || !ok) {
 		unlink(tmp);
 		return DC_ERR_IO;
 	}
-	return DC_OK;
+	int rc = DC_OK;
+	if (replace ? rename(tmp, path) != 0 : link(tmp, path) != 0)
+		rc = !replace && errno == EEXIST ? DC_ERR_CONFLICT : DC_ERR_IO;
+	if (!replace || rc)
+		unlink(tmp);
+	return rc;
+}
+
+int dc_chip_keys_save(const struct dc_chip_keys *k, const char *path)
+{
+	return save(k, path, 1);
 }
 
 int dc_chip_keys_load(const char *path, struct dc_chip_keys **out)
@@ -139,10 +151,11 @@ int dc_chip_keys_for_card(const char *pki_dir, int64_t card_id, struct dc_chip_k
 	struct dc_chip_keys *k = NULL;
 	if ((rc = dc_chip_keys_generate(&k)))
 		return rc;
-	/* two issuers racing: the first rename wins, both then load that one */
-	rc = dc_chip_keys_save(k, path);
+	/* created with link(): of two issuers racing, the first wins and both
+	 * then use its keys (a chip's keys never change once made) */
+	rc = save(k, path, 0);
 	dc_chip_keys_free(k);
-	return rc ? rc : dc_chip_keys_load(path, out);
+	return rc && rc != DC_ERR_CONFLICT ? rc : dc_chip_keys_load(path, out);
 }
 
 /* --- DG14, DG15, EF.CardAccess --- */

@@ -404,13 +404,20 @@ static void chip_auth(struct session *s, const struct dc_secinfos *si)
 	uint8_t mse[17] = {0x00, 0x22, 0x41, 0xA4, 0x0C, 0x80, 0x0A};
 	memcpy(mse + 7, dc__oid_ca_ecdh_aes128, 10);
 	int sw = secure(s, mse, sizeof mse);
-	uint8_t ga_[6 + 4 + DC__EC_PT_MAX + 1] = {
-	        0x00, 0x86,       0x00, 0x00, (uint8_t)(en + 4), 0x7C, (uint8_t)(en + 2),
-	        0x80, (uint8_t)en};
-	memcpy(ga_ + 9, eph, en);
-	ga_[9 + en] = 0x00;
-	if (sw == 0x9000)
-		sw = secure(s, ga_, 10 + en);
+	/* GENERAL AUTHENTICATE 7C { 80 PK } (long-form lengths for big curves) */
+	struct dc_buf in = DC_BUF_INIT, ga_ = DC_BUF_INIT;
+	dc_tlv_put(&in, 0x80, eph, en);
+	static const uint8_t h[4] = {0x00, 0x86, 0x00, 0x00};
+	dc_buf_add(&ga_, h, 4);
+	dc_buf_addc(&ga_, (char)dc_tlv_size(0x7C, in.len));
+	dc_tlv_put(&ga_, 0x7C, in.ptr, in.len);
+	dc_buf_addc(&ga_, 0);
+	if (sw == 0x9000 && (dc_buf_error(&ga_) || dc_tlv_size(0x7C, in.len) > 255))
+		sw = 0x6700;
+	else if (sw == 0x9000)
+		sw = secure(s, (const uint8_t *)ga_.ptr, ga_.len);
+	dc_buf_release(&in);
+	dc_buf_release(&ga_);
 	if (sw != 0x9000) {
 		r->ca = 0;
 		snprintf(r->ca_detail, sizeof r->ca_detail,
