@@ -19,8 +19,10 @@
  * Active authentication is verified here: the signature over the reader's
  * challenge against DG15, whose hash passive authentication checks. With a
  * ticket the challenge is known to come from this server within the last
- * minute (a kiosk cannot replay a signature recorded earlier); without
- * one it is the kiosk's own and the detail says so. The
+ * minute and to be used once (a kiosk cannot replay a signature recorded
+ * earlier; the used tickets are remembered per server process, up to
+ * USED_N a minute); without one it is the kiosk's own and the detail
+ * says so. The
  * access protocol and chip authentication happen between the reader and
  * the chip; the server reports what the reader says (a failed one makes the
  * card invalid) and cannot verify it.
@@ -59,17 +61,33 @@ struct held {
 	int retired;
 };
 
+/* Challenge tickets already used (their MACs), newest last: a ring large
+ * enough for every ticket of the last minute up to USED_N per minute. */
+#define USED_N 8192
+
+struct used {
+	uint8_t tag[16];
+	int64_t exp;
+};
+
 struct dc__card_trust {
 	pthread_mutex_t mu;
 	struct held *cur;
 	struct timespec mtime;
 	char path[4096];
+	struct used *used; /* ring of USED_N */
+	size_t used_next;
 };
 
 struct dc__card_trust *dc__card_trust_new(void)
 {
 	struct dc__card_trust *ct = calloc(1, sizeof *ct);
+	if (ct && !(ct->used = calloc(USED_N, sizeof *ct->used))) {
+		free(ct);
+		return NULL;
+	}
 	if (ct && pthread_mutex_init(&ct->mu, NULL) != 0) {
+		free(ct->used);
 		free(ct);
 		return NULL;
 	}
@@ -85,6 +103,7 @@ void dc__card_trust_free(struct dc__card_trust *ct)
 		free(ct->cur);
 	}
 	pthread_mutex_destroy(&ct->mu);
+	free(ct->used);
 	free(ct);
 }
 
@@ -212,8 +231,26 @@ static int r_chip_challenge(struct dc__call *c, struct dc_buf *body)
 	                   b2, CHAL_TTL_MS / 1000);
 }
 
-/* 1: the ticket proves the challenge came from here, for this officer, and
- * has not expired; 0: it does not. */
+/* Marks the ticket with this tag used; 0 when it already was. */
+static int first_use(struct dc__card_trust *ct, const uint8_t *tag, int64_t exp)
+{
+	int64_t now = dc_now_ms();
+	int fresh = 1;
+	pthread_mutex_lock(&ct->mu);
+	for (size_t i = 0; i < USED_N && fresh; i++)
+		if (ct->used[i].exp >= now && sodium_memcmp(ct->used[i].tag, tag, 16) == 0)
+			fresh = 0;
+	if (fresh) {
+		memcpy(ct->used[ct->used_next].tag, tag, 16);
+		ct->used[ct->used_next].exp = exp;
+		ct->used_next = (ct->used_next + 1) % USED_N;
+	}
+	pthread_mutex_unlock(&ct->mu);
+	return fresh;
+}
+
+/* 1: the ticket proves the challenge came from here, for this officer, has
+ * not expired and was not used before (on this server); 0: it does not. */
 static int ticket_ok(const struct dc__call *c, const char *officer, json_t *aa,
                      const uint8_t chal[8])
 {
@@ -225,7 +262,8 @@ static int ticket_ok(const struct dc__call *c, const char *officer, json_t *aa,
 	for (int i = 0; i < 8; i++)
 		exp = (int64_t)((uint64_t)exp << 8 | t[i]);
 	chal_tag(c, officer, chal, t, tag);
-	return sodium_memcmp(tag, t + 8, sizeof tag) == 0 && dc_now_ms() <= exp;
+	return sodium_memcmp(tag, t + 8, sizeof tag) == 0 && dc_now_ms() <= exp &&
+	       (!c->card_trust || first_use(c->card_trust, tag, exp));
 }
 
 /* What the reader did, from the request; active authentication checked here. */
@@ -273,8 +311,8 @@ static int reader_report(const struct dc__call *c, const char *officer, json_t *
 	if (ticketed && !ticket_ok(c, officer, aa, rd->aa_challenge)) {
 		rd->aa = 0;
 		snprintf(rd->aa_detail, sizeof rd->aa_detail,
-		         "the challenge's ticket is not this server's, not this officer's, or "
-		         "expired");
+		         "the challenge's ticket is not this server's, not this officer's, "
+		         "expired or already used");
 		return DC_OK;
 	}
 	rd->aa = dc_aa_verify(l->dg[15].data, l->dg[15].len, have ? si.aa_hash : NULL,

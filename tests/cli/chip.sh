@@ -139,6 +139,9 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 	api POST /api/v1/verify/chip "$TB" "@$T/t.json" >/dev/null
 	check "$label: … another officer's ticket → active_auth failed" \
 		grep -q '"valid":false.*"active_auth":{"result":"failed","detail":"the challenge.s ticket' "$T/body"
+	api POST /api/v1/verify/chip "$TA" "@$T/t.json" >/dev/null
+	check "$label: … the same ticket and signature again (a replay) → active_auth failed" \
+		grep -q '"valid":false.*"active_auth":{"result":"failed","detail":"the challenge.s ticket.*already used' "$T/body"
 	ticketed "$T/good.json" "$TK" >"$T/t2.json"
 	api POST /api/v1/verify/chip "$TA" "@$T/t2.json" >/dev/null
 	check "$label: … a ticket for another challenge → active_auth failed" \
@@ -166,9 +169,9 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 	api POST /api/v1/verify/chip "$TA" "@$T/good.json" >/dev/null
 	check "$label: revoked DS → ds_revoked" grep -q '"valid":false.*"reason":"ds_revoked"' "$T/body"
 	if [ "$label" = sqlite ]; then
-		# twelve verifications; the one with a broken DG1 names nobody
+		# thirteen verifications; the one with a broken DG1 names nobody
 		check "$label: each chip verification audited (on the holder's record when named)" test \
-			"$(sqlite3 "$T/c.db" "SELECT count(*), count(subject_pin) FROM audit WHERE action = 'card.verify' AND fields = 'chip' AND (subject_pin IS NULL OR subject_pin = '$PIN')")" = "12|11"
+			"$(sqlite3 "$T/c.db" "SELECT count(*), count(subject_pin) FROM audit WHERE action = 'card.verify' AND fields = 'chip' AND (subject_pin IS NULL OR subject_pin = '$PIN')")" = "13|12"
 	fi
 	serve_stop
 	serve_start "${S[@]}" || { notok "$label: server up"; return; }
