@@ -136,7 +136,7 @@ enum dc_read_status {
 	DC_READ_BAC_FAILED,  /* BAC refused: wrong document number / dates */
 	DC_READ_SM_ERROR,    /* a response failed its MAC or the session broke */
 	DC_READ_FILE_ERROR,  /* a file could not be read or is malformed */
-	DC_READ_PACE_FAILED, /* PACE refused: wrong password (MRZ) */
+	DC_READ_PACE_FAILED, /* PACE and then BAC refused: wrong MRZ */
 	DC_READ_CA_FAILED,   /* chip authentication failed: not the chip DG14 names */
 };
 
@@ -161,8 +161,10 @@ struct dc_read_result {
 };
 
 /* Reads the chip over t: EF.CardAccess (plain, in the MF); PACE with the
- * MRZ password when it offers id-PACE-ECDH-GM-AES-CBC-CMAC-128, else SELECT
- * the LDS1 application and BAC with the key from mrz (the printed TD1 MRZ);
+ * MRZ password when it offers id-PACE-ECDH-GM-AES-CBC-CMAC-128, else (or
+ * when PACE fails: r->pace 0, r->pace_detail) SELECT the LDS1 application
+ * and BAC with the key from mrz (the printed TD1 MRZ; both failing is
+ * PACE_FAILED);
  * then under SM EF.COM; DG14 and chip authentication when DG14 offers it
  * (SM restarts with AES keys); EF.SOD and every DG EF.COM lists except
  * DG3/DG4 (EAC); active authentication when DG15 is present. l (zeroed or

@@ -506,9 +506,14 @@ int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz, const ui
 			int param = ca_info.pace_param >= 0 ? ca_info.pace_param : 12;
 			int p = pace_run(&s, info, param, ca_info.pace_param >= 0, NULL, NULL);
 			r->pace = p == 0 ? 1 : 0;
-			if (p == 1)
-				snprintf(r->pace_detail, sizeof r->pace_detail,
-				         "the chip refused PACE: read with BAC");
+			if (p != 0 && r->status != DC_READ_TRANSPORT) {
+				/* §4.2: when PACE fails, BAC (chips in the field refuse PACE
+				 * with the MRZ password, e.g. when they want the CAN) */
+				snprintf(r->pace_detail, sizeof r->pace_detail, "%.100s; then BAC",
+				         p == 1 ? "the chip refused PACE" : r->detail);
+				r->status = DC_READ_OK;
+				r->detail[0] = 0;
+			}
 			if (p == 0) {
 				r->access = "pace";
 				sw = secure(&s, sel, sizeof sel);
@@ -533,6 +538,14 @@ int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz, const ui
 			     "SELECT of the eMRTD application refused (SW %04X)", (unsigned)sw);
 		if (r->status == DC_READ_OK && bac(&s, mrz) == 0)
 			r->access = "bac";
+		if (r->status == DC_READ_BAC_FAILED && r->pace == 0) {
+			/* neither protocol took the key: a wrong MRZ, named as PACE's */
+			r->status = DC_READ_PACE_FAILED;
+			snprintf(r->detail, sizeof r->detail,
+			         "PACE and BAC both failed: the document number, birth date or "
+			         "expiry "
+			         "do not match the chip");
+		}
 	}
 	if (r->status == DC_READ_OK && read_file(&s, 0x011E, &l->com) != 0)
 		stop(&s, DC_READ_FILE_ERROR, "EF.COM could not be read (%u)", 0);

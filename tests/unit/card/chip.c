@@ -260,6 +260,47 @@ static void test_pace_ca_aa(void **st)
 	dc_softchip_free(c);
 }
 
+/* A chip that refuses PACE at the first GENERAL AUTHENTICATE (as field
+ * cards that want the CAN do): the reader falls back to BAC. */
+struct refuse_pace {
+	struct dc_chip_transport inner;
+};
+
+static int refuse_tx(void *ctx, const uint8_t *a, size_t n, uint8_t *r, size_t *rn)
+{
+	struct refuse_pace *p = ctx;
+	if (n > 2 && a[0] == 0x10 && a[1] == 0x86) {
+		r[0] = 0x69;
+		r[1] = 0x82;
+		*rn = 2;
+		return DC_OK;
+	}
+	return p->inner.transmit(p->inner.ctx, a, n, r, rn);
+}
+
+static void test_pace_fallback(void **st)
+{
+	struct fx *f = *st;
+	struct dc_softchip *c;
+	assert_int_equal(dc_softchip_new(&f->lk, MRZ, &c), DC_OK);
+	assert_int_equal(dc_softchip_set_keys(c, f->keys), DC_OK);
+	struct refuse_pace p = {dc_softchip_transport(c)};
+	struct dc_chip_transport t = {&p, refuse_tx};
+	struct dc_lds got;
+	memset(&got, 0, sizeof got);
+	struct dc_read_result r;
+	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
+	assert_string_equal(r.access, "bac");
+	assert_int_equal(r.pace, 0);
+	assert_non_null(strstr(r.pace_detail, "6982"));
+	assert_non_null(strstr(r.pace_detail, "then BAC"));
+	assert_int_equal(r.ca, 1);
+	assert_int_equal(r.aa, 1);
+	assert_string_equal(r.sm, "aes128");
+	dc_lds_free(&got);
+	dc_softchip_free(c);
+}
+
 /* A clone: the files of the card (so passive authentication passes) on a
  * chip without its private keys. Chip authentication fails (its own
  * reason), and with the CA key right but the AA key wrong, AA fails. */
@@ -406,7 +447,7 @@ int main(void)
 	        cmocka_unit_test(test_read_verify),    cmocka_unit_test(test_wrong_key),
 	        cmocka_unit_test(test_status_words),   cmocka_unit_test(test_mitm),
 	        cmocka_unit_test(test_pace_ca_aa),     cmocka_unit_test(test_clone),
-	        cmocka_unit_test(test_pace_g1_replay),
+	        cmocka_unit_test(test_pace_g1_replay), cmocka_unit_test(test_pace_fallback),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
