@@ -13,7 +13,7 @@
  * one PEM file, mode 0600, next to the PKI (DIR/chips/<card id>.pem); a
  * real card generates them inside and they never leave it.
  *
- * Not done: PACE with CAN/PIN, integrated mapping and chip-authentication
+ * Not done: PACE with a PIN or PUK, integrated mapping and chip-authentication
  * mapping, DH (non-EC) PACE/CA, extended length and odd-INS READ BINARY
  * (files > 32 767 bytes), EAC terminal authentication (DG3/DG4).
  */
@@ -102,6 +102,10 @@ void dc_softchip_free(struct dc_softchip *c);
  * 6D00 to both. DC_ERR_NOMEM. */
 int dc_softchip_set_keys(struct dc_softchip *c, const struct dc_chip_keys *k);
 
+/* Gives the chip a card access number (digits, ≤ 16): it then accepts PACE
+ * with the CAN (password reference 02) besides the MRZ. DC_ERR_INVALID. */
+int dc_softchip_set_can(struct dc_softchip *c, const char *can);
+
 /* A transport for it (ctx = the chip). Answers SELECT (the eMRTD AID, EFs by
  * FID; EF.CardAccess in the MF when l has one), GET CHALLENGE, EXTERNAL
  * AUTHENTICATE (BAC), MSE:Set AT + GENERAL AUTHENTICATE (PACE with the MRZ
@@ -174,9 +178,16 @@ struct dc_read_result {
 int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_lds *l,
                  struct dc_read_result *r);
 
-/* dc_chip_read with the active-authentication challenge given (8 bytes,
- * e.g. one a server issued; NULL: random). */
-int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz, const uint8_t *aa_chal,
-                    struct dc_lds *l, struct dc_read_result *r);
+/* Options of a read; fields may be NULL. */
+struct dc_chip_read_opts {
+	const uint8_t *aa_challenge; /* 8 bytes for active authentication (e.g. a
+	                                server's); NULL: random */
+	const char *can;             /* the card access number printed on the card: PACE with
+	                                the CAN instead of the MRZ (BAC still needs mrz) */
+};
+
+/* dc_chip_read with options (o may be NULL). */
+int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz,
+                    const struct dc_chip_read_opts *o, struct dc_lds *l, struct dc_read_result *r);
 
 #endif

@@ -250,8 +250,8 @@ int dc__pace_terminal(const struct dc_chip_transport *t, const char *info, int p
 /* PACE, terminal side (Part 11 §4.4.3): 0 with s->sm set, 1 when the
  * chip refused the protocol before the password mattered (the caller falls
  * back to BAC), -1 on a wrong password or a broken exchange. */
-static int pace_run(struct session *s, const char *info, int param, int send_param,
-                    const uint8_t *fix_map, const uint8_t *fix_eph)
+static int pace_run(struct session *s, const char *pw, size_t pwn, int pwref, int param,
+                    int send_param, const uint8_t *fix_map, const uint8_t *fix_eph)
 {
 	uint8_t m[64];
 	size_t mn = 0;
@@ -259,8 +259,9 @@ static int pace_run(struct session *s, const char *info, int param, int send_par
 	m[mn++] = 10;
 	memcpy(m + mn, dc__oid_pace_ecdh_gm_aes128, 10);
 	mn += 10;
-	memcpy(m + mn, "\x83\x01\x01", 3); /* the MRZ password */
-	mn += 3;
+	m[mn++] = 0x83; /* the password: 01 MRZ, 02 CAN */
+	m[mn++] = 1;
+	m[mn++] = (uint8_t)pwref;
 	if (send_param) {
 		m[mn++] = 0x84;
 		m[mn++] = 1;
@@ -292,7 +293,10 @@ static int pace_run(struct session *s, const char *info, int param, int send_par
 		stop(s, DC_READ_PACE_FAILED, "PACE: no encrypted nonce (SW %04X)", (unsigned)sw);
 		goto out;
 	}
-	dc__pace_kpi(info, 24, kpi);
+	if (pwref == 2) /* CAN: K is the digits themselves */
+		dc_kdf_aes128((const uint8_t *)pw, pwn, 3, kpi);
+	else
+		dc__pace_kpi(pw, pwn, kpi);
 	dc_aes128_cbc(kpi, iv, 0, z, 16, nonce);
 	/* 2: generic mapping */
 	skm = dc__ec_scalar(g, fix_map, fix_map ? 32 : 0);
@@ -365,7 +369,7 @@ int dc__pace_terminal(const struct dc_chip_transport *t, const char *info, int p
 	memset(&s, 0, sizeof s);
 	s.t = t;
 	s.r = &r;
-	int rc = pace_run(&s, info, param, send_param, sk_map, sk_eph);
+	int rc = pace_run(&s, info, 24, 1, param, send_param, sk_map, sk_eph);
 	*sm = s.sm;
 	*apdus = r.apdus;
 	snprintf(why, whyn, "%s", r.detail);
@@ -481,9 +485,11 @@ int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_l
 	return dc_chip_read_ex(t, mrz, NULL, l, r);
 }
 
-int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz, const uint8_t *aa_chal,
-                    struct dc_lds *l, struct dc_read_result *r)
+int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz,
+                    const struct dc_chip_read_opts *o, struct dc_lds *l, struct dc_read_result *r)
 {
+	const uint8_t *aa_chal = o ? o->aa_challenge : NULL;
+	const char *can = o && o->can && *o->can ? o->can : NULL;
 	memset(r, 0, sizeof *r);
 	r->pace = r->ca = r->aa = -1;
 	struct session s;
@@ -499,12 +505,15 @@ int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz, const ui
 	if (read_file_as(&s, 0x011C, &l->card_access, 0) == 0 &&
 	    dc_secinfos_parse(l->card_access.data, l->card_access.len, &ca_info) == DC_OK &&
 	    ca_info.pace && r->status == DC_READ_OK) {
-		if (dc_bac_mrz_info(mrz, info) != DC_OK) {
+		if (!can && dc_bac_mrz_info(mrz, info) != DC_OK) {
 			stop(&s, DC_READ_PACE_FAILED,
 			     "the MRZ for the PACE password is not TD1 (%u)", 0);
 		} else {
 			int param = ca_info.pace_param >= 0 ? ca_info.pace_param : 12;
-			int p = pace_run(&s, info, param, ca_info.pace_param >= 0, NULL, NULL);
+			int p = can ? pace_run(&s, can, strlen(can), 2, param,
+			                       ca_info.pace_param >= 0, NULL, NULL)
+			            : pace_run(&s, info, 24, 1, param, ca_info.pace_param >= 0,
+			                       NULL, NULL);
 			r->pace = p == 0 ? 1 : 0;
 			if (p != 0 && r->status != DC_READ_TRANSPORT) {
 				/* §4.2: when PACE fails, BAC (chips in the field refuse PACE

@@ -12,7 +12,8 @@
  *   dancu card qr --id N [--svg FILE] [--png FILE]
  *   dancu card verify --qr TEXT | --mrz TEXT     exit 0 valid, 1 not valid
  *   dancu card verify --chip (--id N --pki DIR | --reader NAME --mrz TEXT) [--trust PATH]
- *                    [--dump DIR] [--aa-challenge B64]   chip read + every check (cmd_chip.c)
+ *                    [--dump DIR] [--aa-challenge B64] [--can DIGITS]
+ *                                                 chip read + every check (cmd_chip.c)
  *   dancu card chip-serve --id N --pki DIR [--vpcd HOST:PORT]   the software chip as a
  *                                                 virtual card for pcscd + vsmartcard-vpcd
  *   dancu card checkin-event --name N [--csv FILE]    creates an event
@@ -90,7 +91,7 @@ int dc__cmd_card(int argc, char **argv)
 	const char *db = NULL, *pg = NULL, *pin_s = NULL, *kind = NULL, *reason = NULL,
 	           *evidence = NULL, *svg = NULL, *png = NULL, *qr = NULL, *mrz = NULL,
 	           *name = NULL, *csv = NULL, *pki = NULL, *trust = NULL, *reader = NULL,
-	           *dump = NULL, *vpcd = NULL, *aa_chal = NULL;
+	           *dump = NULL, *vpcd = NULL, *aa_chal = NULL, *can = NULL;
 	int chip = 0;
 	uint64_t id = 0, event = 0;
 	struct dc_date issued = {0, 0, 0};
@@ -119,6 +120,8 @@ int dc__cmd_card(int argc, char **argv)
 	        {"dump", OPT_STR, &dump, 0, 0, "verify --chip: write the files read to this dir"},
 	        {"aa-challenge", OPT_STR, &aa_chal, 0, 0,
 	         "verify --chip: active-authentication challenge (base64 of 8 bytes)"},
+	        {"can", OPT_STR, &can, 0, 0,
+	         "verify --chip: PACE with the card access number (the software chip takes it)"},
 	        {"vpcd", OPT_STR, &vpcd, 0, 0, "chip-serve: vpcd address (127.0.0.1:35963)"},
 	};
 	static const char *const verbs[] = {
@@ -238,7 +241,7 @@ int dc__cmd_card(int argc, char **argv)
 		goto cleanup;
 	} else if (!strcmp(verb, "verify") && (chip || reader)) {
 		exit_code = dc__card_verify_chip(s, u, (int64_t)id, pki, trust, reader, mrz, dump,
-		                                 aa_chal, &op.today);
+		                                 aa_chal, can, &op.today);
 		goto cleanup;
 	} else if (!strcmp(verb, "verify")) {
 		struct dc_card_verdict v;

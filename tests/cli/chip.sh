@@ -83,6 +83,11 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 		-a -s "$T/read/DG15.bin" -a -s "$T/read/EF_SOD.bin" -a -s "$T/read/EF_CardAccess.bin"
 	expect_exit 0 "$label: the same chip again (same keys)" \
 		"$DANCU" card verify "${S[@]}" --chip --id 1 --pki "$P"
+	expect_exit 0 "$label: PACE with the card access number" \
+		"$DANCU" card verify "${S[@]}" --chip --id 1 --pki "$P" --can 123456
+	check "$label: … access pace" grep -q '"chip":{"access":"pace","pace":"passed"' "$T/out"
+	expect_exit 1 "$label: a CAN that is not digits is refused" \
+		"$DANCU" card verify "${S[@]}" --chip --id 1 --pki "$P" --can 12a
 	# the BAC key from another MRZ (the ICAO TD1 specimen)
 	expect_exit 1 "$label: a wrong PACE password (MRZ) is refused" \
 		"$DANCU" card verify "${S[@]}" --chip --id 1 --pki "$P" \

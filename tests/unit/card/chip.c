@@ -301,6 +301,45 @@ static void test_pace_fallback(void **st)
 	dc_softchip_free(c);
 }
 
+/* PACE with the card access number; a wrong CAN falls back to BAC with
+ * the MRZ; a chip without a CAN refuses password 02 and BAC follows. */
+static void test_pace_can(void **st)
+{
+	struct fx *f = *st;
+	struct dc_softchip *c;
+	assert_int_equal(dc_softchip_new(&f->lk, MRZ, &c), DC_OK);
+	assert_int_equal(dc_softchip_set_keys(c, f->keys), DC_OK);
+	struct dc_chip_transport t = dc_softchip_transport(c);
+	struct dc_lds got;
+	memset(&got, 0, sizeof got);
+	struct dc_read_result r;
+	struct dc_chip_read_opts o = {NULL, "123456"};
+	/* no CAN on this chip yet */
+	assert_int_equal(dc_chip_read_ex(&t, MRZ, &o, &got, &r), DC_OK);
+	assert_string_equal(r.access, "bac");
+	assert_int_equal(r.pace, 0);
+	dc_lds_free(&got);
+	assert_int_equal(dc_softchip_set_can(c, "12a"), DC_ERR_INVALID);
+	assert_int_equal(dc_softchip_set_can(c, "123456"), DC_OK);
+	assert_int_equal(dc_chip_read_ex(&t, MRZ, &o, &got, &r), DC_OK);
+	assert_string_equal(r.access, "pace");
+	assert_int_equal(r.pace, 1);
+	assert_int_equal(r.ca, 1);
+	assert_int_equal(r.aa, 1);
+	dc_lds_free(&got);
+	o.can = "654321";
+	assert_int_equal(dc_chip_read_ex(&t, MRZ, &o, &got, &r), DC_OK);
+	assert_string_equal(r.access, "bac");
+	assert_int_equal(r.pace, 0);
+	assert_non_null(strstr(r.pace_detail, "then BAC"));
+	dc_lds_free(&got);
+	/* the MRZ password still works on a chip with a CAN */
+	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
+	assert_string_equal(r.access, "pace");
+	dc_lds_free(&got);
+	dc_softchip_free(c);
+}
+
 /* A clone: the files of the card (so passive authentication passes) on a
  * chip without its private keys. Chip authentication fails (its own
  * reason), and with the CA key right but the AA key wrong, AA fails. */
@@ -448,6 +487,7 @@ int main(void)
 	        cmocka_unit_test(test_status_words),   cmocka_unit_test(test_mitm),
 	        cmocka_unit_test(test_pace_ca_aa),     cmocka_unit_test(test_clone),
 	        cmocka_unit_test(test_pace_g1_replay), cmocka_unit_test(test_pace_fallback),
+	        cmocka_unit_test(test_pace_can),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
