@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 		c.perm_commune = "00004";
 		c.perm_address = "Số 1";
 		struct dc_change why = {"bench", "bench", NULL, "birth"};
-		struct dc_card_op op = {"bench", NULL, "first", NULL, today, {0, 0, 0}, ""};
+		struct dc_card_op op = {"bench", NULL, "first", NULL, today, {0, 0, 0}, "", NULL};
 		if (dc_store_citizen_create(s, &c, &why, NULL) ||
 		    dc_card_apply(s, &c.pin, DC_CARD_FIRST, &op, &card) ||
 		    dc_card_act(s, u, card.id, DC_CARD_APPROVE, &op, NULL) ||

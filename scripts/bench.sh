@@ -97,6 +97,8 @@ fi
 scripts/bench_stats.sh "$B" --db "$out/dancu.db" "$res" SQLite
 # HTTP: wrk against nginx (the ceiling), dancu lookups and stay reports.
 scripts/bench_http.sh "$B" "$out/dancu.db" "$res"
+# QR verification of issued cards over HTTP, nginx in the same run.
+scripts/bench_qr_http.sh "$B" "$res"
 # OpenID Connect: dancu and npm oidc-provider side by side, then a login flood.
 scripts/bench_oidc.sh 100 "$(nproc)" | tee "$out/oidc.txt"
 echo

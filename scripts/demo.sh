@@ -41,19 +41,20 @@ echo "Try: $DANCU history --db $out/dancu.db $pin"
 echo "     $DANCU pin decode $pin"
 echo "     $DANCU units commune 'Ba Đình'"
 echo
-# The chip: a card PKI, a card for this citizen, and its software chip read
-# (select, BAC, secure messaging) and verified (passive authentication +
+# The chip: a card PKI, a card for this citizen (its chip keys made at
+# production), and its software chip read (PACE, AES secure messaging, chip
+# and active authentication) and verified (passive authentication +
 # register). Skipped quietly when this citizen cannot get a card (dead, no
 # full birth date).
 rm -rf "$out/pki"
 if "$DANCU" pki init --dir "$out/pki" >/dev/null && "$DANCU" pki ds-new --dir "$out/pki" --name ds1 >/dev/null &&
 	cid=$("$DANCU" card apply --db "$out/dancu.db" --pin "$pin" --kind first 2>/dev/null | grep -o '"id":[0-9]*' | cut -d: -f2) &&
 	"$DANCU" card approve --db "$out/dancu.db" --id "$cid" >/dev/null 2>&1 &&
-	"$DANCU" card produce --db "$out/dancu.db" --id "$cid" >/dev/null 2>&1 &&
+	"$DANCU" card produce --db "$out/dancu.db" --id "$cid" --pki "$out/pki" >/dev/null 2>&1 &&
 	"$DANCU" card deliver --db "$out/dancu.db" --id "$cid" >/dev/null 2>&1; then
 	echo "== card $cid: its chip read and verified: dancu card verify --chip --id $cid --pki $out/pki =="
 	"$DANCU" card verify --db "$out/dancu.db" --chip --id "$cid" --pki "$out/pki" |
-		grep -o '"read":{"status":"[a-z_]*"\|"valid":[a-z]*\|"passive_auth":{"passed":[a-z]*,"reason":"[a-z_]*"' | head -n 3
+		grep -o '"read":{"status":"[a-z_]*"\|"valid":[a-z]*\|"access":"[a-z]*","pace":"[a-z_]*","secure_messaging":"[a-z0-9]*"\|"chip_auth":{"result":"[a-z_]*"\|"active_auth":{"result":"[a-z_]*"\|"passive_auth":{"passed":[a-z]*,"reason":"[a-z_]*"' | head -n 7
 	export DANCU_CARD_TRUST="$out/pki/trust" # POST /api/v1/verify/chip
 	echo
 fi

@@ -112,12 +112,17 @@ struct dc_card_op {
 	struct dc_date today;
 	struct dc_date issued;
 	char detail[160];
+	const char *rule; /* DC_ERR_RULE: the stable rule code (static string) */
 };
 
 /* Files an application. DC_ERR_NOT_FOUND (no such citizen), DC_ERR_INVALID
  * (reason does not fit kind; a first card when one was already delivered;
- * a renewal/exchange/reissue with no earlier card), DC_ERR_CONFLICT (an open
- * application exists; the citizen is dead or missing). *out gets the card. */
+ * a renewal/exchange/reissue with no earlier card), DC_ERR_RULE with
+ * op->rule (a renewal for age outside its window, Art. 21:
+ * "card.renewal_too_early" — more than 2 years before the current card's
+ * expiry; "card.renewal_no_expiry" — the current card has none),
+ * DC_ERR_CONFLICT (an open application exists; the citizen is dead or
+ * missing). *out gets the card. */
 int dc_card_apply(struct dc_store *s, const struct dc_pin *pin, enum dc_card_kind kind,
                   struct dc_card_op *op, struct dc_card *out);
 

@@ -13,7 +13,7 @@
  * one PEM file, mode 0600, next to the PKI (DIR/chips/<card id>.pem); a
  * real card generates them inside and they never leave it.
  *
- * Not done: PACE with CAN/PIN, integrated mapping and chip-authentication
+ * Not done: PACE with a PIN or PUK, integrated mapping and chip-authentication
  * mapping, DH (non-EC) PACE/CA, extended length and odd-INS READ BINARY
  * (files > 32 767 bytes), EAC terminal authentication (DG3/DG4).
  */
@@ -102,6 +102,10 @@ void dc_softchip_free(struct dc_softchip *c);
  * 6D00 to both. DC_ERR_NOMEM. */
 int dc_softchip_set_keys(struct dc_softchip *c, const struct dc_chip_keys *k);
 
+/* Gives the chip a card access number (digits, ≤ 16): it then accepts PACE
+ * with the CAN (password reference 02) besides the MRZ. DC_ERR_INVALID. */
+int dc_softchip_set_can(struct dc_softchip *c, const char *can);
+
 /* A transport for it (ctx = the chip). Answers SELECT (the eMRTD AID, EFs by
  * FID; EF.CardAccess in the MF when l has one), GET CHALLENGE, EXTERNAL
  * AUTHENTICATE (BAC), MSE:Set AT + GENERAL AUTHENTICATE (PACE with the MRZ
@@ -136,7 +140,7 @@ enum dc_read_status {
 	DC_READ_BAC_FAILED,  /* BAC refused: wrong document number / dates */
 	DC_READ_SM_ERROR,    /* a response failed its MAC or the session broke */
 	DC_READ_FILE_ERROR,  /* a file could not be read or is malformed */
-	DC_READ_PACE_FAILED, /* PACE refused: wrong password (MRZ) */
+	DC_READ_PACE_FAILED, /* PACE and then BAC refused: wrong MRZ */
 	DC_READ_CA_FAILED,   /* chip authentication failed: not the chip DG14 names */
 };
 
@@ -154,14 +158,17 @@ struct dc_read_result {
 	int ca;             /* chip authentication */
 	int aa;             /* active authentication */
 	char ca_detail[120], aa_detail[120];
+	char pace_detail[120];   /* why PACE failed or was not used */
 	uint8_t aa_challenge[8]; /* the challenge signed (aa ≠ -1) */
 	uint8_t aa_sig[132];
 	size_t aa_sig_len;
 };
 
 /* Reads the chip over t: EF.CardAccess (plain, in the MF); PACE with the
- * MRZ password when it offers id-PACE-ECDH-GM-AES-CBC-CMAC-128, else SELECT
- * the LDS1 application and BAC with the key from mrz (the printed TD1 MRZ);
+ * MRZ password when it offers id-PACE-ECDH-GM-AES-CBC-CMAC-128, else (or
+ * when PACE fails: r->pace 0, r->pace_detail) SELECT the LDS1 application
+ * and BAC with the key from mrz (the printed TD1 MRZ; both failing is
+ * PACE_FAILED);
  * then under SM EF.COM; DG14 and chip authentication when DG14 offers it
  * (SM restarts with AES keys); EF.SOD and every DG EF.COM lists except
  * DG3/DG4 (EAC); active authentication when DG15 is present. l (zeroed or
@@ -170,5 +177,17 @@ struct dc_read_result {
  * DC_ERR_AUTH for BAC_FAILED / PACE_FAILED, DC_ERR_VERIFY otherwise. */
 int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_lds *l,
                  struct dc_read_result *r);
+
+/* Options of a read; fields may be NULL. */
+struct dc_chip_read_opts {
+	const uint8_t *aa_challenge; /* 8 bytes for active authentication (e.g. a
+	                                server's); NULL: random */
+	const char *can;             /* the card access number printed on the card: PACE with
+	                                the CAN instead of the MRZ (BAC still needs mrz) */
+};
+
+/* dc_chip_read with options (o may be NULL). */
+int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz,
+                    const struct dc_chip_read_opts *o, struct dc_lds *l, struct dc_read_result *r);
 
 #endif

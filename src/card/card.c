@@ -248,6 +248,72 @@ static int count_cards(struct dc_store *s, const struct dc_pin *pin, const char 
 	return rc;
 }
 
+/* The expiry of the citizen's newest issued card (year 0: none, issued at
+ * 58 or later); *found = 0 when no card was ever issued. */
+static int last_expiry(struct dc_store *s, const struct dc_pin *pin, struct dc_date *exp,
+                       int *found)
+{
+	struct dc_stmt *st = NULL;
+	size_t n = 0;
+	*found = 0;
+	memset(exp, 0, sizeof *exp);
+	int rc = dc_db_prepare(dc_store_db(s),
+	                       "SELECT expiry FROM card WHERE pin = $1 AND state IN ('produced', "
+	                       "'delivered', 'revoked', 'replaced') ORDER BY id DESC LIMIT 1",
+	                       &st);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_text(st, 1, pin->d, 12);
+	if (rc == DC_OK)
+		rc = dc_stmt_step(st);
+	if (rc == DC_ROW) {
+		*found = 1;
+		const char *t = dc_stmt_text(st, 0, &n);
+		if (t && n)
+			dc_date_parse(t, n, exp);
+		rc = DC_OK;
+	}
+	dc_stmt_finalize(st);
+	return rc == DC_DONE ? DC_OK : rc;
+}
+
+/* Law on Identification Art. 21: a renewal for age is due when the card
+ * reaches its expiry (the birthday of the next renewal age, 14, 25, 40 or
+ * 60); a card renewed within the two years before that age is valid until
+ * the following one, so the application window opens two years before the
+ * expiry and stays open after it (late renewals are still renewals). */
+static int renewal_window(struct dc_store *s, const struct dc_pin *pin, struct dc_card_op *op)
+{
+	struct dc_date exp;
+	int found = 0;
+	int rc = last_expiry(s, pin, &exp, &found);
+	if (rc || !found)
+		return rc; /* no card: the caller refuses it as "never had a card" */
+	if (!exp.year) {
+		op->rule = "card.renewal_no_expiry";
+		snprintf(op->detail, sizeof op->detail,
+		         "card.renewal_no_expiry: the current card has no expiry (issued at 58 or "
+		         "later); no renewal for age is due");
+		return DC_ERR_RULE;
+	}
+	struct dc_date open = {(int16_t)(exp.year - 2), exp.month, exp.day};
+	int dim = dc_date_days_in_month(open.year, open.month);
+	if (open.day > dim)
+		open.day = (int8_t)dim;
+	if (dc_date_to_days(&op->today) < dc_date_to_days(&open)) {
+		char e[DC_DATE_ISO_MAX], o[DC_DATE_ISO_MAX];
+		dc_date_iso(&exp, e);
+		dc_date_iso(&open, o);
+		op->rule = "card.renewal_too_early";
+		snprintf(
+		        op->detail, sizeof op->detail,
+		        "card.renewal_too_early: the card is valid until %s; a renewal for age can "
+		        "be filed from %s (2 years before)",
+		        e, o);
+		return DC_ERR_RULE;
+	}
+	return DC_OK;
+}
+
 /* The event on the citizen's history and the audit entry of a transition;
  * inside the caller's transaction. */
 static int record(struct dc_store *s, const struct dc_card *c, const char *verb, const char *from,
@@ -327,6 +393,7 @@ int dc_card_apply(struct dc_store *s, const struct dc_pin *pin, enum dc_card_kin
 	int in_tx = 0;
 	dc_pool_init(&pool, 4096);
 	op->detail[0] = '\0';
+	op->rule = NULL;
 	int rc = DC_OK;
 	if (!dc_card_kind_name(kind))
 		rc = fail(op, DC_ERR_INVALID, "kind must be first, renewal, exchange or reissue");
@@ -356,6 +423,8 @@ int dc_card_apply(struct dc_store *s, const struct dc_pin *pin, enum dc_card_kin
 	else if (rc == DC_OK && kind != DC_CARD_FIRST && !earlier)
 		rc = fail(op, DC_ERR_INVALID,
 		          "the citizen never had a card: apply for a first card");
+	else if (rc == DC_OK && kind == DC_CARD_RENEWAL)
+		rc = renewal_window(s, pin, op);
 	int64_t t = dc_now_ms();
 	if (rc == DC_OK)
 		rc = dc_db_prepare(dc_store_db(s),

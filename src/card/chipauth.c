@@ -78,7 +78,9 @@ int dc_chip_keys_generate(struct dc_chip_keys **out)
 	return DC_OK;
 }
 
-int dc_chip_keys_save(const struct dc_chip_keys *k, const char *path)
+/* Writes k to a temporary file (mode 0600) next to path; then rename
+ * (replace) or link (create only: DC_ERR_CONFLICT when path exists). */
+static int save(const struct dc_chip_keys *k, const char *path, int replace)
 {
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
@@ -93,11 +95,21 @@ int dc_chip_keys_save(const struct dc_chip_keys *k, const char *path)
 	}
 	int ok = PEM_write_PrivateKey(f, k->aa, NULL, NULL, 0, NULL, NULL) &&
 	         PEM_write_PrivateKey(f, k->ca, NULL, NULL, 0, NULL, NULL);
-	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
+	if (fclose(f) != 0 || !ok) {
 		unlink(tmp);
 		return DC_ERR_IO;
 	}
-	return DC_OK;
+	int rc = DC_OK;
+	if (replace ? rename(tmp, path) != 0 : link(tmp, path) != 0)
+		rc = !replace && errno == EEXIST ? DC_ERR_CONFLICT : DC_ERR_IO;
+	if (!replace || rc)
+		unlink(tmp);
+	return rc;
+}
+
+int dc_chip_keys_save(const struct dc_chip_keys *k, const char *path)
+{
+	return save(k, path, 1);
 }
 
 int dc_chip_keys_load(const char *path, struct dc_chip_keys **out)
@@ -139,10 +151,11 @@ int dc_chip_keys_for_card(const char *pki_dir, int64_t card_id, struct dc_chip_k
 	struct dc_chip_keys *k = NULL;
 	if ((rc = dc_chip_keys_generate(&k)))
 		return rc;
-	/* two issuers racing: the first rename wins, both then load that one */
-	rc = dc_chip_keys_save(k, path);
+	/* created with link(): of two issuers racing, the first wins and both
+	 * then use its keys (a chip's keys never change once made) */
+	rc = save(k, path, 0);
 	dc_chip_keys_free(k);
-	return rc ? rc : dc_chip_keys_load(path, out);
+	return rc && rc != DC_ERR_CONFLICT ? rc : dc_chip_keys_load(path, out);
 }
 
 /* --- DG14, DG15, EF.CardAccess --- */
@@ -322,43 +335,50 @@ static void say(char *why, size_t n, const char *s)
 		snprintf(why, n, "%s", s);
 }
 
-/* ECDSA: r‖s as sent by TR-03110 chips, or DER. */
+static int ecdsa_der_verify(EVP_PKEY *pk, const EVP_MD *md, const uint8_t *chal, size_t chaln,
+                            const uint8_t *der, size_t dn)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1 &&
+	         EVP_DigestVerify(ctx, der, dn, chal, chaln) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/* ECDSA: r‖s as sent by TR-03110 chips (exactly twice the order's size),
+ * or DER. A plain signature may start with 30 by chance, so the plain
+ * reading comes first when the length fits, and DER is tried after. */
 static int aa_ecdsa(EVP_PKEY *pk, const char *hash, const uint8_t *chal, size_t chaln,
                     const uint8_t *sig, size_t sn)
 {
 	const EVP_MD *md = EVP_get_digestbyname(hash ? hash : "sha256");
-	uint8_t der[200];
-	const uint8_t *use = sig;
-	size_t un = sn;
-	ECDSA_SIG *es = NULL;
 	if (!md)
 		return DC_ERR_INVALID;
-	if (sn % 2 == 0 && sn <= 132 && sig[0] != 0x30) {
-		es = ECDSA_SIG_new();
-		BIGNUM *r = BN_bin2bn(sig, (int)sn / 2, NULL),
-		       *s = BN_bin2bn(sig + sn / 2, (int)sn / 2, NULL);
+	size_t fl = ((size_t)EVP_PKEY_get_bits(pk) + 7) / 8;
+	if (fl && sn == 2 * fl) {
+		uint8_t der[200];
+		ECDSA_SIG *es = ECDSA_SIG_new();
+		BIGNUM *r = BN_bin2bn(sig, (int)fl, NULL), *s = BN_bin2bn(sig + fl, (int)fl, NULL);
 		if (!es || !r || !s || ECDSA_SIG_set0(es, r, s) != 1) {
 			BN_free(r);
 			BN_free(s);
 			ECDSA_SIG_free(es);
 			return DC_ERR_NOMEM;
 		}
-		unsigned char *q = der;
 		int k = i2d_ECDSA_SIG(es, NULL);
-		if (k <= 0 || k > (int)sizeof der) {
-			ECDSA_SIG_free(es);
-			return DC_ERR_VERIFY;
+		int ok = 0;
+		if (k > 0 && k <= (int)sizeof der) {
+			unsigned char *q = der;
+			i2d_ECDSA_SIG(es, &q);
+			ok = ecdsa_der_verify(pk, md, chal, chaln, der, (size_t)k);
 		}
-		i2d_ECDSA_SIG(es, &q);
-		use = der;
-		un = (size_t)k;
 		ECDSA_SIG_free(es);
+		if (ok)
+			return DC_OK;
 	}
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1 &&
-	         EVP_DigestVerify(ctx, use, un, chal, chaln) == 1;
-	EVP_MD_CTX_free(ctx);
-	return ok ? DC_OK : DC_ERR_VERIFY;
+	if (sig[0] == 0x30 && ecdsa_der_verify(pk, md, chal, chaln, sig, sn))
+		return DC_OK;
+	return DC_ERR_VERIFY;
 }
 
 /* RSA, ISO/IEC 9796-2 digital signature scheme 1 (partial recovery):

@@ -102,6 +102,11 @@ static void chip_json(const struct dc_read_result *rd, const struct dc_lds *l, s
 	}
 	dc_buf_addf(out, "{\"access\":\"%s\",\"pace\":\"%s\",\"secure_messaging\":\"%s\"",
 	            rd->access ? rd->access : "none", outcome(rd->pace), rd->sm ? rd->sm : "none");
+	if (rd->pace_detail[0]) {
+		dc_buf_adds(out, ",\"pace_detail\":\"");
+		dc_buf_add_json_str(out, rd->pace_detail, strlen(rd->pace_detail));
+		dc_buf_addc(out, '"');
+	}
 	check_json(out, "chip_auth", rd->ca,
 	           rd->ca_detail[0] ? rd->ca_detail
 	           : l->dg[14].data ? "DG14 offers no chip authentication"

@@ -250,8 +250,8 @@ int dc__pace_terminal(const struct dc_chip_transport *t, const char *info, int p
 /* PACE, terminal side (Part 11 §4.4.3): 0 with s->sm set, 1 when the
  * chip refused the protocol before the password mattered (the caller falls
  * back to BAC), -1 on a wrong password or a broken exchange. */
-static int pace_run(struct session *s, const char *info, int param, int send_param,
-                    const uint8_t *fix_map, const uint8_t *fix_eph)
+static int pace_run(struct session *s, const char *pw, size_t pwn, int pwref, int param,
+                    int send_param, const uint8_t *fix_map, const uint8_t *fix_eph)
 {
 	uint8_t m[64];
 	size_t mn = 0;
@@ -259,8 +259,9 @@ static int pace_run(struct session *s, const char *info, int param, int send_par
 	m[mn++] = 10;
 	memcpy(m + mn, dc__oid_pace_ecdh_gm_aes128, 10);
 	mn += 10;
-	memcpy(m + mn, "\x83\x01\x01", 3); /* the MRZ password */
-	mn += 3;
+	m[mn++] = 0x83; /* the password: 01 MRZ, 02 CAN */
+	m[mn++] = 1;
+	m[mn++] = (uint8_t)pwref;
 	if (send_param) {
 		m[mn++] = 0x84;
 		m[mn++] = 1;
@@ -292,7 +293,10 @@ static int pace_run(struct session *s, const char *info, int param, int send_par
 		stop(s, DC_READ_PACE_FAILED, "PACE: no encrypted nonce (SW %04X)", (unsigned)sw);
 		goto out;
 	}
-	dc__pace_kpi(info, 24, kpi);
+	if (pwref == 2) /* CAN: K is the digits themselves */
+		dc_kdf_aes128((const uint8_t *)pw, pwn, 3, kpi);
+	else
+		dc__pace_kpi(pw, pwn, kpi);
 	dc_aes128_cbc(kpi, iv, 0, z, 16, nonce);
 	/* 2: generic mapping */
 	skm = dc__ec_scalar(g, fix_map, fix_map ? 32 : 0);
@@ -365,7 +369,7 @@ int dc__pace_terminal(const struct dc_chip_transport *t, const char *info, int p
 	memset(&s, 0, sizeof s);
 	s.t = t;
 	s.r = &r;
-	int rc = pace_run(&s, info, param, send_param, sk_map, sk_eph);
+	int rc = pace_run(&s, info, 24, 1, param, send_param, sk_map, sk_eph);
 	*sm = s.sm;
 	*apdus = r.apdus;
 	snprintf(why, whyn, "%s", r.detail);
@@ -404,13 +408,20 @@ static void chip_auth(struct session *s, const struct dc_secinfos *si)
 	uint8_t mse[17] = {0x00, 0x22, 0x41, 0xA4, 0x0C, 0x80, 0x0A};
 	memcpy(mse + 7, dc__oid_ca_ecdh_aes128, 10);
 	int sw = secure(s, mse, sizeof mse);
-	uint8_t ga_[6 + 4 + DC__EC_PT_MAX + 1] = {
-	        0x00, 0x86,       0x00, 0x00, (uint8_t)(en + 4), 0x7C, (uint8_t)(en + 2),
-	        0x80, (uint8_t)en};
-	memcpy(ga_ + 9, eph, en);
-	ga_[9 + en] = 0x00;
-	if (sw == 0x9000)
-		sw = secure(s, ga_, 10 + en);
+	/* GENERAL AUTHENTICATE 7C { 80 PK } (long-form lengths for big curves) */
+	struct dc_buf in = DC_BUF_INIT, ga_ = DC_BUF_INIT;
+	dc_tlv_put(&in, 0x80, eph, en);
+	static const uint8_t h[4] = {0x00, 0x86, 0x00, 0x00};
+	dc_buf_add(&ga_, h, 4);
+	dc_buf_addc(&ga_, (char)dc_tlv_size(0x7C, in.len));
+	dc_tlv_put(&ga_, 0x7C, in.ptr, in.len);
+	dc_buf_addc(&ga_, 0);
+	if (sw == 0x9000 && (dc_buf_error(&ga_) || dc_tlv_size(0x7C, in.len) > 255))
+		sw = 0x6700;
+	else if (sw == 0x9000)
+		sw = secure(s, (const uint8_t *)ga_.ptr, ga_.len);
+	dc_buf_release(&in);
+	dc_buf_release(&ga_);
 	if (sw != 0x9000) {
 		r->ca = 0;
 		snprintf(r->ca_detail, sizeof r->ca_detail,
@@ -440,11 +451,14 @@ static void chip_auth(struct session *s, const struct dc_secinfos *si)
 }
 
 /* Active authentication (Part 11 §6.1) with DG15's key. */
-static void active_auth(struct session *s, const struct dc_lds *l, const struct dc_secinfos *si)
+static void active_auth(struct session *s, const struct dc_lds *l, const struct dc_secinfos *si,
+                        const uint8_t *chal)
 {
 	struct dc_read_result *r = s->r;
 	uint8_t a[14] = {0x00, 0x88, 0x00, 0x00, 0x08};
-	if (RAND_bytes(a + 5, 8) != 1)
+	if (chal)
+		memcpy(a + 5, chal, 8);
+	else if (RAND_bytes(a + 5, 8) != 1)
 		return;
 	memcpy(r->aa_challenge, a + 5, 8);
 	a[13] = 0x00;
@@ -468,6 +482,14 @@ static void active_auth(struct session *s, const struct dc_lds *l, const struct 
 int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_lds *l,
                  struct dc_read_result *r)
 {
+	return dc_chip_read_ex(t, mrz, NULL, l, r);
+}
+
+int dc_chip_read_ex(const struct dc_chip_transport *t, const char *mrz,
+                    const struct dc_chip_read_opts *o, struct dc_lds *l, struct dc_read_result *r)
+{
+	const uint8_t *aa_chal = o ? o->aa_challenge : NULL;
+	const char *can = o && o->can && *o->can ? o->can : NULL;
 	memset(r, 0, sizeof *r);
 	r->pace = r->ca = r->aa = -1;
 	struct session s;
@@ -483,13 +505,24 @@ int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_l
 	if (read_file_as(&s, 0x011C, &l->card_access, 0) == 0 &&
 	    dc_secinfos_parse(l->card_access.data, l->card_access.len, &ca_info) == DC_OK &&
 	    ca_info.pace && r->status == DC_READ_OK) {
-		if (dc_bac_mrz_info(mrz, info) != DC_OK) {
+		if (!can && dc_bac_mrz_info(mrz, info) != DC_OK) {
 			stop(&s, DC_READ_PACE_FAILED,
 			     "the MRZ for the PACE password is not TD1 (%u)", 0);
 		} else {
 			int param = ca_info.pace_param >= 0 ? ca_info.pace_param : 12;
-			int p = pace_run(&s, info, param, ca_info.pace_param >= 0, NULL, NULL);
+			int p = can ? pace_run(&s, can, strlen(can), 2, param,
+			                       ca_info.pace_param >= 0, NULL, NULL)
+			            : pace_run(&s, info, 24, 1, param, ca_info.pace_param >= 0,
+			                       NULL, NULL);
 			r->pace = p == 0 ? 1 : 0;
+			if (p != 0 && r->status != DC_READ_TRANSPORT) {
+				/* §4.2: when PACE fails, BAC (chips in the field refuse PACE
+				 * with the MRZ password, e.g. when they want the CAN) */
+				snprintf(r->pace_detail, sizeof r->pace_detail, "%.100s; then BAC",
+				         p == 1 ? "the chip refused PACE" : r->detail);
+				r->status = DC_READ_OK;
+				r->detail[0] = 0;
+			}
 			if (p == 0) {
 				r->access = "pace";
 				sw = secure(&s, sel, sizeof sel);
@@ -514,6 +547,14 @@ int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_l
 			     "SELECT of the eMRTD application refused (SW %04X)", (unsigned)sw);
 		if (r->status == DC_READ_OK && bac(&s, mrz) == 0)
 			r->access = "bac";
+		if (r->status == DC_READ_BAC_FAILED && r->pace == 0) {
+			/* neither protocol took the key: a wrong MRZ, named as PACE's */
+			r->status = DC_READ_PACE_FAILED;
+			snprintf(r->detail, sizeof r->detail,
+			         "PACE and BAC both failed: the document number, birth date or "
+			         "expiry "
+			         "do not match the chip");
+		}
 	}
 	if (r->status == DC_READ_OK && read_file(&s, 0x011E, &l->com) != 0)
 		stop(&s, DC_READ_FILE_ERROR, "EF.COM could not be read (%u)", 0);
@@ -525,6 +566,15 @@ int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_l
 	    read_file(&s, 0x010E, &l->dg[14]) == 0) {
 		if (dc_secinfos_parse(l->dg[14].data, l->dg[14].len, &si) == DC_OK) {
 			have_si = 1;
+			/* DG14 (signed) offers PACE, EF.CardAccess (unsigned) did not: a
+			 * downgrade to BAC, or a broken EF.CardAccess */
+			if (si.pace && r->pace == -1) {
+				r->pace = 0;
+				snprintf(
+				        r->pace_detail, sizeof r->pace_detail,
+				        "DG14 offers PACE but EF.CardAccess did not: read with BAC "
+				        "(downgrade?)");
+			}
 			chip_auth(&s, &si);
 		} else {
 			r->ca = 0;
@@ -537,7 +587,7 @@ int dc_chip_read(const struct dc_chip_transport *t, const char *mrz, struct dc_l
 		if ((mask & (1u << i)) && i != 3 && i != 4 && i != 14)
 			read_file(&s, 0x0100u + (unsigned)i, &l->dg[i]);
 	if (r->status == DC_READ_OK && l->dg[15].data)
-		active_auth(&s, l, have_si ? &si : NULL);
+		active_auth(&s, l, have_si ? &si : NULL, aa_chal);
 	if (r->access)
 		r->sm = s.sm.aes ? "aes128" : "3des";
 	OPENSSL_cleanse(&s.sm, sizeof s.sm);

@@ -26,7 +26,8 @@ static const uint8_t aid[7] = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
 
 /* PACE in progress (chip side). */
 struct pace {
-	int step; /* 0 idle; 1 after MSE:Set AT; 2 nonce sent; 3 mapped; 4 keys agreed */
+	int step;  /* 0 idle; 1 after MSE:Set AT; 2 nonce sent; 3 mapped; 4 keys agreed */
+	int pwref; /* 1 MRZ, 2 CAN */
 	uint8_t s[16];
 	EC_GROUP *g, *mapped;
 	uint8_t pk_ifd[DC__EC_PT_MAX], pk_ic[DC__EC_PT_MAX];
@@ -38,6 +39,7 @@ struct dc_softchip {
 	struct dc_lds files;
 	struct dc_bac_keys keys;
 	char info[25];         /* MRZ_information: the PACE password */
+	char can[17];          /* the card access number ("" none) */
 	struct dc_sm sm, next; /* next: keys that take over after this response (CA) */
 	int switch_sm;
 	uint8_t rnd_ic[8];
@@ -98,6 +100,15 @@ void dc_softchip_free(struct dc_softchip *c)
 	free(c);
 }
 
+int dc_softchip_set_can(struct dc_softchip *c, const char *can)
+{
+	size_t n = can ? strlen(can) : 0;
+	if (n == 0 || n >= sizeof c->can || strspn(can, "0123456789") != n)
+		return DC_ERR_INVALID;
+	memcpy(c->can, can, n + 1);
+	return DC_OK;
+}
+
 int dc_softchip_set_keys(struct dc_softchip *c, const struct dc_chip_keys *k)
 {
 	EVP_PKEY *aa = dc__chip_keys_aa(k), *ca = dc__chip_keys_ca(k);
@@ -133,7 +144,10 @@ static void pace_step(struct dc_softchip *c, const uint8_t *data, size_t lc, str
 		uint8_t kpi[16], z[16], iv[16] = {0};
 		if (t.len != 0 || RAND_bytes(p->s, 16) != 1)
 			goto fail;
-		dc__pace_kpi(c->info, 24, kpi);
+		if (p->pwref == 2)
+			dc_kdf_aes128((const uint8_t *)c->can, strlen(c->can), 3, kpi);
+		else
+			dc__pace_kpi(c->info, 24, kpi);
 		int rc = dc_aes128_cbc(kpi, iv, 1, p->s, 16, z);
 		OPENSSL_cleanse(kpi, sizeof kpi);
 		if (rc)
@@ -219,11 +233,12 @@ static void mse(struct dc_softchip *c, uint8_t p1, uint8_t p2, const uint8_t *d,
 	if (p1 == 0xC1 && c->files.card_access.data &&
 	    !memcmp(oid.val, dc__oid_pace_ecdh_gm_aes128, 10)) {
 		if (dc_tlv_next(d, lc, &off, &pw) != 1 || pw.tag != 0x83 || pw.len != 1 ||
-		    pw.val[0] != 0x01) {
-			*sw = 0x6A88; /* only the MRZ password */
+		    (pw.val[0] != 0x01 && !(pw.val[0] == 0x02 && c->can[0]))) {
+			*sw = 0x6A88; /* the MRZ, or the CAN when the card has one */
 			return;
 		}
 		pace_reset(&c->pace);
+		c->pace.pwref = pw.val[0];
 		c->pace.g = dc__ec_group_std(12);
 		c->pace.step = c->pace.g ? 1 : 0;
 		c->secure = 0;

@@ -75,7 +75,7 @@ int dc__cmd_pki(int argc, char **argv);
 /* `dancu card verify --chip` (cmd_chip.c): returns the exit code. */
 int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t id, const char *pki,
                          const char *trust, const char *reader, const char *mrz, const char *dump,
-                         const struct dc_date *today);
+                         const char *aa_challenge, const char *can, const struct dc_date *today);
 /* `dancu card chip-serve` (cmd_chip.c): card id's chip on a vsmartcard vpcd. */
 int dc__card_chip_serve(struct dc_store *s, const struct dc_units *u, int64_t id, const char *pki,
                         const char *vpcd);

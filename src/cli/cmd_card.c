@@ -5,12 +5,15 @@
  *   dancu card apply --pin P --kind first|renewal|exchange|reissue [--reason R]
  *   dancu card approve|reject|produce|deliver|revoke --id N [--reason R]
  *                                                    [--issued YYYY-MM-DD]
+ *                                    produce --pki DIR: also the chip's own keys
+ *                                    (DIR/chips/N.pem, mode 0600; DG14/DG15)
  *   dancu card show --pin P | --id N
  *   dancu card mrz --id N
  *   dancu card qr --id N [--svg FILE] [--png FILE]
  *   dancu card verify --qr TEXT | --mrz TEXT     exit 0 valid, 1 not valid
  *   dancu card verify --chip (--id N --pki DIR | --reader NAME --mrz TEXT) [--trust PATH]
- *                                                 chip read + passive auth (cmd_chip.c)
+ *                    [--dump DIR] [--aa-challenge B64] [--can DIGITS]
+ *                                                 chip read + every check (cmd_chip.c)
  *   dancu card chip-serve --id N --pki DIR [--vpcd HOST:PORT]   the software chip as a
  *                                                 virtual card for pcscd + vsmartcard-vpcd
  *   dancu card checkin-event --name N [--csv FILE]    creates an event
@@ -25,6 +28,7 @@
 #include <unistd.h>
 
 #include "dancu/card.h"
+#include "dancu/chip.h"
 #include "dancu/checkin.h"
 #include "dancu/qr.h"
 #include "dancu/store.h"
@@ -87,7 +91,7 @@ int dc__cmd_card(int argc, char **argv)
 	const char *db = NULL, *pg = NULL, *pin_s = NULL, *kind = NULL, *reason = NULL,
 	           *evidence = NULL, *svg = NULL, *png = NULL, *qr = NULL, *mrz = NULL,
 	           *name = NULL, *csv = NULL, *pki = NULL, *trust = NULL, *reader = NULL,
-	           *dump = NULL, *vpcd = NULL;
+	           *dump = NULL, *vpcd = NULL, *aa_chal = NULL, *can = NULL;
 	int chip = 0;
 	uint64_t id = 0, event = 0;
 	struct dc_date issued = {0, 0, 0};
@@ -110,10 +114,14 @@ int dc__cmd_card(int argc, char **argv)
 	        {"csv", OPT_STR, &csv, 0, 0, "checkin-event: candidate list, lines pin,room"},
 	        {"event", OPT_U64, &event, 1, 9e18, "checkin: event id"},
 	        {"chip", OPT_FLAG, &chip, 0, 0, "verify: read the chip (software chip of --id)"},
-	        {"pki", OPT_STR, &pki, 0, 0, "verify --chip: PKI directory (signer, trust list)"},
+	        {"pki", OPT_STR, &pki, 0, 0, "produce, verify --chip, chip-serve: PKI directory"},
 	        {"trust", OPT_STR, &trust, 0, 0, "verify --chip: CSCA trust list (file or dir)"},
 	        {"reader", OPT_STR, &reader, 0, 0, "verify --chip: PC/SC reader name, or any"},
 	        {"dump", OPT_STR, &dump, 0, 0, "verify --chip: write the files read to this dir"},
+	        {"aa-challenge", OPT_STR, &aa_chal, 0, 0,
+	         "verify --chip: active-authentication challenge (base64 of 8 bytes)"},
+	        {"can", OPT_STR, &can, 0, 0,
+	         "verify --chip: PACE with the card access number (the software chip takes it)"},
 	        {"vpcd", OPT_STR, &vpcd, 0, 0, "chip-serve: vpcd address (127.0.0.1:35963)"},
 	};
 	static const char *const verbs[] = {
@@ -174,7 +182,7 @@ int dc__cmd_card(int argc, char **argv)
 	int exit_code;
 	dc_pool_init(&pool, 0);
 	cli_actor(actor, sizeof actor);
-	struct dc_card_op op = {actor, NULL, reason, evidence, dc_date_today(), issued, ""};
+	struct dc_card_op op = {actor, NULL, reason, evidence, dc_date_today(), issued, "", NULL};
 	if ((exit_code = dc__cli_open(db, pg, &u, &s)))
 		goto cleanup;
 	exit_code = 1;
@@ -187,6 +195,16 @@ int dc__cmd_card(int argc, char **argv)
 		rc = dc_card_apply(s, &pin, k, &op, &card);
 	} else if (act) {
 		rc = dc_card_act(s, u, (int64_t)id, act, &op, &card);
+		/* production with --pki: the chip's own keys are made now, so DG14 and
+		 * DG15 exist from issuance (PKI_DIR/chips/N.pem, mode 0600) */
+		struct dc_chip_keys *ck = NULL;
+		if (rc == DC_OK && act == DC_CARD_PRODUCE && pki &&
+		    (rc = dc_chip_keys_for_card(pki, (int64_t)id, &ck)))
+			snprintf(op.detail, sizeof op.detail,
+			         "the card is produced, but its chip keys could not be written to "
+			         "%s/chips",
+			         pki);
+		dc_chip_keys_free(ck);
 	} else if (!strcmp(verb, "show")) {
 		int with = 1;
 		rc = id ? dc_card_get(s, (int64_t)id, &card)
@@ -223,7 +241,7 @@ int dc__cmd_card(int argc, char **argv)
 		goto cleanup;
 	} else if (!strcmp(verb, "verify") && (chip || reader)) {
 		exit_code = dc__card_verify_chip(s, u, (int64_t)id, pki, trust, reader, mrz, dump,
-		                                 &op.today);
+		                                 aa_chal, can, &op.today);
 		goto cleanup;
 	} else if (!strcmp(verb, "verify")) {
 		struct dc_card_verdict v;

@@ -14,8 +14,12 @@
  * authentication, register) as JSON; exit 0 only when everything passed.
  * --dump DIR writes the files as read (EF.COM, EF.SOD, EF.CardAccess,
  * DGn.bin, and the active authentication challenge and signature) for a
- * kiosk-style POST /api/v1/verify/chip.
+ * kiosk-style POST /api/v1/verify/chip. --aa-challenge B64 signs the given
+ * challenge (one from POST /api/v1/verify/chip/challenge) in active
+ * authentication instead of a random one. --can DIGITS runs PACE with the
+ * card access number (for the software chip: the number it is given).
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,8 +57,17 @@ static int dump_files(const char *dir, const struct dc_lds *l)
 
 int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t id, const char *pki,
                          const char *trust_path, const char *reader, const char *mrz_in,
-                         const char *dump, const struct dc_date *today)
+                         const char *dump, const char *aa_chal, const char *can,
+                         const struct dc_date *today)
 {
+	uint8_t chal[8];
+	size_t cn = 0;
+	if (aa_chal && (sodium_base642bin(chal, sizeof chal, aa_chal, strlen(aa_chal), NULL, &cn,
+	                                  NULL, sodium_base64_VARIANT_ORIGINAL) ||
+	                cn != 8)) {
+		fprintf(stderr, "dancu card verify --chip: --aa-challenge is base64 of 8 bytes\n");
+		return 2;
+	}
 	char why[160] = "", mrz[96] = "", tp[4096];
 	struct dc_pki_signer *sg = NULL;
 	struct dc_pki_trust *trust = NULL;
@@ -113,12 +126,18 @@ int dc__card_verify_chip(struct dc_store *s, const struct dc_units *u, int64_t i
 		if (rc || (rc = dc_softchip_new(&made, mrz, &chip)) ||
 		    (rc = dc_softchip_set_keys(chip, keys)))
 			goto fail;
+		/* the CAN given is the one "printed" on this software card */
+		if (can && (rc = dc_softchip_set_can(chip, can))) {
+			snprintf(why, sizeof why, "--can takes up to 16 digits");
+			goto fail;
+		}
 		t = dc_softchip_transport(chip);
 		if (mrz_in) /* the officer typed/scanned the MRZ: BAC with that */
 			snprintf(mrz, sizeof mrz, "%s", mrz_in);
 	}
 	struct dc_read_result r;
-	dc_chip_read(&t, mrz, &got, &r);
+	struct dc_chip_read_opts ro = {aa_chal ? chal : NULL, can};
+	dc_chip_read_ex(&t, mrz, &ro, &got, &r);
 	dc_buf_addf(&out,
 	            "{\"read\":{\"status\":\"%s\",\"access\":\"%s\",\"apdus\":%d,\"detail\":\"",
 	            dc_read_status_name(r.status), r.access ? r.access : "none", r.apdus);

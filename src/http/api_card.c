@@ -119,14 +119,25 @@ static int apply(struct dc__call *c, struct dc_buf *body)
 		                        dc__str_member(j, "evidence"),
 		                        dc_date_today(),
 		                        {0, 0, 0},
-		                        ""};
+		                        "",
+		                        NULL};
 		if (!op.reason) /* the only reason a first card or a renewal has */
 			op.reason = dc_card_kind_parse(kind) == DC_CARD_FIRST     ? "first"
 			            : dc_card_kind_parse(kind) == DC_CARD_RENEWAL ? "age"
 			                                                          : NULL;
 		rc = dc_card_apply(c->store, &pin, dc_card_kind_parse(kind), &op, &card);
-		if (rc)
+		if (rc == DC_ERR_RULE && op.rule) {
+			/* the rule that refused it, as the register's gate reports its own */
+			dc_buf_reset(body);
+			dc_buf_addf(body, "\"errors\":[{\"rule\":\"%s\",\"message_en\":\"",
+			            op.rule);
+			dc_buf_add_json_str(body, op.detail, strlen(op.detail));
+			dc_buf_adds(body, "\"}]");
+			c->extension = 1;
+			rc = dc__fail(c, DC_ERR_RULE, 422, op.detail);
+		} else if (rc) {
 			rc = op_fail(c, rc, &op);
+		}
 	}
 	if (rc == DC_OK) {
 		c->status = 201;
@@ -286,7 +297,8 @@ static int act(struct dc__call *c, const struct dc_officer *o, const struct dc_c
 	                        j ? dc__str_member(j, "evidence") : NULL,
 	                        dc_date_today(),
 	                        {0, 0, 0},
-	                        ""};
+	                        "",
+	                        NULL};
 	const char *iss = j ? dc__str_member(j, "issued") : NULL;
 	if (rc == DC_OK && iss && dc_date_parse(iss, strlen(iss), &op.issued))
 		rc = dc__fail(c, DC_ERR_INVALID, 400, "issued must be a date YYYY-MM-DD");

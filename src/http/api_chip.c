@@ -11,8 +11,18 @@
  *        → {"valid","chip":{access, pace, secure_messaging, chip_auth,
  *           active_auth},"passive_auth":{…each check, reason…},"register":{…}}
  *
+ *   POST /api/v1/verify/chip/challenge  → {"challenge","ticket","expires_in"}
+ *        an 8-byte challenge for the kiosk's INTERNAL AUTHENTICATE, with a
+ *        ticket (expiry + MAC under a key derived from the master key, bound
+ *        to the officer) to send back in "active_auth"
+ *
  * Active authentication is verified here: the signature over the reader's
- * challenge against DG15, whose hash passive authentication checks. The
+ * challenge against DG15, whose hash passive authentication checks. With a
+ * ticket the challenge is known to come from this server within the last
+ * minute and to be used once (a kiosk cannot replay a signature recorded
+ * earlier; the used tickets are remembered per server process, up to
+ * USED_N a minute); without one it is the kiosk's own and the detail
+ * says so. The
  * access protocol and chip authentication happen between the reader and
  * the chip; the server reports what the reader says (a failed one makes the
  * card invalid) and cannot verify it.
@@ -51,17 +61,33 @@ struct held {
 	int retired;
 };
 
+/* Challenge tickets already used (their MACs), newest last: a ring large
+ * enough for every ticket of the last minute up to USED_N per minute. */
+#define USED_N 8192
+
+struct used {
+	uint8_t tag[16];
+	int64_t exp;
+};
+
 struct dc__card_trust {
 	pthread_mutex_t mu;
 	struct held *cur;
 	struct timespec mtime;
 	char path[4096];
+	struct used *used; /* ring of USED_N */
+	size_t used_next;
 };
 
 struct dc__card_trust *dc__card_trust_new(void)
 {
 	struct dc__card_trust *ct = calloc(1, sizeof *ct);
+	if (ct && !(ct->used = calloc(USED_N, sizeof *ct->used))) {
+		free(ct);
+		return NULL;
+	}
 	if (ct && pthread_mutex_init(&ct->mu, NULL) != 0) {
+		free(ct->used);
 		free(ct);
 		return NULL;
 	}
@@ -77,6 +103,7 @@ void dc__card_trust_free(struct dc__card_trust *ct)
 		free(ct->cur);
 	}
 	pthread_mutex_destroy(&ct->mu);
+	free(ct->used);
 	free(ct);
 }
 
@@ -164,8 +191,84 @@ static int b64(json_t *j, const char *k, uint8_t *out, size_t cap, size_t *n)
 	               : DC_ERR_INVALID;
 }
 
+#define CHAL_TTL_MS 60000
+
+/* The ticket's MAC: challenge ‖ expiry ‖ officer under a subkey of the
+ * master key (libsodium HMAC-SHA-512-256). */
+static void chal_tag(const struct dc__call *c, const char *officer, const uint8_t chal[8],
+                     const uint8_t exp[8], uint8_t tag[crypto_auth_BYTES])
+{
+	uint8_t k[crypto_auth_KEYBYTES], m[16 + 64];
+	size_t on = strlen(officer) < 64 ? strlen(officer) : 64;
+	crypto_kdf_derive_from_key(k, sizeof k, 1, "aachalng", c->key);
+	memcpy(m, chal, 8);
+	memcpy(m + 8, exp, 8);
+	memcpy(m + 16, officer, on);
+	crypto_auth(tag, m, 16 + on, k);
+	sodium_memzero(k, sizeof k);
+}
+
+static int r_chip_challenge(struct dc__call *c, struct dc_buf *body)
+{
+	struct dc_officer o;
+	int rc = dc__authenticate(c, &o);
+	if (rc == DC_OK && o.role == DC_ROLE_AUDITOR)
+		return dc__fail(c, DC_ERR_FORBIDDEN, 403, "auditors read the audit log, not cards");
+	if (rc)
+		return rc;
+	if (!c->key)
+		return dc__fail(c, DC_ERR_UNAVAILABLE, 503, "no master key");
+	uint8_t chal[8], t[8 + crypto_auth_BYTES];
+	int64_t exp = dc_now_ms() + CHAL_TTL_MS;
+	randombytes_buf(chal, sizeof chal);
+	for (int i = 0; i < 8; i++)
+		t[i] = (uint8_t)((uint64_t)exp >> (56 - 8 * i));
+	chal_tag(c, o.id, chal, t, t + 8);
+	char b1[16], b2[sizeof t * 2];
+	sodium_bin2base64(b1, sizeof b1, chal, sizeof chal, sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(b2, sizeof b2, t, sizeof t, sodium_base64_VARIANT_ORIGINAL);
+	return dc_buf_addf(body, "{\"challenge\":\"%s\",\"ticket\":\"%s\",\"expires_in\":%d}", b1,
+	                   b2, CHAL_TTL_MS / 1000);
+}
+
+/* Marks the ticket with this tag used; 0 when it already was. */
+static int first_use(struct dc__card_trust *ct, const uint8_t *tag, int64_t exp)
+{
+	int64_t now = dc_now_ms();
+	int fresh = 1;
+	pthread_mutex_lock(&ct->mu);
+	for (size_t i = 0; i < USED_N && fresh; i++)
+		if (ct->used[i].exp >= now && sodium_memcmp(ct->used[i].tag, tag, 16) == 0)
+			fresh = 0;
+	if (fresh) {
+		memcpy(ct->used[ct->used_next].tag, tag, 16);
+		ct->used[ct->used_next].exp = exp;
+		ct->used_next = (ct->used_next + 1) % USED_N;
+	}
+	pthread_mutex_unlock(&ct->mu);
+	return fresh;
+}
+
+/* 1: the ticket proves the challenge came from here, for this officer, has
+ * not expired and was not used before (on this server); 0: it does not. */
+static int ticket_ok(const struct dc__call *c, const char *officer, json_t *aa,
+                     const uint8_t chal[8])
+{
+	uint8_t t[8 + crypto_auth_BYTES + 4], tag[crypto_auth_BYTES];
+	size_t n = 0;
+	if (!c->key || b64(aa, "ticket", t, sizeof t, &n) || n != 8 + crypto_auth_BYTES)
+		return 0;
+	int64_t exp = 0;
+	for (int i = 0; i < 8; i++)
+		exp = (int64_t)((uint64_t)exp << 8 | t[i]);
+	chal_tag(c, officer, chal, t, tag);
+	return sodium_memcmp(tag, t + 8, sizeof tag) == 0 && dc_now_ms() <= exp &&
+	       (!c->card_trust || first_use(c->card_trust, tag, exp));
+}
+
 /* What the reader did, from the request; active authentication checked here. */
-static int reader_report(json_t *j, const struct dc_lds *l, struct dc_read_result *rd)
+static int reader_report(const struct dc__call *c, const char *officer, json_t *j,
+                         const struct dc_lds *l, struct dc_read_result *rd)
 {
 	memset(rd, 0, sizeof *rd);
 	rd->pace = rd->ca = rd->aa = -2;
@@ -204,9 +307,22 @@ static int reader_report(json_t *j, const struct dc_lds *l, struct dc_read_resul
 		return DC_ERR_INVALID;
 	struct dc_secinfos si;
 	int have = l->dg[14].data && dc_secinfos_parse(l->dg[14].data, l->dg[14].len, &si) == DC_OK;
+	int ticketed = json_object_get(aa, "ticket") != NULL;
+	if (ticketed && !ticket_ok(c, officer, aa, rd->aa_challenge)) {
+		rd->aa = 0;
+		snprintf(rd->aa_detail, sizeof rd->aa_detail,
+		         "the challenge's ticket is not this server's, not this officer's, "
+		         "expired or already used");
+		return DC_OK;
+	}
 	rd->aa = dc_aa_verify(l->dg[15].data, l->dg[15].len, have ? si.aa_hash : NULL,
 	                      rd->aa_challenge, 8, rd->aa_sig, rd->aa_sig_len, rd->aa_detail,
 	                      sizeof rd->aa_detail) == DC_OK;
+	if (rd->aa == 1 && !ticketed) {
+		size_t k = strlen(rd->aa_detail);
+		snprintf(rd->aa_detail + k, sizeof rd->aa_detail - k,
+		         " (challenge chosen by the kiosk)");
+	}
 	return DC_OK;
 }
 
@@ -243,11 +359,11 @@ static int r_verify_chip(struct dc__call *c, struct dc_buf *body)
 	if (rc == DC_OK && (!l.sod.data || !l.dg[1].data))
 		rc = dc__fail(c, DC_ERR_INVALID, 400, "sod and dg1 are required");
 	struct dc_read_result rd;
-	if (rc == DC_OK && reader_report(j, &l, &rd) != DC_OK)
+	if (rc == DC_OK && reader_report(c, o.id, j, &l, &rd) != DC_OK)
 		rc = dc__fail(c, DC_ERR_INVALID, 400,
 		              "access must be pace or bac, secure_messaging aes128 or 3des, "
 		              "chip_auth passed, failed or not_offered, active_auth "
-		              "{challenge (8 bytes), signature} in base64");
+		              "{challenge (8 bytes), signature[, ticket]} in base64");
 	if (rc == DC_OK &&
 	    (!c->card_trust || !c->cfg || !c->cfg->card_trust || !*c->cfg->card_trust))
 		rc = dc__fail(c, DC_ERR_UNAVAILABLE, 503,
@@ -282,6 +398,7 @@ static int r_verify_chip(struct dc__call *c, struct dc_buf *body)
 }
 
 const struct dc__route dc__chip_routes[] = {
+        {"/api/v1/verify/chip/challenge", 0, "POST", r_chip_challenge},
         {"/api/v1/verify/chip", 0, "POST", r_verify_chip},
 };
 const size_t dc__chip_routes_n = DC_ARRAY_LEN(dc__chip_routes);

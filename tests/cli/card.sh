@@ -101,6 +101,9 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
 	check "$label: deliver → 200" test "$(send POST "/api/v1/cards/$IA/deliver" '' "$TC")" = 200
 	check "$label: … state delivered" grep -q '"state":"delivered"' "$T/body"
 	check "$label: a second first card → 400" test "$(send POST /api/v1/cards "{\"pin\":\"$A\",\"kind\":\"first\"}" "$TC")" = 400
+	# Art. 21: a card issued today is never within 2 years of its expiry
+	check "$label: a renewal for age right after issue → 422" test "$(send POST /api/v1/cards "{\"pin\":\"$A\",\"kind\":\"renewal\"}" "$TC")" = 422
+	check "$label: … with its rule code" grep -q '"code":"data_quality_rejected".*"errors":\[{"rule":"card.renewal_' "$T/body"
 	check "$label: an exchange with a bad reason → 400" test "$(send POST /api/v1/cards "{\"pin\":\"$A\",\"kind\":\"exchange\",\"reason\":\"lost\"}" "$TC")" = 400
 	check "$label: exchange (damaged) → 201" test "$(send POST /api/v1/cards "{\"pin\":\"$A\",\"kind\":\"exchange\",\"reason\":\"damaged\"}" "$TC")" = 201
 	local IX

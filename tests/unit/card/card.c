@@ -203,10 +203,26 @@ static void lifecycle(const char *target)
 	assert_int_equal(dc_card_act(s, units, c.id, DC_CARD_PRODUCE, &op, &c), 0);
 	assert_int_equal(c.expiry.year, 2039); /* 27 → 40 */
 	assert_int_equal(dc_card_act(s, units, c.id, DC_CARD_DELIVER, &op, &c), 0);
+	/* Art. 21: the next renewal for age (40, on 2039-03-15) opens two years
+	 * before; earlier applications are refused with a rule code */
+	op = op_at(today, "age");
+	assert_int_equal(dc_card_apply(s, &p1, DC_CARD_RENEWAL, &op, &c2), DC_ERR_RULE);
+	assert_string_equal(op.rule, "card.renewal_too_early");
+	assert_non_null(strstr(op.detail, "2037-03-15"));
+	op = op_at((struct dc_date){2037, 3, 14}, "age");
+	assert_int_equal(dc_card_apply(s, &p1, DC_CARD_RENEWAL, &op, &c2), DC_ERR_RULE);
+	op = op_at((struct dc_date){2037, 3, 15}, "age");
+	assert_int_equal(dc_card_apply(s, &p1, DC_CARD_RENEWAL, &op, &c2), DC_OK);
+	assert_null(op.rule);
+	assert_int_equal(dc_card_act(s, units, c2.id, DC_CARD_REJECT, &op, NULL), 0);
+	/* an exchange is not bound to the window */
+	op = op_at(today, "damaged");
+	assert_int_equal(dc_card_apply(s, &p1, DC_CARD_EXCHANGE, &op, &c2), DC_OK);
+	assert_int_equal(dc_card_act(s, units, c2.id, DC_CARD_REJECT, &op, NULL), 0);
 	int n[2] = {0, 0};
 	dc_card_list(s, &p1, count_state, n);
 	assert_int_equal(n[0], 1);
-	assert_int_equal(n[1], 2);
+	assert_int_equal(n[1], 4); /* with the two rejected applications */
 	assert_int_equal(dc_card_get(s, first.id, &c2), 0);
 	assert_int_equal(c2.state, DC_CARD_REPLACED);
 	run_verify(s, DC_CARD_FORM_QR, c.qr, today, &v, &pool);
@@ -244,6 +260,21 @@ static void lifecycle(const char *target)
 	run_verify(s, DC_CARD_FORM_QR, c.qr, today, &v, &pool);
 	assert_int_equal(check_ok(&v, "card_valid"), 0);
 	assert_int_equal(dc_card_act(s, units, c.id, DC_CARD_REVOKE, &op, &c), DC_ERR_CONFLICT);
+
+	/* issued at 60: no expiry, so no renewal for age is ever due */
+	add_citizen(s, "001060000123", "Phạm Văn Lão", (struct dc_date){1960, 6, 1}, 'M');
+	struct dc_pin p4;
+	dc_pin_parse("001060000123", 12, &p4);
+	op = op_at(today, "first");
+	assert_int_equal(dc_card_apply(s, &p4, DC_CARD_FIRST, &op, &c2), 0);
+	dc_card_act(s, units, c2.id, DC_CARD_APPROVE, &op, NULL);
+	op.issued = (struct dc_date){2021, 1, 1};
+	assert_int_equal(dc_card_act(s, units, c2.id, DC_CARD_PRODUCE, &op, &c2), 0);
+	assert_int_equal(c2.expiry.year, 0);
+	assert_int_equal(dc_card_act(s, units, c2.id, DC_CARD_DELIVER, &op, &c2), 0);
+	op = op_at(today, "age");
+	assert_int_equal(dc_card_apply(s, &p4, DC_CARD_RENEWAL, &op, &c2), DC_ERR_RULE);
+	assert_string_equal(op.rule, "card.renewal_no_expiry");
 
 	/* a child under 6: no photo, until 14 */
 	op = op_at(today, "first");
@@ -290,7 +321,8 @@ static void lifecycle(const char *target)
 	/* every transition is on the audit log */
 	int a = 0;
 	dc_audit_for_subject(s, "001199012345", audit_count, &a);
-	assert_int_equal(a, 9); /* (apply approve produce deliver) ×2, revoke */
+	/* (apply approve produce deliver) ×2, (apply reject) ×2, revoke */
+	assert_int_equal(a, 13);
 	dc_pool_release(&cp);
 	dc_pool_release(&pool);
 	dc_store_close(s);

@@ -80,6 +80,11 @@ static void test_read_verify(void **st)
 	/* the reader needs only the first two MRZ lines for BAC, but takes all three */
 	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
 	assert_int_equal(r.status, DC_READ_OK);
+	assert_string_equal(r.access, "bac"); /* an older chip: no PACE, no DG14/DG15 */
+	assert_int_equal(r.pace, -1);
+	assert_int_equal(r.ca, -1);
+	assert_int_equal(r.aa, -1);
+	assert_string_equal(r.sm, "3des");
 	same(&got.com, &f->l.com);
 	same(&got.sod, &f->l.sod);
 	same(&got.dg[1], &f->l.dg[1]);
@@ -233,7 +238,8 @@ static void test_pace_ca_aa(void **st)
 	struct dc_chip_transport t2 = dc_softchip_transport(c2);
 	assert_int_equal(dc_chip_read(&t2, MRZ, &got, &r), DC_OK);
 	assert_string_equal(r.access, "bac");
-	assert_int_equal(r.pace, -1);
+	assert_int_equal(r.pace, 0); /* DG14 says the chip offers PACE: a downgrade */
+	assert_non_null(strstr(r.pace_detail, "downgrade"));
 	assert_string_equal(r.sm, "aes128"); /* chip authentication switched to AES */
 	assert_int_equal(r.ca, 1);
 	assert_int_equal(r.aa, 1);
@@ -251,6 +257,86 @@ static void test_pace_ca_aa(void **st)
 	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
 	dc_lds_free(&got);
 	dc_softchip_free(c2);
+	dc_softchip_free(c);
+}
+
+/* A chip that refuses PACE at the first GENERAL AUTHENTICATE (as field
+ * cards that want the CAN do): the reader falls back to BAC. */
+struct refuse_pace {
+	struct dc_chip_transport inner;
+};
+
+static int refuse_tx(void *ctx, const uint8_t *a, size_t n, uint8_t *r, size_t *rn)
+{
+	struct refuse_pace *p = ctx;
+	if (n > 2 && a[0] == 0x10 && a[1] == 0x86) {
+		r[0] = 0x69;
+		r[1] = 0x82;
+		*rn = 2;
+		return DC_OK;
+	}
+	return p->inner.transmit(p->inner.ctx, a, n, r, rn);
+}
+
+static void test_pace_fallback(void **st)
+{
+	struct fx *f = *st;
+	struct dc_softchip *c;
+	assert_int_equal(dc_softchip_new(&f->lk, MRZ, &c), DC_OK);
+	assert_int_equal(dc_softchip_set_keys(c, f->keys), DC_OK);
+	struct refuse_pace p = {dc_softchip_transport(c)};
+	struct dc_chip_transport t = {&p, refuse_tx};
+	struct dc_lds got;
+	memset(&got, 0, sizeof got);
+	struct dc_read_result r;
+	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
+	assert_string_equal(r.access, "bac");
+	assert_int_equal(r.pace, 0);
+	assert_non_null(strstr(r.pace_detail, "6982"));
+	assert_non_null(strstr(r.pace_detail, "then BAC"));
+	assert_int_equal(r.ca, 1);
+	assert_int_equal(r.aa, 1);
+	assert_string_equal(r.sm, "aes128");
+	dc_lds_free(&got);
+	dc_softchip_free(c);
+}
+
+/* PACE with the card access number; a wrong CAN falls back to BAC with
+ * the MRZ; a chip without a CAN refuses password 02 and BAC follows. */
+static void test_pace_can(void **st)
+{
+	struct fx *f = *st;
+	struct dc_softchip *c;
+	assert_int_equal(dc_softchip_new(&f->lk, MRZ, &c), DC_OK);
+	assert_int_equal(dc_softchip_set_keys(c, f->keys), DC_OK);
+	struct dc_chip_transport t = dc_softchip_transport(c);
+	struct dc_lds got;
+	memset(&got, 0, sizeof got);
+	struct dc_read_result r;
+	struct dc_chip_read_opts o = {NULL, "123456"};
+	/* no CAN on this chip yet */
+	assert_int_equal(dc_chip_read_ex(&t, MRZ, &o, &got, &r), DC_OK);
+	assert_string_equal(r.access, "bac");
+	assert_int_equal(r.pace, 0);
+	dc_lds_free(&got);
+	assert_int_equal(dc_softchip_set_can(c, "12a"), DC_ERR_INVALID);
+	assert_int_equal(dc_softchip_set_can(c, "123456"), DC_OK);
+	assert_int_equal(dc_chip_read_ex(&t, MRZ, &o, &got, &r), DC_OK);
+	assert_string_equal(r.access, "pace");
+	assert_int_equal(r.pace, 1);
+	assert_int_equal(r.ca, 1);
+	assert_int_equal(r.aa, 1);
+	dc_lds_free(&got);
+	o.can = "654321";
+	assert_int_equal(dc_chip_read_ex(&t, MRZ, &o, &got, &r), DC_OK);
+	assert_string_equal(r.access, "bac");
+	assert_int_equal(r.pace, 0);
+	assert_non_null(strstr(r.pace_detail, "then BAC"));
+	dc_lds_free(&got);
+	/* the MRZ password still works on a chip with a CAN */
+	assert_int_equal(dc_chip_read(&t, MRZ, &got, &r), DC_OK);
+	assert_string_equal(r.access, "pace");
+	dc_lds_free(&got);
 	dc_softchip_free(c);
 }
 
@@ -400,7 +486,8 @@ int main(void)
 	        cmocka_unit_test(test_read_verify),    cmocka_unit_test(test_wrong_key),
 	        cmocka_unit_test(test_status_words),   cmocka_unit_test(test_mitm),
 	        cmocka_unit_test(test_pace_ca_aa),     cmocka_unit_test(test_clone),
-	        cmocka_unit_test(test_pace_g1_replay),
+	        cmocka_unit_test(test_pace_g1_replay), cmocka_unit_test(test_pace_fallback),
+	        cmocka_unit_test(test_pace_can),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -206,6 +206,17 @@ static void test_own_keys(void **st)
 	assert_int_equal(dc_aa_verify((uint8_t *)d15.ptr, d15.len, si.aa_hash, chal, 8, sig, sn,
 	                              why, sizeof why),
 	                 DC_ERR_VERIFY);
+	/* regression: a plain r‖s whose r starts with 30 (1 in 256) is not DER */
+	int tries = 0;
+	do {
+		chal[0] = (uint8_t)tries;
+		chal[1] = (uint8_t)(tries >> 8);
+		assert_int_equal(dc__aa_sign(dc__chip_keys_aa(k), chal, 8, sig, &sn), DC_OK);
+	} while (sig[0] != 0x30 && ++tries < 20000);
+	assert_int_equal(sig[0], 0x30);
+	assert_int_equal(dc_aa_verify((uint8_t *)d15.ptr, d15.len, si.aa_hash, chal, 8, sig, sn,
+	                              why, sizeof why),
+	                 DC_OK);
 	uint8_t eph[DC__EC_PT_MAX], k1[66], kc[66];
 	size_t en = 0, k1n = 0, kcn = 0;
 	assert_int_equal(dc__ca_terminal(si.ca_spki, si.ca_spki_len, NULL, 0, eph, &en, k1, &k1n),
