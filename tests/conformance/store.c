@@ -18,74 +18,6 @@
 #include "dancu/units.h"
 #include "lib/testlib.h"
 
-struct fx {
-	char target[512];
-	struct dc_units *units;
-	struct dc_store *s;
-};
-
-static int open_fx(void **state, int pg)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	char err[256];
-	assert_non_null(f);
-	if (pg) {
-		if (dc_test_pg_fresh(f->target, sizeof f->target) != 0) {
-			const char *skip = getenv("DANCU_TEST_NO_PG");
-			free(f);
-			/* cmocka cannot skip from a setup function: leave the
-			 * state empty and let fx() skip in the test body. */
-			if (skip && *skip == '1') {
-				*state = NULL;
-				return 0;
-			}
-			fail_msg("DANCU_TEST_PG is not set: run through scripts/test.sh, "
-			         "or set DANCU_TEST_NO_PG=1 to skip PostgreSQL");
-		}
-	} else {
-		char dir[256];
-		dc_test_tmpdir(dir, sizeof dir);
-		snprintf(f->target, sizeof f->target, "%s/store.db", dir);
-	}
-	assert_int_equal(dc_units_new(&f->units), 0);
-	int rc = dc_store_open(f->target, f->units, &f->s, err, sizeof err);
-	if (rc)
-		fail_msg("open %s: %s", f->target, err);
-	*state = f;
-	return 0;
-}
-
-/* The fixture of a test; skips the test when its back end is not there. */
-static struct fx *fx(void **state)
-{
-	if (!*state) {
-		print_message("PostgreSQL skipped (DANCU_TEST_NO_PG=1)\n");
-		skip();
-	}
-	return *state;
-}
-
-static int setup_sqlite(void **state)
-{
-	return open_fx(state, 0);
-}
-
-static int setup_pg(void **state)
-{
-	return open_fx(state, 1);
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	if (f) {
-		dc_store_close(f->s);
-		dc_units_free(f->units);
-		free(f);
-	}
-	return 0;
-}
-
 static struct dc_citizen person(const char *pin, const char *name)
 {
 	struct dc_citizen c;
@@ -103,7 +35,7 @@ static struct dc_citizen person(const char *pin, const char *name)
 
 static const struct dc_change birth = {"officer-1", "birth registration", "KS-001", "birth"};
 
-static int64_t count(struct fx *f)
+static int64_t count(struct dc_test_store *f)
 {
 	int64_t n = -1;
 	assert_int_equal(dc_store_count(f->s, &n), 0);
@@ -179,7 +111,7 @@ static int64_t now_ms(void)
 
 static void test_reopen_migrated(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_store *again;
 	char err[256];
 	struct dc_citizen c = person("001199012345", "Nguyễn Thị An");
@@ -199,7 +131,7 @@ static void test_reopen_migrated(void **state)
 
 static void test_schema_newer_refused(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_store *again = NULL;
 	char err[256];
 	/* A database migrated by a newer program is left alone. */
@@ -215,7 +147,7 @@ static void test_schema_newer_refused(void **state)
 
 static void test_round_trip_all_fields(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen c = person("001199012345", "Nguyễn Thị Ánh Dương"), d;
 	struct dc_pool pool;
 	struct dc_buf a = DC_BUF_INIT, b = DC_BUF_INIT;
@@ -266,7 +198,7 @@ static void test_round_trip_all_fields(void **state)
 
 static void test_duplicate_conflict(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen c = person("001199012345", "Nguyễn Thị An"), d;
 	struct dc_pool pool;
 	int n = 0;
@@ -292,7 +224,7 @@ static void test_duplicate_conflict(void **state)
 
 static void test_update_events(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen c = person("001199012345", "Nguyễn Thị An");
 	struct dc_change fix = {"officer-2", "typo in name", "QD-12", "correction"};
 	int64_t seq = -1, created = 0;
@@ -342,7 +274,7 @@ static void test_update_events(void **state)
 
 static void test_history_order(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen c = person("001199012345", "Nguyễn Thị An");
 	struct dc_citizen other = person("001099054321", "Lê Văn Khác");
 	struct dc_change fix = {"officer-2", "fix", NULL, "correction"};
@@ -380,7 +312,7 @@ static void test_history_order(void **state)
 
 static void test_nested_rollback(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen a = person("001199000001", "A A"), b = person("001199000002", "B B");
 	assert_int_equal(dc_store_begin(f->s), 0);
 	assert_int_equal(dc_store_citizen_create(f->s, &a, &birth, NULL), 0);
@@ -422,7 +354,7 @@ static void test_nested_rollback(void **state)
 /* Group commit: units inside one transaction fail alone (savepoints). */
 static void test_sub_units(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen a = person("001199000001", "A A"), b = person("001199000002", "B B"),
 	                  c = person("001199000003", "C C");
 	assert_int_equal(dc_store_begin(f->s), 0);
@@ -454,7 +386,7 @@ static void test_sub_units(void **state)
 
 static void test_close_rolls_back(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen a = person("001199000001", "A A");
 	assert_int_equal(dc_store_begin(f->s), 0);
 	assert_int_equal(dc_store_citizen_create(f->s, &a, &birth, NULL), 0);
@@ -467,7 +399,7 @@ static void test_close_rolls_back(void **state)
 
 static void test_snapshot(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen a = person("001199000001", "A A"), d;
 	struct dc_pool pool;
 	dc_pool_init(&pool, 0);
@@ -487,7 +419,7 @@ static void test_snapshot(void **state)
 
 static void test_identifiers(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen c = person("001199012345", "Nguyễn Thị An");
 	struct dc_pin cur, newpin;
 	enum dc_identifier_kind kind;
@@ -579,7 +511,7 @@ static void test_identifiers(void **state)
 static void test_reestablish_chain(void **state)
 {
 	/* A → B → C: everything said about A and B ends at C. */
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen c = person("001199012345", "Trần Văn Ba");
 	struct dc_pin a = c.pin, b = pin_of("001198012345"), cc = pin_of("001197012345");
 	struct dc_pin cur;
@@ -611,7 +543,7 @@ static void test_reestablish_chain(void **state)
 
 static void test_allocate(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	enum { N = 200 };
 	struct dc_pin *seen = calloc(N, sizeof(*seen));
 	/* A cancelled number in the same range is never handed out (it cannot
@@ -645,7 +577,7 @@ static void test_allocate(void **state)
 
 static void test_batch(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen rows[3] = {person("001199000001", "A A"), person("001199000002", "B B"),
 	                             person("001199000001", "A again")};
 	unsigned char ins[3];
@@ -712,7 +644,7 @@ static void test_batch_cancelled(void **state)
 {
 	/* A cancelled number is refused by the bulk paths too, without
 	 * spoiling the transaction (the rest of the chunk goes in). */
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen c = person("001199012345", "Nguyễn Thị An");
 	struct dc_pin newpin = pin_of("001198012345");
 	struct dc_change why = {"officer-3", "x", NULL, "pin_reestablished"};
@@ -743,7 +675,7 @@ static void test_batch_cancelled(void **state)
 static void test_batch_many_chunk(void **state)
 {
 	/* Chunks large enough to exercise COPY buffering on PostgreSQL. */
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	enum { N = 5000 };
 	struct dc_citizen *rows = calloc(N, sizeof(*rows));
 	unsigned char *ins = calloc(N, 1);
@@ -791,7 +723,7 @@ static void exec_ok(struct dc_db *db, const char *sql)
 
 static void test_sql_params(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_db *db = dc_store_db(f->s);
 	struct dc_stmt *st = NULL;
 	exec_ok(db,
@@ -883,7 +815,7 @@ static void test_copy_escaping(void **state)
 {
 	/* Every byte that COPY's text format treats specially, NULL vs "",
 	 * and enough volume to cross the 64 KiB send buffer several times. */
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_db *db = dc_store_db(f->s);
 	const struct dc_db_ops *ops = dc_db_driver(db);
 	enum { NBIG = 3000, BIGLEN = 100000 };
@@ -1001,10 +933,10 @@ static void test_copy_escaping(void **state)
 	free(big);
 }
 
-#define BOTH(t)                                                  \
-	{"" #t "/sqlite", t, setup_sqlite, teardown, NULL},      \
-	{                                                        \
-		"" #t "/postgresql", t, setup_pg, teardown, NULL \
+#define BOTH(t)                                                                        \
+	{"" #t "/sqlite", t, dc_test_store_sqlite, dc_test_store_teardown, NULL},      \
+	{                                                                              \
+		"" #t "/postgresql", t, dc_test_store_pg, dc_test_store_teardown, NULL \
 	}
 
 int main(void)

@@ -9,7 +9,67 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dancu/store.h"
+#include "dancu/units.h"
+
 #include "testlib.h"
+
+static int store_open(void **state, int pg)
+{
+	struct dc_test_store *f = calloc(1, sizeof(*f));
+	char err[256];
+	assert_non_null(f);
+	dc_test_tmpdir(f->dir, sizeof f->dir);
+	if (pg) {
+		if (dc_test_pg_fresh(f->target, sizeof f->target) != 0) {
+			const char *skip = getenv("DANCU_TEST_NO_PG");
+			free(f);
+			if (skip && *skip == '1') {
+				*state = NULL;
+				return 0;
+			}
+			fail_msg("DANCU_TEST_PG is not set: run through scripts/test.sh, "
+			         "or set DANCU_TEST_NO_PG=1 to skip PostgreSQL");
+		}
+	} else {
+		snprintf(f->target, sizeof f->target, "%s/store.db", f->dir);
+	}
+	assert_int_equal(dc_units_new(&f->units), 0);
+	if (dc_store_open(f->target, f->units, &f->s, err, sizeof err))
+		fail_msg("open %s: %s", f->target, err);
+	*state = f;
+	return 0;
+}
+
+int dc_test_store_sqlite(void **state)
+{
+	return store_open(state, 0);
+}
+
+int dc_test_store_pg(void **state)
+{
+	return store_open(state, 1);
+}
+
+int dc_test_store_teardown(void **state)
+{
+	struct dc_test_store *f = *state;
+	if (f) {
+		dc_store_close(f->s);
+		dc_units_free(f->units);
+		free(f);
+	}
+	return 0;
+}
+
+struct dc_test_store *dc_test_store_of(void **state)
+{
+	if (!*state) {
+		print_message("PostgreSQL skipped (DANCU_TEST_NO_PG=1)\n");
+		skip();
+	}
+	return *state;
+}
 
 void dc_test_tmpdir(char *out, size_t n)
 {

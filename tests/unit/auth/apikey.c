@@ -11,59 +11,9 @@
 #include "dancu/units.h"
 #include "lib/testlib.h"
 
-struct fx {
-	struct dc_units *u;
-	struct dc_store *s;
-};
-
-static int open_fx(void **state, int pg)
-{
-	struct fx *f = calloc(1, sizeof *f);
-	char target[512], err[256];
-	if (pg) {
-		if (dc_test_pg_fresh(target, sizeof target)) {
-			free(f);
-			*state = NULL;
-			return 0;
-		}
-	} else {
-		char dir[256];
-		dc_test_tmpdir(dir, sizeof dir);
-		snprintf(target, sizeof target, "%s/k.db", dir);
-	}
-	assert_int_equal(dc_units_new(&f->u), 0);
-	if (dc_store_open(target, f->u, &f->s, err, sizeof err))
-		fail_msg("open: %s", err);
-	*state = f;
-	return 0;
-}
-static int open_sqlite(void **state)
-{
-	return open_fx(state, 0);
-}
-static int open_pg(void **state)
-{
-	return open_fx(state, 1);
-}
-static int close_fx(void **state)
-{
-	struct fx *f = *state;
-	if (f) {
-		dc_store_close(f->s);
-		dc_units_free(f->u);
-		free(f);
-	}
-	return 0;
-}
 static struct dc_store *S(void **state)
 {
-	struct fx *f = *state;
-	if (!f) {
-		if (getenv("DANCU_TEST_NO_PG"))
-			skip();
-		fail_msg("DANCU_TEST_PG is not set");
-	}
-	return f->s;
+	return dc_test_store_of(state)->s;
 }
 
 static void test_lifecycle(void **state)
@@ -155,10 +105,14 @@ static void test_rate_and_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_lifecycle, open_sqlite, close_fx),
-	        cmocka_unit_test_setup_teardown(test_rate_and_list, open_sqlite, close_fx),
-	        cmocka_unit_test_setup_teardown(test_lifecycle, open_pg, close_fx),
-	        cmocka_unit_test_setup_teardown(test_rate_and_list, open_pg, close_fx),
+	        cmocka_unit_test_setup_teardown(test_lifecycle, dc_test_store_sqlite,
+	                                        dc_test_store_teardown),
+	        cmocka_unit_test_setup_teardown(test_rate_and_list, dc_test_store_sqlite,
+	                                        dc_test_store_teardown),
+	        cmocka_unit_test_setup_teardown(test_lifecycle, dc_test_store_pg,
+	                                        dc_test_store_teardown),
+	        cmocka_unit_test_setup_teardown(test_rate_and_list, dc_test_store_pg,
+	                                        dc_test_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,73 +16,9 @@
 #include "dancu/units.h"
 #include "lib/testlib.h"
 
-struct fx {
-	char target[512];
-	char dir[256];
-	struct dc_units *units;
-	struct dc_store *s;
-};
-
-static int open_fx(void **state, int pg)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	char err[256];
-	assert_non_null(f);
-	dc_test_tmpdir(f->dir, sizeof f->dir);
-	if (pg) {
-		if (dc_test_pg_fresh(f->target, sizeof f->target) != 0) {
-			const char *skip = getenv("DANCU_TEST_NO_PG");
-			free(f);
-			if (skip && *skip == '1') {
-				*state = NULL;
-				return 0;
-			}
-			fail_msg("DANCU_TEST_PG is not set: run through scripts/test.sh, "
-			         "or set DANCU_TEST_NO_PG=1 to skip PostgreSQL");
-		}
-	} else {
-		snprintf(f->target, sizeof f->target, "%s/eid.db", f->dir);
-	}
-	assert_int_equal(dc_units_new(&f->units), 0);
-	if (dc_store_open(f->target, f->units, &f->s, err, sizeof err))
-		fail_msg("open %s: %s", f->target, err);
-	*state = f;
-	return 0;
-}
-
-static int setup_sqlite(void **state)
-{
-	return open_fx(state, 0);
-}
-
-static int setup_pg(void **state)
-{
-	return open_fx(state, 1);
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	if (f) {
-		dc_store_close(f->s);
-		dc_units_free(f->units);
-		free(f);
-	}
-	return 0;
-}
-
-static struct fx *fx(void **state)
-{
-	if (!*state) {
-		print_message("PostgreSQL skipped (DANCU_TEST_NO_PG=1)\n");
-		skip();
-	}
-	return *state;
-}
-
 static const struct dc_change birth = {"officer-1", "birth registration", "KS-001", "birth"};
 
-static void add_person(struct fx *f, const char *pin, int age_years)
+static void add_person(struct dc_test_store *f, const char *pin, int age_years)
 {
 	struct dc_citizen c;
 	struct dc_date today = dc_date_today();
@@ -101,7 +37,7 @@ static void add_person(struct fx *f, const char *pin, int age_years)
 
 static void test_register_rules(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	char err[256];
 	struct dc_eid_account a;
 	add_person(f, "001199012345", 30);
@@ -152,7 +88,7 @@ static int count_lines(void *arg, const char *phone, const char *text)
 }
 
 /* Registered, approved and activated account; returns nothing. */
-static void make_active(struct fx *f, const char *pin)
+static void make_active(struct dc_test_store *f, const char *pin)
 {
 	char err[256], otp[7], sent[7] = "";
 	add_person(f, pin, 30);
@@ -169,7 +105,7 @@ static void make_active(struct fx *f, const char *pin)
 
 static void test_activation(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	char err[256], otp[7];
 	struct dc_eid_account a;
 	add_person(f, "001199012345", 30);
@@ -206,7 +142,7 @@ static void test_activation(void **state)
 
 static void test_login_lockout(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_eid_account a;
 	make_active(f, "001199012345");
 	int64_t t = 1800000000000;
@@ -226,7 +162,7 @@ static void test_login_lockout(void **state)
 
 static void test_lock_unlock_death(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_eid_account a;
 	int64_t t = 1800000000000;
 	make_active(f, "001199012345");
@@ -261,7 +197,7 @@ static void test_lock_unlock_death(void **state)
  * until a renewed card is delivered; the limit is read, not written. */
 static void test_usable_card_expiry(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_eid_account a;
 	struct dc_date today = dc_date_today();
 	struct dc_date yesterday = dc_date_from_days(dc_date_to_days(&today) - 1);
@@ -307,7 +243,7 @@ static void test_usable_card_expiry(void **state)
 
 static void test_totp(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	unsigned char key[32];
 	char b32[64], code[7];
 	char *raw = NULL;
@@ -341,7 +277,7 @@ static int collect(void *arg, const char *kind, const char *value)
 
 static void test_attrs_and_file_sender(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_buf b = DC_BUF_INIT;
 	char path[512], line[1024];
 	make_active(f, "001199012345");
@@ -382,7 +318,7 @@ static int first_only(void *arg, const struct dc_eid_row *r)
 
 static void test_list_and_note(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	char err[256];
 	struct dc_buf b = DC_BUF_INIT;
 	add_person(f, "001199012345", 30);
@@ -423,10 +359,10 @@ static void test_list_and_note(void **state)
 	dc_buf_release(&b);
 }
 
-#define BOTH(t)                                                  \
-	{"" #t "/sqlite", t, setup_sqlite, teardown, NULL},      \
-	{                                                        \
-		"" #t "/postgresql", t, setup_pg, teardown, NULL \
+#define BOTH(t)                                                                        \
+	{"" #t "/sqlite", t, dc_test_store_sqlite, dc_test_store_teardown, NULL},      \
+	{                                                                              \
+		"" #t "/postgresql", t, dc_test_store_pg, dc_test_store_teardown, NULL \
 	}
 
 int main(void)
