@@ -14,6 +14,8 @@
 #include "dancu/bac.h"
 #include "dancu/error.h"
 
+#include "card/card_internal.h"
+
 void dc_kdf_aes128(const uint8_t *seed, size_t n, uint32_t counter, uint8_t out[16])
 {
 	uint8_t d[128 + 4], h[SHA_DIGEST_LENGTH];
@@ -30,22 +32,9 @@ void dc_kdf_aes128(const uint8_t *seed, size_t n, uint32_t counter, uint8_t out[
 	OPENSSL_cleanse(d, sizeof d);
 }
 
-static int cipher(const EVP_CIPHER *c, const uint8_t *key, const uint8_t *iv, int enc,
-                  const uint8_t *in, size_t n, uint8_t *out)
-{
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int l1 = 0, l2 = 0;
-	int ok = ctx && EVP_CipherInit_ex(ctx, c, NULL, key, iv, enc) &&
-	         EVP_CIPHER_CTX_set_padding(ctx, 0) &&
-	         EVP_CipherUpdate(ctx, out, &l1, in, (int)n) &&
-	         EVP_CipherFinal_ex(ctx, out + l1, &l2) && (size_t)(l1 + l2) == n;
-	EVP_CIPHER_CTX_free(ctx);
-	return ok ? DC_OK : DC_ERR_INVALID;
-}
-
 int dc_aes128_ecb(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 {
-	return cipher(EVP_aes_128_ecb(), key, NULL, 1, in, 16, out);
+	return dc__card_cipher(EVP_aes_128_ecb(), key, NULL, 1, in, 16, out);
 }
 
 int dc_aes128_cbc(const uint8_t key[16], const uint8_t iv[16], int encrypt, const uint8_t *in,
@@ -55,7 +44,7 @@ int dc_aes128_cbc(const uint8_t key[16], const uint8_t iv[16], int encrypt, cons
 		return DC_ERR_INVALID;
 	if (n == 0)
 		return DC_OK;
-	return cipher(EVP_aes_128_cbc(), key, iv, encrypt, in, n, out);
+	return dc__card_cipher(EVP_aes_128_cbc(), key, iv, encrypt, in, n, out);
 }
 
 int dc_aes128_cmac8(const uint8_t key[16], const uint8_t *in, size_t n, uint8_t mac[8])

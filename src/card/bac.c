@@ -13,6 +13,8 @@
 #include "dancu/error.h"
 #include "dancu/mrz.h"
 
+#include "card/card_internal.h"
+
 static void parity(uint8_t *k, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -68,9 +70,8 @@ int dc_bac_mrz_info(const char *mrz, char out[25])
 	return DC_OK;
 }
 
-/* One pass of a DES-family cipher without padding. */
-static int cipher(const EVP_CIPHER *c, const uint8_t *key, const uint8_t *iv, int enc,
-                  const uint8_t *in, size_t n, uint8_t *out)
+int dc__card_cipher(const EVP_CIPHER *c, const uint8_t *key, const uint8_t *iv, int enc,
+                    const uint8_t *in, size_t n, uint8_t *out)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int l1 = 0, l2 = 0;
@@ -89,7 +90,7 @@ int dc_des3_cbc(const uint8_t key[16], int encrypt, const uint8_t *in, size_t n,
 		return DC_ERR_INVALID;
 	if (n == 0)
 		return DC_OK;
-	return cipher(EVP_des_ede_cbc(), key, iv, encrypt, in, n, out);
+	return dc__card_cipher(EVP_des_ede_cbc(), key, iv, encrypt, in, n, out);
 }
 
 /* ISO/IEC 9797-1 MAC algorithm 3 with DES: single-DES CBC under Ka over all
@@ -109,7 +110,8 @@ int dc_retail_mac(const uint8_t key[16], const uint8_t *in, size_t n, uint8_t ma
 			uint8_t b = k < n ? in[k] : k == n ? 0x80 : 0x00;
 			blk[i] = h[i] ^ b;
 		}
-		rc = cipher(EVP_des_ede_ecb(), off + 8 < total ? ka2 : key, NULL, 1, blk, 8, h);
+		rc = dc__card_cipher(EVP_des_ede_ecb(), off + 8 < total ? ka2 : key, NULL, 1, blk,
+		                     8, h);
 	}
 	memcpy(mac, h, 8);
 	OPENSSL_cleanse(ka2, sizeof ka2);
