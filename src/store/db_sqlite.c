@@ -6,7 +6,12 @@
  * never block the writer; synchronous=NORMAL, under which a committed
  * transaction survives a crash of the process but the last commits before a
  * power loss may roll back (the WAL is synced at checkpoints) — the usual
- * trade for WAL; a 256 MiB page cache and memory-mapped reads for lookups.
+ * trade for WAL; a 256 MiB page cache, no memory map (remapping the growing
+ * file at checkpoints cost more than it saved, docs/PERFORMANCE.md). The WAL
+ * is checkpointed into the database every 16,384 pages (64 MiB) instead of
+ * SQLite's 1,000: the group commit writes many random index pages per
+ * commit, and checkpointing (copy back + two syncs) after nearly every
+ * commit cost the stay reports and audited reads 10–20 % of their rate.
  *
  * Parameters are written $1, $2, … (the PostgreSQL form, so one SQL text
  * serves both drivers). SQLite treats "$1" as a *named* parameter: it gives
@@ -161,7 +166,7 @@ static int s_open(const char *target, struct dc_db **out)
 	sqlite3_busy_handler(db->h, busy_wait, NULL);
 	return s_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
 	                  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
-	                  "PRAGMA temp_store=MEMORY;");
+	                  "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=16384;");
 }
 
 /* Fills st->map from the names SQLite reports: "$N" (our form) and "?NNN"
