@@ -303,13 +303,16 @@ int main(int argc, char **argv)
 	FILE *f = fopen(argv[1], "r");
 	char line[LINE], id[256], secret[256], redirect[256], cred[600];
 	if (!f || conc < 1 || conc > 256 || sodium_init() < 0) {
-		fprintf(stderr, "oidc_rp: cannot read %s\n", argv[1]);
+		fprintf(stderr, "oidc_rp: cannot read %s (or CONC not 1-256)\n", argv[1]);
+		if (f)
+			fclose(f);
 		return 2;
 	}
 	if (!fgets(line, sizeof line, f) ||
 	    sscanf(line, "%63s %d %255s %255s %255s %255s %255s", g.host, &g.port, g.token_path,
 	           g.userinfo_path, id, secret, redirect) != 7) {
 		fprintf(stderr, "oidc_rp: bad first line in %s\n", argv[1]);
+		fclose(f);
 		return 2;
 	}
 	snprintf(cred, sizeof cred, "%s:%s", id, secret);
@@ -321,8 +324,10 @@ int main(int argc, char **argv)
 		if (g.n == cap) {
 			cap = cap ? cap * 2 : 256;
 			struct job *nj = realloc(g.jobs, (size_t)cap * sizeof *nj);
-			if (!nj)
+			if (!nj) {
+				fclose(f);
 				return 1;
+			}
 			g.jobs = nj;
 		}
 		if (sscanf(line, "%255s %159s", g.jobs[g.n].code, g.jobs[g.n].verifier) == 2)
