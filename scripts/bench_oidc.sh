@@ -5,7 +5,7 @@
 # exchanges/s; then a login flood past the hash queue's bound (429s, event
 # loop latency meanwhile).
 #   scripts/bench_oidc.sh [N] [THREADS]    (needs scripts/deps.sh bench)
-#   OIDC_ONLY_EXCHANGE=1 ...                 stop after the exchanges
+#   OIDC_ONLY_EXCHANGE=1 scripts/bench_oidc.sh ...   stop after the exchanges
 #   BENCH_PG=1 scripts/bench_oidc.sh ...   the same with dancu on a throw-away
 #                                          PostgreSQL server (durable settings)
 set -euo pipefail
