@@ -5,6 +5,7 @@
 # exchanges/s; then a login flood past the hash queue's bound (429s, event
 # loop latency meanwhile).
 #   scripts/bench_oidc.sh [N] [THREADS]    (needs scripts/deps.sh bench)
+#   OIDC_ONLY_EXCHANGE=1 scripts/bench_oidc.sh ...   stop after the exchanges
 #   BENCH_PG=1 scripts/bench_oidc.sh ...   the same with dancu on a throw-away
 #                                          PostgreSQL server (durable settings)
 set -euo pipefail
@@ -55,6 +56,24 @@ for conc in 1 "$THREADS" 8; do
 	echo "oidc-provider:"
 	SERVER_PID=$PEER node "$root/bench/node/oidc_bench.mjs" "$PURL" bench "$secret" http://127.0.0.1:9/cb peer x "$N" "$conc"
 done
+# The same exchanges driven by a relying party in C (bench/oidc_rp.c: one
+# thread and keep-alive connection per exchange in flight), which costs far
+# less CPU than node's fetch: on a small machine the node client is the
+# bottleneck of the wall-clock rate above. The codes come from node logins.
+if [ -x "$root/build/bench/oidc_rp" ]; then
+	for conc in 1 "$THREADS" 8; do
+		echo "## C relying party, in flight $conc"
+		CODES_OUT="$T/codes.d" node "$root/bench/node/oidc_bench.mjs" "$URL" bench "$secret" \
+			http://127.0.0.1:9/cb "$pin" 'Matkhau@2026' "$N" "$conc" >/dev/null
+		CODES_OUT="$T/codes.p" node "$root/bench/node/oidc_bench.mjs" "$PURL" bench "$secret" \
+			http://127.0.0.1:9/cb peer x "$N" "$conc" >/dev/null
+		echo "dancu:"
+		SERVER_PID=$PID "$root/build/bench/oidc_rp" "$T/codes.d" "$conc"
+		echo "oidc-provider:"
+		SERVER_PID=$PEER "$root/build/bench/oidc_rp" "$T/codes.p" "$conc"
+	done
+fi
+[ "${OIDC_ONLY_EXCHANGE:-0}" = 1 ] && exit 0
 # Logins per core: a second server pinned to core 0 with one event loop and
 # one hash thread, the load generator pinned to core 1 (argon2id at OWASP
 # parameters: 19 MiB, 2 passes, 1 lane). Wall-clock rate, and the rate per

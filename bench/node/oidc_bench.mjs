@@ -5,7 +5,7 @@
 // development login and consent forms instead of dancu's page. Usage:
 //   node oidc_bench.mjs ISSUER CLIENT_ID SECRET REDIRECT PIN PASSWORD N CONC
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const [issuer, clientId, secret, redirect, pin, password, nStr = '100', concStr = '2'] = process.argv.slice(2);
 const N = Number(nStr), CONC = Number(concStr);
@@ -138,6 +138,15 @@ let c0 = cpuNs();
 const logins = await run(N, CONC, () => (peer ? peerLoginForCode() : loginForCode()));
 const loginNs = cpuNs() - c0;
 console.log(`logins: ${N} in flight ${CONC}: ${logins.rate.toFixed(1)}/s p50 ${logins.p50.toFixed(1)} ms p99 ${logins.p99.toFixed(1)} ms${perCore(N, loginNs)}`);
+// CODES_OUT=FILE: the codes are for bench/oidc_rp.c (a relying party in
+// C): write them with the endpoints and the client, and stop here.
+if (process.env.CODES_OUT) {
+  const tok = new URL(disco.token_endpoint), ui = new URL(disco.userinfo_endpoint);
+  const lines = [`${tok.hostname} ${tok.port} ${tok.pathname} ${ui.pathname} ${clientId} ${secret} ${redirect}`];
+  for (const { code, verifier } of logins.out) lines.push(`${code} ${verifier}`);
+  writeFileSync(process.env.CODES_OUT, lines.join('\n') + '\n');
+  process.exit(0);
+}
 c0 = cpuNs();
 const ex = await run(N, CONC, (i) => exchange(logins.out[i]));
 const exNs = cpuNs() - c0;

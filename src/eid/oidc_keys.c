@@ -203,19 +203,35 @@ int dc__oidc_jwks(const char *dir, struct dc_buf *out)
  * and reading and parsing the PEM file on every token was most of a token
  * request's CPU. The directory is listed again at most once a second, so a
  * rotation takes effect within a second (the previous key stays published
- * in the JWKS much longer). The EVP_PKEY is shared by reference count;
- * signing with it from several threads is safe (OpenSSL 3). */
+ * in the JWKS much longer).
+ *
+ * Signing contexts are kept too: EVP_DigestSignInit looks the algorithm up
+ * in the provider tables on every call, which cost a third of a signature.
+ * A context initialised for signing (EVP_PKEY_sign_init) signs any number
+ * of digests; one is taken from the pool for each signature and put back
+ * after it, so no context is used by two threads at once. The pool belongs
+ * to the cached key and is emptied when the key changes. */
 #define CACHE_MS 1000
+#define POOL 8
 static struct {
 	pthread_mutex_t mu;
 	char dir[4096];
 	long long id;
 	int64_t listed_ms;
 	EVP_PKEY *key;
-} cache = {PTHREAD_MUTEX_INITIALIZER, "", 0, 0, NULL};
+	EVP_PKEY_CTX *pool[POOL];
+	int npool;
+} cache = {PTHREAD_MUTEX_INITIALIZER, "", 0, 0, NULL, {NULL}, 0};
 
-/* The newest key (a new reference, or NULL) and its id. */
-static int signing_key(const char *dir, EVP_PKEY **out, long long *id)
+static void pool_empty(void)
+{
+	while (cache.npool > 0)
+		EVP_PKEY_CTX_free(cache.pool[--cache.npool]);
+}
+
+/* A signing context of the newest key (the caller's, for sign_put), and
+ * the key's id. */
+static int sign_get(const char *dir, EVP_PKEY_CTX **out, long long *id)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -230,6 +246,7 @@ static int signing_key(const char *dir, EVP_PKEY **out, long long *id)
 		if (rc == DC_OK && (!cache.key || strcmp(cache.dir, dir) || cache.id != ids[0])) {
 			EVP_PKEY *k = load(dir, ids[0]);
 			if (k) {
+				pool_empty();
 				EVP_PKEY_free(cache.key);
 				cache.key = k;
 				cache.id = ids[0];
@@ -241,55 +258,91 @@ static int signing_key(const char *dir, EVP_PKEY **out, long long *id)
 		if (rc == DC_OK)
 			cache.listed_ms = now;
 	}
-	if (rc == DC_OK && cache.key && EVP_PKEY_up_ref(cache.key) == 1) {
-		*out = cache.key;
+	if (rc == DC_OK && cache.key) {
 		*id = cache.id;
+		if (cache.npool > 0) {
+			*out = cache.pool[--cache.npool];
+		} else {
+			EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, cache.key, NULL);
+			if (c && EVP_PKEY_sign_init(c) == 1)
+				*out = c;
+			else
+				EVP_PKEY_CTX_free(c);
+		}
 	}
 	pthread_mutex_unlock(&cache.mu);
-	return rc;
+	return rc ? rc : *out ? DC_OK : DC_ERR_VERIFY;
+}
+
+/* Back to the pool, unless the key changed meanwhile (or the pool is
+ * full). */
+static void sign_put(EVP_PKEY_CTX *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&cache.mu);
+	if (cache.npool < POOL && EVP_PKEY_CTX_get0_pkey(c) == cache.key) {
+		cache.pool[cache.npool++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&cache.mu);
+	EVP_PKEY_CTX_free(c);
+}
+
+/* A DER ECDSA-Sig-Value (SEQUENCE of two INTEGERs) of P-256 to the raw
+ * r || s of JWS (RFC 7518 3.4): each integer without its sign byte, left
+ * padded to 32 bytes. 0, or -1 when the DER is not of that shape. */
+static int der_to_raw(const unsigned char *d, size_t n, unsigned char raw[64])
+{
+	size_t i = 2;
+	if (n < 8 || d[0] != 0x30 || d[1] != n - 2)
+		return -1;
+	for (int k = 0; k < 2; k++) {
+		if (i + 2 > n || d[i] != 0x02)
+			return -1;
+		size_t len = d[i + 1];
+		i += 2;
+		if (len == 0 || i + len > n)
+			return -1;
+		const unsigned char *v = d + i;
+		i += len;
+		while (len > 32 && *v == 0) {
+			v++;
+			len--;
+		}
+		if (len > 32)
+			return -1;
+		memset(raw + k * 32, 0, 32 - len);
+		memcpy(raw + k * 32 + 32 - len, v, len);
+	}
+	return i == n ? 0 : -1;
 }
 
 int dc__oidc_sign(const char *dir, const char *claims, struct dc_buf *out)
 {
-	long long ids[1] = {0};
-	EVP_PKEY *k = NULL;
-	int rc = signing_key(dir, &k, &ids[0]);
+	long long id = 0;
+	EVP_PKEY_CTX *ctx = NULL;
+	int rc = sign_get(dir, &ctx, &id);
 	if (rc)
 		return rc;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char der[128], raw[64];
+	unsigned char der[128], raw[64], digest[crypto_hash_sha256_BYTES];
 	size_t derlen = sizeof der;
-	ECDSA_SIG *sig = NULL;
 	char hdr[96];
 	size_t start = out->len;
-	rc = DC_ERR_VERIFY;
-	if (!k || !md)
-		goto cleanup;
-	snprintf(hdr, sizeof hdr, "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"%lld\"}", ids[0]);
+	snprintf(hdr, sizeof hdr, "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"%lld\"}", id);
 	dc__b64url(out, (const unsigned char *)hdr, strlen(hdr));
 	dc_buf_addc(out, '.');
 	dc__b64url(out, (const unsigned char *)claims, strlen(claims));
-	if (dc_buf_error(out)) {
-		rc = DC_ERR_NOMEM;
-		goto cleanup;
+	rc = dc_buf_error(out) ? DC_ERR_NOMEM : DC_ERR_VERIFY;
+	if (rc == DC_ERR_VERIFY) {
+		crypto_hash_sha256(digest, (const unsigned char *)out->ptr + start,
+		                   out->len - start);
+		if (EVP_PKEY_sign(ctx, der, &derlen, digest, sizeof digest) == 1 &&
+		    der_to_raw(der, derlen, raw) == 0) {
+			dc_buf_addc(out, '.');
+			rc = dc__b64url(out, raw, 64);
+		}
 	}
-	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) != 1 ||
-	    EVP_DigestSign(md, der, &derlen, (const unsigned char *)out->ptr + start,
-	                   out->len - start) != 1)
-		goto cleanup;
-	const unsigned char *p = der;
-	sig = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
-	if (!sig)
-		goto cleanup;
-	/* JWS wants r || s, 32 bytes each, not DER (RFC 7518 3.4). */
-	if (BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw, 32) != 32 ||
-	    BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + 32, 32) != 32)
-		goto cleanup;
-	dc_buf_addc(out, '.');
-	rc = dc__b64url(out, raw, 64);
-cleanup:
-	ECDSA_SIG_free(sig);
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(k);
+	sign_put(ctx);
 	return rc;
 }

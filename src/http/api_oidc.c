@@ -1610,21 +1610,33 @@ static int r_userinfo(struct dc__call *c, struct dc_buf *body)
 	struct dc__oidc_client cl;
 	struct dc_citizen x;
 	struct dc_pool pool;
+	/* On SQLite the reads (token, client, account, citizen) share one read
+	 * transaction: one snapshot, one WAL read lock, and the page cache
+	 * checked against the WAL once instead of four times (after each
+	 * group commit it is stale). On PostgreSQL a snapshot would cost two
+	 * round trips more, so each read stays a statement of its own. */
+	int snap = !strcmp(dc_store_backend(c->store), "sqlite") &&
+	           dc_store_snapshot_begin(c->store) == DC_OK;
 	int rc = dc__oidc_bearer(c, client_id, pin, scope, acr, &cl);
-	if (rc)
-		return rc;
-	struct dc_pin p;
-	dc_pin_parse(pin, 12, &p);
+	int got = DC_OK;
 	dc_pool_init(&pool, 0);
-	rc = dc_store_citizen_get(c->store, &p, &x, &pool);
-	if (rc == DC_OK && x.status != DC_STATUS_ALIVE)
-		rc = DC_ERR_REVOKED;
-	if (rc) {
-		dc_pool_release(&pool);
-		if (rc == DC_ERR_REVOKED)
-			return dc__fail(c, DC_ERR_AUTH, 401, "the citizen's account is closed");
-		return dc__fail(c, rc, 0, "the claims could not be read");
+	if (rc == DC_OK) {
+		struct dc_pin p;
+		dc_pin_parse(pin, 12, &p);
+		got = dc_store_citizen_get(c->store, &p, &x, &pool);
+		if (got == DC_OK && x.status != DC_STATUS_ALIVE)
+			got = DC_ERR_REVOKED;
 	}
+	if (snap)
+		dc_store_snapshot_end(c->store);
+	if (rc || got)
+		dc_pool_release(&pool);
+	if (rc)
+		return rc; /* dc__oidc_bearer answered */
+	if (got == DC_ERR_REVOKED)
+		return dc__fail(c, DC_ERR_AUTH, 401, "the citizen's account is closed");
+	if (got)
+		return dc__fail(c, got, 0, "the claims could not be read");
 	subject(c, &cl, pin, sub);
 	json_t *j = json_pack("{s:s, s:s}", "sub", sub, "acr", acr);
 	if (has_scope(scope, "profile")) {
