@@ -42,5 +42,6 @@ int dc__schema_exchange(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ 
 int dc__schema_org_cert(enum dc__dialect d, struct dc_buf *o); /* src/verify/schema_org_cert.c */
 int dc__schema_services(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
 int dc__schema_stats_attachments(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
+int dc__schema_stats_more(enum dc__dialect d, struct dc_buf *o);        /* src/exchange/ */
 
 #endif
