@@ -74,35 +74,29 @@ int dc__webhook_status(const char *resp, size_t n);
  * dossiers filed online and offline; triggers on svc_dossier keep it.
  * stats_stay: per commune (with its province) and arrival day the stays
  * reported and how many late; stay.c adds one row per report and day. */
-#define DC__EID_APPROVED_SQL(a) \
-	"CASE WHEN " a ".state IN ('approved', 'active', 'locked') THEN 1 ELSE 0 END"
-#define DC__EID_ACTIVE_SQL(a) "CASE WHEN " a ".state IN ('active', 'locked') THEN 1 ELSE 0 END"
-
-/* Independent counts, in the counter tables' column order. */
-#define DC__STATS_COUNT_EID_SQL                                                                  \
-	"SELECT coalesce(c.perm_commune, '') AS k, count(*) AS c1, sum(" DC__EID_APPROVED_SQL(   \
-	        "a") ") AS c2, sum(" DC__EID_ACTIVE_SQL("a") ") AS c3 FROM eid_account a LEFT "  \
-	                                                     "JOIN "                             \
-	                                                     "citizen c ON c.pin = a.pin GROUP " \
-	                                                     "BY "                               \
-	                                                     "coalesce(c.perm_commune, '')"
+/* Independent counts, in the counter tables' column order (e-ID: approved
+ * is approved, active or locked; activated is active or locked). */
+#define DC__STATS_COUNT_EID_SQL                                                            \
+	"SELECT coalesce(c.perm_commune, '') AS k, count(*) AS c1, sum(CASE WHEN a.state " \
+	"IN ('approved', 'active', 'locked') THEN 1 ELSE 0 END) AS c2, sum(CASE WHEN "     \
+	"a.state IN ('active', 'locked') THEN 1 ELSE 0 END) AS c3 FROM eid_account a "     \
+	"LEFT JOIN citizen c ON c.pin = a.pin GROUP BY coalesce(c.perm_commune, '')"
 #define DC__STATS_COUNT_DOSSIER_SQL                                                           \
 	"SELECT service AS k1, commune AS k2, province AS k3, sum(CASE WHEN channel = "       \
 	"'online' THEN 1 ELSE 0 END) AS c1, sum(CASE WHEN channel = 'offline' THEN 1 ELSE 0 " \
-	"END) AS c2 FROM svc_dossier WHERE "                                                  \
-	"parent IS NULL GROUP BY service, commune, province"
+	"END) AS c2 FROM svc_dossier WHERE parent IS NULL GROUP BY service, commune, province"
 #define DC__STATS_COUNT_STAY_SQL                                                              \
 	"SELECT commune AS k1, arrival_day AS k2, province AS k3, count(*) AS c1, sum(late) " \
-	"AS c2 FROM stay GROUP BY "                                                           \
-	"commune, arrival_day, province"
+	"AS c2 FROM stay GROUP BY commune, arrival_day, province"
 
 /* Fills the empty tables (migration, rebuild): three statements. */
-#define DC__STATS_FILL_MORE_SQL                                                                    \
-	"INSERT INTO stats_eid (commune, collected, approved, activated) " DC__STATS_COUNT_EID_SQL \
-	";\nINSERT INTO stats_dossier (service, commune, province, online, "                       \
-	"offline) " DC__STATS_COUNT_DOSSIER_SQL ";\nINSERT INTO stats_stay (commune, day, "        \
-	                                        "province, stays, late) " DC__STATS_COUNT_STAY_SQL \
-	";\n"
+#define DC__STATS_FILL_MORE_SQL                                           \
+	"INSERT INTO stats_eid (commune, collected, approved, "           \
+	"activated) " DC__STATS_COUNT_EID_SQL ";\n"                       \
+	"INSERT INTO stats_dossier (service, commune, province, online, " \
+	"offline) " DC__STATS_COUNT_DOSSIER_SQL ";\n"                     \
+	"INSERT INTO stats_stay (commune, day, province, stays, "         \
+	"late) " DC__STATS_COUNT_STAY_SQL ";\n"
 
 struct dc_citizen;
 /* A citizen row's share of the counters: its commune (empty: none; at most
