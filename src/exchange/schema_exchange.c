@@ -269,7 +269,7 @@ int dc__schema_stats_more(enum dc__dialect d, struct dc_buf *o)
 	               "CREATE INDEX stats_dossier_province ON stats_dossier (province);\n"
 	               "CREATE TABLE stats_stay (commune TEXT NOT NULL, day TEXT NOT NULL, "
 	               "province TEXT NOT NULL, stays BIGINT NOT NULL DEFAULT 0, late BIGINT NOT "
-	               "NULL DEFAULT 0, PRIMARY KEY (commune, day));\n"
+	               "NULL DEFAULT 0, PRIMARY KEY (commune, day, province));\n"
 	               "CREATE INDEX stats_stay_province ON stats_stay (province, day);\n");
 	dc_buf_adds(o, DC__STATS_FILL_MORE_SQL);
 	if (d == DC__PG) {

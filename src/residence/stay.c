@@ -382,12 +382,13 @@ static int stats_report(struct report *r)
 	if (!r->ndays)
 		return DC_OK;
 	qsort(r->days, r->ndays, sizeof r->days[0], cmp_day);
-	rc = dc_db_prepare(dc_store_db(r->s),
-	                   "INSERT INTO stats_stay (commune, day, province, stays, late) VALUES "
-	                   "($1, $2, $3, $4, $5) ON CONFLICT (commune, day) DO UPDATE SET stays = "
-	                   "stats_stay.stays + excluded.stays, late = stats_stay.late + "
-	                   "excluded.late",
-	                   &st);
+	rc = dc_db_prepare(
+	        dc_store_db(r->s),
+	        "INSERT INTO stats_stay (commune, day, province, stays, late) VALUES "
+	        "($1, $2, $3, $4, $5) ON CONFLICT (commune, day, province) DO UPDATE SET stays = "
+	        "stats_stay.stays + excluded.stays, late = stats_stay.late + "
+	        "excluded.late",
+	        &st);
 	for (size_t i = 0; rc == DC_OK && i < r->ndays; i++) {
 		dc_stmt_reset(st);
 		rc = dc_stmt_bind_str(st, 1, r->b->commune);
