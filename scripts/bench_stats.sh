@@ -18,8 +18,8 @@
 # organisations' verification usage over 30 days; the e-ID and dossier
 # counters are kept by their triggers during the fill, the stay counters
 # (kept by the stay report, not by bulk SQL) by `dancu stats rebuild`,
-# which is timed too. Bench data: the dossier's and stay's province is the
-# PIN's province digits, not the commune's.
+# which is timed too. A dossier's and a stay's commune is the person's
+# commune of permanent residence (its province from data/admin-units-2025.csv).
 set -euo pipefail
 B=$1
 SA=$2
@@ -61,17 +61,22 @@ if [ "${DANCU_BENCH_STATS_FILL:-0}" = 1 ] && [ "$(sql "SELECT count(*) FROM eid_
 		pre=""
 	fi
 	e=$((citizens * 6 / 10)) st=$((citizens / 2)) d=$((citizens / 10))
+	# commune → province, from the published unit list, for the session
+	units=$(python3 -c "
+import csv, sys
+print(', '.join(f\"('{r['commune_code']}', '{r['province_code']}')\" for r in csv.DictReader(open(sys.argv[1]))))" "$(dirname "$0")/../data/admin-units-2025.csv")
+	unit_tab="CREATE TEMP TABLE bench_unit (commune TEXT PRIMARY KEY, province TEXT NOT NULL); INSERT INTO bench_unit VALUES $units;"
 	t0=$(now)
 	sql "$pre BEGIN;
 INSERT INTO eid_account (pin, level, state, phone, created_ms) SELECT pin, 2, CASE substr(pin, 12, 1) WHEN '0' THEN 'submitted' WHEN '1' THEN 'approved' WHEN '2' THEN 'locked' WHEN '3' THEN 'rejected' ELSE 'active' END, '0' || pin, 0 FROM citizen WHERE status = 'alive' LIMIT $e;
 COMMIT;" >/dev/null
 	t1=$(now)
-	sql "$pre BEGIN;
-INSERT INTO svc_dossier (id, service, applicant, channel, state, commune, province, queue, data_json, prefill_json, submitted_ms, deadline_ms) SELECT 'BENCH' || pin, CASE substr(pin, 11, 1) WHEN '0' THEN 'perm_register' WHEN '1' THEN 'perm_register' WHEN '2' THEN 'birth_register' WHEN '3' THEN 'death_register' WHEN '4' THEN 'health_insurance' ELSE 'temp_register' END, pin, CASE WHEN substr(pin, 12, 1) IN ('0', '1', '2') THEN 'offline' ELSE 'online' END, 'submitted', perm_commune, substr(pin, 2, 2), 'commune', '{}', '{}', 0, 0 FROM citizen WHERE perm_commune IS NOT NULL LIMIT $d;
+	sql "$pre $unit_tab BEGIN;
+INSERT INTO svc_dossier (id, service, applicant, channel, state, commune, province, queue, data_json, prefill_json, submitted_ms, deadline_ms) SELECT 'BENCH' || pin, CASE substr(pin, 11, 1) WHEN '0' THEN 'perm_register' WHEN '1' THEN 'perm_register' WHEN '2' THEN 'birth_register' WHEN '3' THEN 'death_register' WHEN '4' THEN 'health_insurance' ELSE 'temp_register' END, pin, CASE WHEN substr(pin, 12, 1) IN ('0', '1', '2') THEN 'offline' ELSE 'online' END, 'submitted', perm_commune, u.province, 'commune', '{}', '{}', 0, 0 FROM citizen JOIN bench_unit u ON u.commune = perm_commune LIMIT $d;
 COMMIT;" >/dev/null
 	t2=$(now)
-	sql "$pre BEGIN;
-INSERT INTO stay (business_id, commune, province, pin, arrival_ms, arrival_day, notified_ms, late, in_register) SELECT 'bench.' || substr(pin, 7, 4), perm_commune, substr(pin, 2, 2), pin, 0, $day, 0, CASE WHEN substr(pin, 12, 1) = '9' THEN 1 ELSE 0 END, 1 FROM citizen WHERE perm_commune IS NOT NULL LIMIT $st;
+	sql "$pre $unit_tab BEGIN;
+INSERT INTO stay (business_id, commune, province, pin, arrival_ms, arrival_day, notified_ms, late, in_register) SELECT 'bench.' || substr(pin, 7, 4), perm_commune, u.province, pin, 0, $day, 0, CASE WHEN substr(pin, 12, 1) = '9' THEN 1 ELSE 0 END, 1 FROM citizen JOIN bench_unit u ON u.commune = perm_commune LIMIT $st;
 INSERT INTO verify_usage (org_id, day, requests, rows_n, full_match, not_found, refused) SELECT 'bench-org-' || (i % 50), 'D' || (i / 50), 1000 + i, 100000 + i, 90000 + i, 5000, 100 FROM ($series) s;
 COMMIT;" >/dev/null
 	t3=$(now)
