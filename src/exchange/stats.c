@@ -7,11 +7,13 @@
  * check them. Grouping by province for cards goes through the commune →
  * province table (units), which the database does not hold.
  *
- * Cost: the two figures over the citizen table (cards per province,
- * quality per commune) read the per-commune counters (stats_commune, one
- * row per commune, kept in the writing transactions: store.c for citizens,
- * triggers for cards), so they cost the same on any population. The others
- * are aggregates over their own (smaller) tables: see docs/PERFORMANCE.md.
+ * Cost: every figure over a large table reads counters kept in the
+ * writing transactions (exchange_internal.h): cards and quality
+ * stats_commune (store.c, card triggers), eid stats_eid (triggers on
+ * eid_account and citizen), dossiers stats_dossier (triggers on
+ * svc_dossier), stays stats_stay (stay.c, one upsert per report and day).
+ * Verification sums verify_usage (one row per organisation and day);
+ * connected counts small tables. See docs/PERFORMANCE.md.
  *
  * Areas: a request can be cut to a province or a commune. Cards, quality,
  * e-ID (accounts of the area's permanent residents), dossiers and stays
