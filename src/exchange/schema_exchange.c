@@ -246,7 +246,8 @@ static void eid_move(struct dc_buf *o, int pg)
 }
 
 /* The fourth migration of the exchange: counters for the dashboard's e-ID,
- * dossier and stay figures (stats_eid, stats_dossier, stats_stay; see
+ * dossier and stay figures (stats_eid, stats_dossier, stats_stay and
+ * stats_stay_total; see
  * exchange_internal.h), filled from the tables once, so the dashboard reads
  * a few thousand rows whatever the number of accounts, dossiers and stays.
  * e-ID accounts count for their holder's commune: triggers on eid_account
@@ -257,7 +258,9 @@ static void eid_move(struct dc_buf *o, int pg)
  * dc__schema_stats_attachments). Dossiers: triggers on svc_dossier (only
  * they write stats_dossier, one row per dossier, so no lock). Stays: stay.c
  * adds one row per report and arrival day, in day order (a report's rows
- * are all in its business's commune). */
+ * are all in its business's commune), then the report to its commune's
+ * total (what the dashboard reads: the per-day rows grow by one per
+ * commune and day). */
 int dc__schema_stats_more(enum dc__dialect d, struct dc_buf *o)
 {
 	dc_buf_adds(o, "CREATE TABLE stats_eid (commune TEXT NOT NULL PRIMARY KEY, collected "
@@ -270,7 +273,10 @@ int dc__schema_stats_more(enum dc__dialect d, struct dc_buf *o)
 	               "CREATE TABLE stats_stay (commune TEXT NOT NULL, day TEXT NOT NULL, "
 	               "province TEXT NOT NULL, stays BIGINT NOT NULL DEFAULT 0, late BIGINT NOT "
 	               "NULL DEFAULT 0, PRIMARY KEY (commune, day, province));\n"
-	               "CREATE INDEX stats_stay_province ON stats_stay (province, day);\n");
+	               "CREATE INDEX stats_stay_province ON stats_stay (province, day);\n"
+	               "CREATE TABLE stats_stay_total (commune TEXT NOT NULL, province TEXT NOT "
+	               "NULL, stays BIGINT NOT NULL DEFAULT 0, late BIGINT NOT NULL DEFAULT 0, "
+	               "PRIMARY KEY (commune, province));\n");
 	dc_buf_adds(o, DC__STATS_FILL_MORE_SQL);
 	if (d == DC__PG) {
 		dc_buf_adds(o, "CREATE FUNCTION dc_stats_eid() RETURNS trigger LANGUAGE plpgsql AS "

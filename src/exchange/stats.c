@@ -11,7 +11,8 @@
  * writing transactions (exchange_internal.h): cards and quality
  * stats_commune (store.c, card triggers), eid stats_eid (triggers on
  * eid_account and citizen), dossiers stats_dossier (triggers on
- * svc_dossier), stays stats_stay (stay.c, one upsert per report and day).
+ * svc_dossier), stays stats_stay_total (stay.c, per report; per-day rows
+ * in stats_stay).
  * Verification sums verify_usage (one row per organisation and day);
  * connected counts small tables. See docs/PERFORMANCE.md.
  *
@@ -295,7 +296,7 @@ static int stays(struct dc_store *s, const struct scope *sc, struct table *t)
 	struct dc_buf sql = DC_BUF_INIT;
 	begin(t, "province,stays,late,late_rate");
 	dc_buf_adds(&sql, "SELECT province, CAST(sum(stays) AS BIGINT), CAST(sum(late) AS BIGINT) "
-	                  "FROM stats_stay WHERE 1 = 1");
+	                  "FROM stats_stay_total WHERE 1 = 1");
 	scope_columns(sc, &sql);
 	dc_buf_adds(&sql, " GROUP BY province HAVING sum(stays) <> 0 ORDER BY province");
 	int rc = dc_buf_error(&sql);
@@ -452,13 +453,16 @@ int dc_stats_rebuild(struct dc_store *s)
 	 * that lock: their tables are locked against writes first (those
 	 * writers lock them before any register lock they take). */
 	if (!strcmp(dc_store_backend(s), "postgresql"))
-		rc = dc_db_exec(dc_store_db(s),
-		                "LOCK TABLE stats_dossier, stats_stay IN EXCLUSIVE MODE; SELECT "
-		                "pg_advisory_xact_lock(602007)");
+		rc = dc_db_exec(
+		        dc_store_db(s),
+		        "LOCK TABLE stats_dossier, stats_stay, stats_stay_total IN EXCLUSIVE "
+		        "MODE; SELECT "
+		        "pg_advisory_xact_lock(602007)");
 	if (rc == DC_OK)
 		rc = dc_db_exec(dc_store_db(s),
 		                "DELETE FROM stats_commune; DELETE FROM stats_eid; "
-		                "DELETE FROM stats_dossier; DELETE FROM stats_stay");
+		                "DELETE FROM stats_dossier; DELETE FROM stats_stay; DELETE FROM "
+		                "stats_stay_total");
 	if (rc == DC_OK)
 		rc = dc_db_exec(dc_store_db(s), DC__STATS_FILL_SQL DC__STATS_FILL_MORE_SQL);
 	if (rc) {
@@ -543,6 +547,15 @@ int dc_stats_check(struct dc_store *s, struct dc_buf *out, int64_t *drifted)
 		        "(" DC__STATS_COUNT_STAY_SQL ") x) d GROUP BY k1, k2, "
 		        "k3 HAVING sum(c1) <> 0 OR sum(c2) <> 0 ORDER BY k1, k2, k3",
 		        "stays", 3, v_stay, 2, out, drifted);
+	if (rc == DC_OK)
+		rc = drift(s,
+		           "SELECT k1, k2, CAST(sum(c1) AS BIGINT), CAST(sum(c2) AS BIGINT) FROM "
+		           "(SELECT commune AS k1, province AS k2, stays AS c1, late AS c2 FROM "
+		           "stats_stay_total UNION ALL SELECT k1, k2, -c1, -c2 FROM "
+		           "(" DC__STATS_COUNT_STAY_TOTAL_SQL
+		           ") x) d GROUP BY k1, k2 HAVING sum(c1) "
+		           "<> 0 OR sum(c2) <> 0 ORDER BY k1, k2",
+		           "stays total", 2, v_stay, 2, out, drifted);
 	dc_store_snapshot_end(s);
 	return rc ? rc : dc_buf_error(out);
 }

@@ -374,22 +374,24 @@ static int cmp_day(const void *a, const void *b)
 
 /* Adds the report's stays to the dashboard's counters: one row per arrival
  * day of the business's commune, in day order (so two reports never lock
- * the same rows in opposite orders). */
+ * the same rows in opposite orders), then the report to the commune's
+ * total (stats_stay_total, what the dashboard reads). */
 static int stats_report(struct report *r)
 {
 	struct dc_stmt *st = NULL;
-	int rc = DC_OK;
+	int64_t n = 0, late = 0;
 	if (!r->ndays)
 		return DC_OK;
 	qsort(r->days, r->ndays, sizeof r->days[0], cmp_day);
-	rc = dc_db_prepare(
-	        dc_store_db(r->s),
-	        "INSERT INTO stats_stay (commune, day, province, stays, late) VALUES "
-	        "($1, $2, $3, $4, $5) ON CONFLICT (commune, day, province) DO UPDATE SET stays = "
-	        "stats_stay.stays + excluded.stays, late = stats_stay.late + "
-	        "excluded.late",
-	        &st);
+	int rc = dc_db_prepare(dc_store_db(r->s),
+	                       "INSERT INTO stats_stay (commune, day, province, stays, late) "
+	                       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (commune, day, province) "
+	                       "DO UPDATE SET stays = stats_stay.stays + excluded.stays, late = "
+	                       "stats_stay.late + excluded.late",
+	                       &st);
 	for (size_t i = 0; rc == DC_OK && i < r->ndays; i++) {
+		n += r->days[i].n;
+		late += r->days[i].late;
 		dc_stmt_reset(st);
 		rc = dc_stmt_bind_str(st, 1, r->b->commune);
 		if (rc == DC_OK)
@@ -403,6 +405,26 @@ static int stats_report(struct report *r)
 		if (rc == DC_OK)
 			rc = step_done(st);
 	}
+	dc_stmt_finalize(st);
+	st = NULL;
+	if (rc == DC_OK)
+		rc = dc_db_prepare(
+		        dc_store_db(r->s),
+		        "INSERT INTO stats_stay_total (commune, province, stays, late) "
+		        "VALUES ($1, $2, $3, $4) ON CONFLICT (commune, province) DO UPDATE "
+		        "SET stays = stats_stay_total.stays + excluded.stays, late = "
+		        "stats_stay_total.late + excluded.late",
+		        &st);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_str(st, 1, r->b->commune);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_str(st, 2, r->province);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_int64(st, 3, n);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_int64(st, 4, late);
+	if (rc == DC_OK)
+		rc = step_done(st);
 	dc_stmt_finalize(st);
 	return rc;
 }
