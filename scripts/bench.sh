@@ -10,7 +10,7 @@ B=${1:-build}
 DANCU="$B/dancu"
 out=bench-out
 N=${DANCU_BENCH_N:-1000000}
-[ "${DANCU_BENCH_BIG:-0}" = 1 ] && N=10000000
+[ "${DANCU_BENCH_BIG:-0}" = 1 ] && N=10000000 && export DANCU_BENCH_STATS_FILL=${DANCU_BENCH_STATS_FILL:-1}
 mkdir -p "$out"
 rm -rf "$out"/*.db* "$out/pg"
 res="$out/results.md"

@@ -14,10 +14,11 @@
  *                present in alive citizens' records)
  *
  * Reads only; one consistent snapshot is the caller's (dc_store snapshot)
- * if it wants one. Cards and quality come from per-commune counters
- * (table stats_commune) that every write keeps in its own transaction;
- * dc_stats_check compares them with an independent count, dc_stats_rebuild
- * recomputes them.
+ * if it wants one. Cards, quality, eid, dossiers and stays come from
+ * counter tables (stats_commune, stats_eid, stats_dossier, stats_stay; a
+ * few thousand rows whatever the volume) that every write keeps in its own
+ * transaction; dc_stats_check compares them with an independent count,
+ * dc_stats_rebuild recomputes them.
  */
 #ifndef DANCU_STATS_H
 #define DANCU_STATS_H
@@ -41,14 +42,16 @@ int dc_stats_section_valid(const char *name);
 int dc_stats_write(struct dc_store *s, const struct dc_units *u, const char *area, const char *name,
                    int csv, struct dc_buf *out);
 
-/* Recomputes the per-commune counters from the tables, in one transaction
- * (an operator's repair after drift; dc_stats_check finds drift). */
+/* Recomputes every counter from the tables, in one transaction (an
+ * operator's repair after drift; dc_stats_check finds drift). */
 int dc_stats_rebuild(struct dc_store *s);
 
-/* Compares the per-commune counters with an independent count in one
- * snapshot. Appends one line per commune that differs to out ("commune
- * C: citizens +N, fields +N, cards +N", counter minus count) and sets
- * *drifted to their number (0: none). */
+/* Compares every counter with an independent count in one snapshot.
+ * Appends one line per counter row that differs to out, counter minus
+ * count: "commune C: citizens +N, fields +N, cards +N", "e-ID commune C:
+ * collected +N, approved +N, activated +N" (C "(none)": no commune),
+ * "dossiers SERVICE C P: online +N, offline +N", "stays C DAY P: stays
+ * +N, late +N"; sets *drifted to their number (0: none). */
 int dc_stats_check(struct dc_store *s, struct dc_buf *out, int64_t *drifted);
 
 #endif

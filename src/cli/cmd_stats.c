@@ -3,8 +3,8 @@
  * for operators (dancu/stats.h).
  *
  *   dancu stats show [--area CODE] [--section NAME [--csv]]
- *   dancu stats check     compare the per-commune counters with a count;
- *                         exit 1 and one line per commune on drift
+ *   dancu stats check     compare every counter with a count; exit 1 and
+ *                         one line per drifted counter row
  *   dancu stats rebuild   recompute the counters (one transaction)
  */
 #include <stdio.h>
@@ -70,7 +70,7 @@ int dc__cmd_stats(int argc, char **argv)
 		exit_code = 1;
 	} else if (!strcmp(pos[0], "check")) {
 		fputs(dc_buf_str(&out), stdout);
-		printf("%lld communes drifted\n", (long long)drifted);
+		printf("%lld counter rows drifted\n", (long long)drifted);
 		exit_code = drifted ? 1 : 0;
 	} else if (!strcmp(pos[0], "show")) {
 		fputs(dc_buf_str(&out), stdout);

@@ -7,11 +7,14 @@
  * check them. Grouping by province for cards goes through the commune →
  * province table (units), which the database does not hold.
  *
- * Cost: the two figures over the citizen table (cards per province,
- * quality per commune) read the per-commune counters (stats_commune, one
- * row per commune, kept in the writing transactions: store.c for citizens,
- * triggers for cards), so they cost the same on any population. The others
- * are aggregates over their own (smaller) tables: see docs/PERFORMANCE.md.
+ * Cost: every figure over a large table reads counters kept in the
+ * writing transactions (exchange_internal.h): cards and quality
+ * stats_commune (store.c, card triggers), eid stats_eid (triggers on
+ * eid_account and citizen), dossiers stats_dossier (triggers on
+ * svc_dossier), stays stats_stay_total (stay.c, per report; per-day rows
+ * in stats_stay).
+ * Verification sums verify_usage (one row per organisation and day);
+ * connected counts small tables. See docs/PERFORMANCE.md.
  *
  * Areas: a request can be cut to a province or a commune. Cards, quality,
  * e-ID (accounts of the area's permanent residents), dossiers and stays
@@ -223,15 +226,12 @@ static int eid(struct dc_store *s, const struct scope *sc, struct table *t)
 	struct dc_stmt *st = NULL;
 	struct dc_buf sql = DC_BUF_INIT;
 	begin(t, "collected,approved,activated,activation_rate");
-	dc_buf_adds(&sql,
-	            "SELECT count(*), coalesce(sum(CASE WHEN a.state IN ('approved', "
-	            "'active', 'locked') THEN 1 ELSE 0 END), 0), coalesce(sum(CASE WHEN "
-	            "a.state IN ('active', 'locked') THEN 1 ELSE 0 END), 0) FROM eid_account a");
-	/* Cut to an area: the accounts of its permanent residents. */
-	if (sc->code) {
-		dc_buf_adds(&sql, " JOIN citizen c ON c.pin = a.pin WHERE 1 = 1");
-		scope_communes(sc, "c.perm_commune", &sql);
-	}
+	/* The counters per commune of the holders (stats_eid); national
+	 * includes the accounts whose holder has no commune (''). */
+	dc_buf_adds(&sql, "SELECT CAST(coalesce(sum(collected), 0) AS BIGINT), "
+	                  "CAST(coalesce(sum(approved), 0) AS BIGINT), "
+	                  "CAST(coalesce(sum(activated), 0) AS BIGINT) FROM stats_eid WHERE 1 = 1");
+	scope_communes(sc, "commune", &sql);
 	int rc = dc_buf_error(&sql);
 	if (rc == DC_OK)
 		rc = query(s, sql.ptr, &st);
@@ -251,11 +251,11 @@ static int dossiers(struct dc_store *s, const struct scope *sc, struct table *t)
 	struct dc_stmt *st = NULL;
 	struct dc_buf sql = DC_BUF_INIT;
 	begin(t, "service,online,offline,online_share");
-	dc_buf_adds(&sql, "SELECT service, coalesce(sum(CASE WHEN channel = 'online' THEN 1 ELSE "
-	                  "0 END), 0), coalesce(sum(CASE WHEN channel = 'offline' THEN 1 ELSE 0 "
-	                  "END), 0) FROM svc_dossier WHERE parent IS NULL");
+	dc_buf_adds(&sql, "SELECT service, CAST(sum(online) AS BIGINT), CAST(sum(offline) AS "
+	                  "BIGINT) FROM stats_dossier WHERE 1 = 1");
 	scope_columns(sc, &sql);
-	dc_buf_adds(&sql, " GROUP BY service ORDER BY service");
+	dc_buf_adds(&sql, " GROUP BY service HAVING sum(online) <> 0 OR sum(offline) <> 0 ORDER "
+	                  "BY service");
 	int rc = dc_buf_error(&sql);
 	if (rc == DC_OK)
 		rc = query(s, sql.ptr, &st);
@@ -295,10 +295,10 @@ static int stays(struct dc_store *s, const struct scope *sc, struct table *t)
 	struct dc_stmt *st = NULL;
 	struct dc_buf sql = DC_BUF_INIT;
 	begin(t, "province,stays,late,late_rate");
-	dc_buf_adds(&sql,
-	            "SELECT province, count(*), coalesce(sum(late), 0) FROM stay WHERE 1 = 1");
+	dc_buf_adds(&sql, "SELECT province, CAST(sum(stays) AS BIGINT), CAST(sum(late) AS BIGINT) "
+	                  "FROM stats_stay_total WHERE 1 = 1");
 	scope_columns(sc, &sql);
-	dc_buf_adds(&sql, " GROUP BY province ORDER BY province");
+	dc_buf_adds(&sql, " GROUP BY province HAVING sum(stays) <> 0 ORDER BY province");
 	int rc = dc_buf_error(&sql);
 	if (rc == DC_OK)
 		rc = query(s, sql.ptr, &st);
@@ -449,12 +449,22 @@ int dc_stats_rebuild(struct dc_store *s)
 	/* PostgreSQL: hold the register's lock (every counter writer takes it
 	 * first), so no write lands between the delete and the count. SQLite
 	 * has one writer. */
+	/* The dossier and stay counters are written by their writers without
+	 * that lock: their tables are locked against writes first (those
+	 * writers lock them before any register lock they take). */
 	if (!strcmp(dc_store_backend(s), "postgresql"))
-		rc = dc_db_exec(dc_store_db(s), "SELECT pg_advisory_xact_lock(602007)");
+		rc = dc_db_exec(
+		        dc_store_db(s),
+		        "LOCK TABLE stats_dossier, stats_stay, stats_stay_total IN EXCLUSIVE "
+		        "MODE; SELECT "
+		        "pg_advisory_xact_lock(602007)");
 	if (rc == DC_OK)
-		rc = dc_db_exec(dc_store_db(s), "DELETE FROM stats_commune");
+		rc = dc_db_exec(dc_store_db(s),
+		                "DELETE FROM stats_commune; DELETE FROM stats_eid; "
+		                "DELETE FROM stats_dossier; DELETE FROM stats_stay; DELETE FROM "
+		                "stats_stay_total");
 	if (rc == DC_OK)
-		rc = dc_db_exec(dc_store_db(s), DC__STATS_FILL_SQL);
+		rc = dc_db_exec(dc_store_db(s), DC__STATS_FILL_SQL DC__STATS_FILL_MORE_SQL);
 	if (rc) {
 		dc_store_rollback(s);
 		return rc;
@@ -462,16 +472,43 @@ int dc_stats_rebuild(struct dc_store *s)
 	return dc_store_commit(s);
 }
 
-int dc_stats_check(struct dc_store *s, struct dc_buf *out, int64_t *drifted)
+/* Runs one drift query (rows: a key of nkey text columns, then nval
+ * differences) and writes a line per row: "<what> k1 k2: n1 +d1, …". */
+static int drift(struct dc_store *s, const char *sql, const char *what, int nkey,
+                 const char *const *vals, int nval, struct dc_buf *out, int64_t *drifted)
 {
 	struct dc_stmt *st = NULL;
+	int rc = query(s, sql, &st);
+	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
+		dc_buf_adds(out, what);
+		for (int i = 0; i < nkey; i++) {
+			const char *k = dc_stmt_text(st, i, NULL);
+			dc_buf_addf(out, " %s", k && *k ? k : "(none)");
+		}
+		for (int i = 0; i < nval; i++)
+			dc_buf_addf(out, "%s %s %+lld", i ? "," : ":", vals[i],
+			            (long long)dc_stmt_int64(st, nkey + i));
+		dc_buf_addc(out, '\n');
+		(*drifted)++;
+		rc = DC_OK;
+	}
+	dc_stmt_finalize(st);
+	return rc == DC_DONE ? DC_OK : rc;
+}
+
+int dc_stats_check(struct dc_store *s, struct dc_buf *out, int64_t *drifted)
+{
+	static const char *const v_commune[] = {"citizens", "fields", "cards"},
+	                         *const v_eid[] = {"collected", "approved", "activated"},
+	                         *const v_dossier[] = {"online", "offline"},
+	                         *const v_stay[] = {"stays", "late"};
 	*drifted = 0;
-	/* Counters minus independent counts, per commune: every non-zero
+	/* Counters minus independent counts, per key: every non-zero
 	 * difference is drift. One snapshot, so writers do not show as drift. */
 	int rc = dc_store_snapshot_begin(s);
 	if (rc)
 		return rc;
-	rc = query(
+	rc = drift(
 	        s,
 	        "SELECT commune, CAST(sum(ci) AS BIGINT), CAST(sum(fi) AS BIGINT), CAST(sum(ca) "
 	        "AS BIGINT) FROM (SELECT commune, citizens AS ci, fields AS fi, cards AS ca FROM "
@@ -481,18 +518,44 @@ int dc_stats_check(struct dc_store *s, struct dc_buf *out, int64_t *drifted)
 	        "citizen c ON c.pin = k.pin WHERE k.issued IS NOT NULL AND c.perm_commune IS NOT "
 	        "NULL GROUP BY c.perm_commune) d GROUP BY commune HAVING sum(ci) <> 0 OR sum(fi) "
 	        "<> 0 OR sum(ca) <> 0 ORDER BY commune",
-	        &st);
-	while (rc == DC_OK && (rc = dc_stmt_step(st)) == DC_ROW) {
-		const char *cm = dc_stmt_text(st, 0, NULL);
-		dc_buf_addf(out, "commune %s: citizens %+lld, fields %+lld, cards %+lld\n",
-		            cm ? cm : "?", (long long)dc_stmt_int64(st, 1),
-		            (long long)dc_stmt_int64(st, 2), (long long)dc_stmt_int64(st, 3));
-		(*drifted)++;
-		rc = DC_OK;
-	}
-	dc_stmt_finalize(st);
+	        "commune", 1, v_commune, 3, out, drifted);
+	if (rc == DC_OK)
+		rc = drift(
+		        s,
+		        "SELECT k, CAST(sum(c1) AS BIGINT), CAST(sum(c2) AS BIGINT), CAST(sum(c3) "
+		        "AS BIGINT) FROM (SELECT commune AS k, collected AS c1, approved AS c2, "
+		        "activated AS c3 FROM stats_eid UNION ALL SELECT k, -c1, -c2, -c3 FROM "
+		        "(" DC__STATS_COUNT_EID_SQL ") x) d GROUP BY k HAVING "
+		        "sum(c1) <> 0 OR sum(c2) <> 0 OR sum(c3) <> 0 ORDER BY k",
+		        "e-ID commune", 1, v_eid, 3, out, drifted);
+	if (rc == DC_OK)
+		rc = drift(
+		        s,
+		        "SELECT k1, k2, k3, CAST(sum(c1) AS BIGINT), CAST(sum(c2) AS BIGINT) FROM "
+		        "(SELECT service AS k1, commune AS k2, province AS k3, online AS c1, "
+		        "offline AS c2 FROM stats_dossier UNION ALL SELECT k1, k2, k3, -c1, -c2 "
+		        "FROM "
+		        "(" DC__STATS_COUNT_DOSSIER_SQL ") x) d GROUP BY k1, "
+		        "k2, k3 HAVING sum(c1) <> 0 OR sum(c2) <> 0 ORDER BY k1, k2, k3",
+		        "dossiers", 3, v_dossier, 2, out, drifted);
+	if (rc == DC_OK)
+		rc = drift(
+		        s,
+		        "SELECT k1, k2, k3, CAST(sum(c1) AS BIGINT), CAST(sum(c2) AS BIGINT) FROM "
+		        "(SELECT commune AS k1, day AS k2, province AS k3, stays AS c1, late AS c2 "
+		        "FROM stats_stay UNION ALL SELECT k1, k2, k3, -c1, -c2 FROM "
+		        "(" DC__STATS_COUNT_STAY_SQL ") x) d GROUP BY k1, k2, "
+		        "k3 HAVING sum(c1) <> 0 OR sum(c2) <> 0 ORDER BY k1, k2, k3",
+		        "stays", 3, v_stay, 2, out, drifted);
+	if (rc == DC_OK)
+		rc = drift(s,
+		           "SELECT k1, k2, CAST(sum(c1) AS BIGINT), CAST(sum(c2) AS BIGINT) FROM "
+		           "(SELECT commune AS k1, province AS k2, stays AS c1, late AS c2 FROM "
+		           "stats_stay_total UNION ALL SELECT k1, k2, -c1, -c2 FROM "
+		           "(" DC__STATS_COUNT_STAY_TOTAL_SQL
+		           ") x) d GROUP BY k1, k2 HAVING sum(c1) "
+		           "<> 0 OR sum(c2) <> 0 ORDER BY k1, k2",
+		           "stays total", 2, v_stay, 2, out, drifted);
 	dc_store_snapshot_end(s);
-	if (rc == DC_DONE)
-		rc = DC_OK;
 	return rc ? rc : dc_buf_error(out);
 }

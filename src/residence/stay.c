@@ -236,6 +236,13 @@ struct report {
 	 * hash-chained entry per event kind with every subject linked. */
 	const char *arrived[DC_STAY_MAX_BATCH], *departed[DC_STAY_MAX_BATCH];
 	size_t narrived, ndeparted;
+	/* Stays recorded per arrival day, added to the dashboard's counters
+	 * (stats_stay) once per report and day at the end. */
+	struct {
+		char day[DC_DATE_ISO_MAX];
+		int64_t n, late;
+	} days[DC_STAY_MAX_BATCH];
+	size_t ndays;
 };
 
 /* One guest: DC_OK (recorded; result written) or DC_ERR_INVALID with why
@@ -339,6 +346,16 @@ static int one(struct report *r, json_t *g, struct dc_buf *res, const char **why
 		return rc;
 	if (pin)
 		r->arrived[r->narrived++] = pin;
+	size_t k = 0;
+	while (k < r->ndays && strcmp(r->days[k].day, day))
+		k++;
+	if (k == r->ndays) {
+		memcpy(r->days[k].day, day, sizeof day);
+		r->days[k].n = r->days[k].late = 0;
+		r->ndays++;
+	}
+	r->days[k].n++;
+	r->days[k].late += late;
 	return dc_buf_addf(
 	        res, ",\"status\":\"recorded\",\"stay_id\":%lld,\"late\":%s,\"in_register\":%s",
 	        (long long)id, late ? "true" : "false",
@@ -348,6 +365,68 @@ static int one(struct report *r, json_t *g, struct dc_buf *res, const char **why
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b); /* day is the first member */
+}
+
+/* Adds the report's stays to the dashboard's counters: one row per arrival
+ * day of the business's commune, in day order (so two reports never lock
+ * the same rows in opposite orders), then the report to the commune's
+ * total (stats_stay_total, what the dashboard reads). */
+static int stats_report(struct report *r)
+{
+	struct dc_stmt *st = NULL;
+	int64_t n = 0, late = 0;
+	if (!r->ndays)
+		return DC_OK;
+	qsort(r->days, r->ndays, sizeof r->days[0], cmp_day);
+	int rc = dc_db_prepare(dc_store_db(r->s),
+	                       "INSERT INTO stats_stay (commune, day, province, stays, late) "
+	                       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (commune, day, province) "
+	                       "DO UPDATE SET stays = stats_stay.stays + excluded.stays, late = "
+	                       "stats_stay.late + excluded.late",
+	                       &st);
+	for (size_t i = 0; rc == DC_OK && i < r->ndays; i++) {
+		n += r->days[i].n;
+		late += r->days[i].late;
+		dc_stmt_reset(st);
+		rc = dc_stmt_bind_str(st, 1, r->b->commune);
+		if (rc == DC_OK)
+			rc = dc_stmt_bind_str(st, 2, r->days[i].day);
+		if (rc == DC_OK)
+			rc = dc_stmt_bind_str(st, 3, r->province);
+		if (rc == DC_OK)
+			rc = dc_stmt_bind_int64(st, 4, r->days[i].n);
+		if (rc == DC_OK)
+			rc = dc_stmt_bind_int64(st, 5, r->days[i].late);
+		if (rc == DC_OK)
+			rc = step_done(st);
+	}
+	dc_stmt_finalize(st);
+	st = NULL;
+	if (rc == DC_OK)
+		rc = dc_db_prepare(
+		        dc_store_db(r->s),
+		        "INSERT INTO stats_stay_total (commune, province, stays, late) "
+		        "VALUES ($1, $2, $3, $4) ON CONFLICT (commune, province) DO UPDATE "
+		        "SET stays = stats_stay_total.stays + excluded.stays, late = "
+		        "stats_stay_total.late + excluded.late",
+		        &st);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_str(st, 1, r->b->commune);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_str(st, 2, r->province);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_int64(st, 3, n);
+	if (rc == DC_OK)
+		rc = dc_stmt_bind_int64(st, 4, late);
+	if (rc == DC_OK)
+		rc = step_done(st);
+	dc_stmt_finalize(st);
+	return rc;
 }
 
 /* One audit entry for the citizens of a report with the same event: the
@@ -444,7 +523,8 @@ int dc_stay_report(struct dc_store *s, const struct dc_business *b, const char *
 	dc_buf_addc(&res, ']');
 	if ((rc = dc_buf_error(&res)))
 		goto cleanup;
-	if ((rc = audit_report(&r, "stay.arrival", r.arrived, r.narrived)) ||
+	if ((rc = stats_report(&r)) ||
+	    (rc = audit_report(&r, "stay.arrival", r.arrived, r.narrived)) ||
 	    (rc = audit_report(&r, "stay.departure", r.departed, r.ndeparted)))
 		goto cleanup;
 	rc = dc_store_commit(s);

@@ -123,6 +123,7 @@ static int (*const migrations[])(enum dc__dialect, struct dc_buf *) = {
         dc__schema_services,
         dc__schema_stats_attachments,
         dc__schema_eid_dpop_jkt,
+        dc__schema_stats_more,
 };
 
 int dc__schema_version(void)

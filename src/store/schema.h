@@ -43,5 +43,6 @@ int dc__schema_org_cert(enum dc__dialect d, struct dc_buf *o); /* src/verify/sch
 int dc__schema_services(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
 int dc__schema_stats_attachments(enum dc__dialect d, struct dc_buf *o); /* src/exchange/ */
 int dc__schema_eid_dpop_jkt(enum dc__dialect d, struct dc_buf *o);      /* src/eid/schema_eid.c */
+int dc__schema_stats_more(enum dc__dialect d, struct dc_buf *o);        /* src/exchange/ */
 
 #endif

@@ -8,6 +8,24 @@
 . "$(dirname "$0")/lib.inc"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
+# An access token of citizen $1 (active e-ID, password Matkhau@2026) from
+# the OIDC code flow with PKCE, for the online dossiers.
+cit_token() {
+	local verifier challenge page loc code args=() kv
+	verifier=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+	challenge=$(printf '%s' "$verifier" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=\n')
+	page=$(curl -s "$URL/oidc/authorize?response_type=code&client_id=svc&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&scope=openid&state=s1&nonce=n1&code_challenge=$challenge&code_challenge_method=S256")
+	while IFS= read -r kv; do
+		args+=(--data-urlencode "$kv")
+	done < <(grep -o '<input type="hidden" name="[^"]*" value="[^"]*">' <<<"$page" |
+		sed 's/.*name="\([^"]*\)" value="\([^"]*\)">/\1=\2/; s/&amp;/\&/g; s/&quot;/"/g')
+	loc=$(curl -s -o /dev/null -w '%{redirect_url}' -X POST "$URL/oidc/authorize" "${args[@]}" \
+		--data-urlencode "pin=$1" --data-urlencode 'password=Matkhau@2026' -d decision=allow)
+	code=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$loc")
+	curl -s -u "svc:$CSECRET" "$URL/oidc/token" -d grant_type=authorization_code -d "code=$code" \
+		-d redirect_uri=http://127.0.0.1:9/cb -d "code_verifier=$verifier" | json_str access_token
+}
+
 run_suite() { # label, sql-cli..., --, store args...
 	local label=$1
 	shift
@@ -59,6 +77,11 @@ print('u1,001199999999,Nguyễn Văn A,1990-01-01')" "$W/p.csv" >"$W/in.csv"
 	"$DANCU" agency add "${S[@]}" --id bhxh --name BHXH --fields status >/dev/null
 	"$DANCU" agency add "${S[@]}" --id evn --name EVN --fields perm_commune >/dev/null
 	"$DANCU" agency disable "${S[@]}" --id evn >/dev/null
+	# an OIDC client (the public-service portal) for the online dossiers
+	export DANCU_OIDC_KEYS="$W/keys"
+	"$DANCU" oidc keys rotate --keys "$DANCU_OIDC_KEYS" >/dev/null
+	CSECRET=$("$DANCU" oidc client add "${S[@]}" --id svc --name "Cổng dịch vụ công" --redirect-uri http://127.0.0.1:9/cb |
+		grep -o 'shown once): .*' | cut -d' ' -f3)
 
 	local cm pv pv2 cm2
 	cm=$(python3 -c "
@@ -127,6 +150,33 @@ print(p, next(r['province_code'] for r in u if r['province_code'] != p), next(r[
 		notok "$label: card 5"
 	"$DANCU" gen --count 60 --seed 18 --out "$W/p2.csv"
 	"$DANCU" import --quiet "${S[@]}" "$W/p2.csv" 2>/dev/null || notok "$label: second import"
+	# e-ID: online dossiers filed by an active account holder (one a linked
+	# procedure: its steps are not counted), then that holder moves to cm2
+	# and is locked; the submitted account is rejected; a new account is
+	# registered for a person of the second import and approved
+	local CT
+	CT=$(cit_token "${ALIVE[5]}")
+	check "$label: citizen token from the OIDC flow" test -n "$CT"
+	check "$label: online dossier → 201" test "$(api POST /api/v1/dossiers "$CT" "{\"service\":\"temp_register\",\"data\":{\"temp_commune\":\"$cm\",\"temp_address\":\"Số 5\"}}")" = 201
+	check "$label: online dossier, channel online" grep -q '"channel":"online"' "$T/body"
+	check "$label: second online dossier → 201" test "$(api POST /api/v1/dossiers "$CT" "{\"service\":\"perm_register\",\"data\":{\"perm_commune\":\"$cm2\"}}")" = 201
+	check "$label: online linked procedure → 201" test "$(api POST /api/v1/dossiers "$CT" "{\"service\":\"linked_birth\",\"data\":{\"child\":{\"birth_name\":\"Nguyễn Bảo An\",\"dob\":\"$(date +%F)\",\"sex\":\"F\"}}}")" = 201
+	check "$label: move of an e-ID holder by correction → 200" test "$(api PATCH "/api/v1/citizens/${ALIVE[5]}" "$TN" "{\"perm_commune\":\"$cm2\",\"reason\":\"chuyển\",\"evidence\":\"CV-9\"}")" = 200
+	check "$label: e-ID lock by the authority" "$DANCU" eid lock "${S[@]}" --pin "${ALIVE[5]}" --by authority --officer o
+	check "$label: e-ID reject of the submitted account" "$DANCU" eid reject "${S[@]}" --pin "${ALIVE[8]}" --officer o
+	local np
+	np=$(python3 -c "
+import csv, sys
+print(next(r['pin'] for r in csv.DictReader(open(sys.argv[1])) if r['status'] == 'alive' and r['perm_commune'] and r['dob'][:4] < '2000'))" "$W/p2.csv")
+	"$DANCU" eid register "${S[@]}" --pin "$np" --level 2 --phone 0912300099 --face f9 --officer o >/dev/null &&
+		"$DANCU" eid approve "${S[@]}" --pin "$np" --officer o >/dev/null || notok "$label: e-ID of the second import"
+	# stays: a report of three guests over two days (two late), and a departure
+	local d3 d1
+	d3=$(TZ=Asia/Ho_Chi_Minh date -d '-3 days' +%FT%H:%M)
+	d1=$(TZ=Asia/Ho_Chi_Minh date -d '-1 days' +%FT%H:%M)
+	check "$label: second stay report → 200" test "$(curl -s -o "$T/body" -w '%{http_code}' -X POST "$URL/api/v1/stays" -H "X-Api-Key: $BK" --data-binary \
+		"{\"guests\":[{\"event\":\"arrival\",\"pin\":\"${ALIVE[3]}\",\"at\":\"$d3\"},{\"event\":\"arrival\",\"passport\":\"C0099\",\"nationality\":\"JP\",\"at\":\"$d3\"},{\"event\":\"arrival\",\"pin\":\"${ALIVE[4]}\",\"at\":\"$d1\"},{\"event\":\"departure\",\"pin\":\"${ALIVE[9]}\",\"at\":\"$now\"}]}")" = 200
+	check "$label: … all four recorded" test "$(grep -o '"status":"recorded"' "$T/body" | wc -l)" = 4
 	compare_all second "$TN" ""
 
 	# --- concurrent writers: people moved both ways between cm and cm2, births
@@ -179,6 +229,13 @@ print(p, next(r['province_code'] for r in u if r['province_code'] != p), next(r[
 	q "UPDATE stats_commune SET citizens = citizens + 1 WHERE commune = '$cm'" >/dev/null
 	expect_exit 1 "$label: drift → dancu stats check exits 1" "$DANCU" stats check "${S[@]}"
 	check "$label: … naming the commune" grep -q "commune $cm: citizens +1, fields +0, cards +0" "$T/out"
+	q "UPDATE stats_eid SET approved = approved + 2 WHERE commune = (SELECT min(commune) FROM stats_eid WHERE collected > 0)" >/dev/null
+	q "UPDATE stats_dossier SET online = online + 1 WHERE service = 'perm_register'" >/dev/null
+	q "DELETE FROM stats_stay WHERE day = (SELECT min(day) FROM stats_stay)" >/dev/null
+	expect_exit 1 "$label: drift in the e-ID, dossier and stay counters → exit 1" "$DANCU" stats check "${S[@]}"
+	check "$label: … naming the e-ID commune" grep -qE "^e-ID commune [0-9]{5}: collected \+0, approved \+2, activated \+0$" "$T/out"
+	check "$label: … the dossier counter" grep -qE "^dossiers perm_register [0-9]{5} [0-9]{2}: online \+1, offline \+0$" "$T/out"
+	check "$label: … the missing stay row" grep -qE "^stays $cm [0-9-]{10} [0-9]{2}: stays -2, late -2$" "$T/out"
 	check "$label: dancu stats rebuild" "$DANCU" stats rebuild "${S[@]}"
 	check "$label: no drift after the rebuild" "$DANCU" stats check "${S[@]}"
 	serve_stop

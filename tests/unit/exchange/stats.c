@@ -1,9 +1,11 @@
-/* The dashboard's per-commune counters (stats_commune), on SQLite and
- * PostgreSQL: each store write and card write keeps them equal to an
- * independent count (dc_stats_check finds no drift, and the rows hold the
- * expected numbers), including the paths the black-box test cannot reach:
- * a renumbering (no route or command does one yet), a rolled-back write,
- * a card deleted, and a batch import's deltas. */
+/* The dashboard's counters (stats_commune, stats_eid, stats_dossier,
+ * stats_stay), on SQLite and PostgreSQL: each store, card, e-ID and dossier
+ * write keeps them equal to an independent count (dc_stats_check finds no
+ * drift, and the rows hold the expected numbers), including the paths the
+ * black-box test cannot reach: a renumbering (no route or command does one
+ * yet), a rolled-back write, a card, an e-ID account or a dossier deleted,
+ * a dossier's channel changed, an account whose holder is not in the
+ * register, and a batch import's deltas. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +227,131 @@ static void test_batch(void **state)
 	no_drift(f);
 }
 
+/* collected, approved, activated of one commune's e-ID row ("": no
+ * commune), -1 each when there is no row. */
+static void eid(struct fx *f, const char *commune, int64_t c, int64_t a, int64_t act)
+{
+	struct dc_stmt *st = NULL;
+	int64_t got[3] = {-1, -1, -1};
+	assert_int_equal(dc_db_prepare(dc_store_db(f->s),
+	                               "SELECT collected, approved, activated FROM stats_eid "
+	                               "WHERE commune = $1",
+	                               &st),
+	                 0);
+	dc_stmt_bind_text(st, 1, commune, strlen(commune)); /* "" is a value here */
+	if (dc_stmt_step(st) == DC_ROW)
+		for (int i = 0; i < 3; i++)
+			got[i] = dc_stmt_int64(st, i);
+	dc_stmt_finalize(st);
+	if (got[0] != c || got[1] != a || got[2] != act)
+		fail_msg("e-ID of '%s': got %lld/%lld/%lld, want %lld/%lld/%lld", commune,
+		         (long long)got[0], (long long)got[1], (long long)got[2], (long long)c,
+		         (long long)a, (long long)act);
+}
+
+static void run(struct fx *f, const char *sql, const char *types, const char *a, const char *b)
+{
+	assert_int_equal(dc_db_run(dc_store_db(f->s), sql, types, a, b), 0);
+}
+
+/* online, offline of a service in a commune (-1 each: no row). */
+static void dossiers(struct fx *f, const char *service, const char *commune, int64_t on,
+                     int64_t off)
+{
+	struct dc_stmt *st = NULL;
+	int64_t got[2] = {-1, -1};
+	assert_int_equal(dc_db_prepare(dc_store_db(f->s),
+	                               "SELECT online, offline FROM stats_dossier WHERE service "
+	                               "= $1 AND commune = $2",
+	                               &st),
+	                 0);
+	dc_stmt_bind_str(st, 1, service);
+	dc_stmt_bind_str(st, 2, commune);
+	if (dc_stmt_step(st) == DC_ROW)
+		for (int i = 0; i < 2; i++)
+			got[i] = dc_stmt_int64(st, i);
+	dc_stmt_finalize(st);
+	if (got[0] != on || got[1] != off)
+		fail_msg("dossiers %s %s: got %lld/%lld, want %lld/%lld", service, commune,
+		         (long long)got[0], (long long)got[1], (long long)on, (long long)off);
+}
+
+#define EID_ADD                                                                              \
+	"INSERT INTO eid_account (pin, level, state, phone, created_ms) VALUES ($1, 2, $2, " \
+	"'0' || $1, 1)"
+#define DOSSIER_ADD                                                                            \
+	"INSERT INTO svc_dossier (id, service, applicant, channel, state, commune, province, " \
+	"queue, parent, data_json, prefill_json, submitted_ms, deadline_ms) VALUES ($1, "      \
+	"'temp_register', '001199000001', 'online', 'submitted', '00004', '01', 'commune', "   \
+	"$2, '{}', '{}', 1, 1)"
+
+static void test_eid_dossiers(void **state)
+{
+	struct fx *f = fx(state);
+	struct dc_citizen a = person("001199000001", "00004");
+	assert_int_equal(dc_store_citizen_create(f->s, &a, &why, NULL), 0);
+	run(f, EID_ADD, "ss", a.pin.d, "submitted");
+	eid(f, "00004", 1, 0, 0);
+	run(f, "UPDATE eid_account SET state = $2 WHERE pin = $1", "ss", a.pin.d, "approved");
+	eid(f, "00004", 1, 1, 0);
+	run(f, "UPDATE eid_account SET state = $2 WHERE pin = $1", "ss", a.pin.d, "active");
+	eid(f, "00004", 1, 1, 1);
+	/* an account whose holder is not in the register counts nationally */
+	run(f, EID_ADD, "ss", "001199000077", "locked");
+	eid(f, "", 1, 1, 1);
+	/* a write rolled back leaves the counters as they were */
+	assert_int_equal(dc_store_begin(f->s), 0);
+	run(f, "UPDATE eid_account SET state = $2 WHERE pin = $1", "ss", a.pin.d, "closed");
+	assert_int_equal(dc_store_rollback(f->s), 0);
+	eid(f, "00004", 1, 1, 1);
+	/* the holder moves: the account goes with her */
+	a.perm_commune = "00008";
+	assert_int_equal(dc_store_citizen_update(f->s, &a, &why, NULL), 0);
+	eid(f, "00004", 0, 0, 0);
+	eid(f, "00008", 1, 1, 1);
+	no_drift(f);
+	/* renumbering: the account stays under the old number, whose holder
+	 * is no longer in the register */
+	struct dc_pin np;
+	dc_pin_parse("001199000009", 12, &np);
+	struct dc_change re = {"officer-1", "corrected", "QD-1", "pin_reestablished"};
+	assert_int_equal(dc_store_pin_reestablish(f->s, &a.pin, &np, &re), 0);
+	eid(f, "00008", 0, 0, 0);
+	eid(f, "", 2, 2, 2);
+	run(f, "DELETE FROM eid_account WHERE pin = $1", "s", "001199000077", NULL);
+	eid(f, "", 1, 1, 1);
+	no_drift(f);
+
+	/* dossiers: a top-level one counts, a linked step does not */
+	run(f, DOSSIER_ADD, "ss", "D1", NULL);
+	run(f, DOSSIER_ADD, "ss", "D2", "D1");
+	dossiers(f, "temp_register", "00004", 1, 0);
+	run(f, "UPDATE svc_dossier SET channel = $2 WHERE id = $1", "ss", "D1", "offline");
+	dossiers(f, "temp_register", "00004", 0, 1);
+	run(f, "UPDATE svc_dossier SET state = $2 WHERE id = $1", "ss", "D1", "completed");
+	dossiers(f, "temp_register", "00004", 0, 1);
+	no_drift(f);
+	run(f, "DELETE FROM svc_dossier WHERE id = $1", "s", "D1", NULL);
+	dossiers(f, "temp_register", "00004", 0, 0);
+	no_drift(f);
+
+	/* a stay written past the stay report (which keeps the counters) is
+	 * drift, and the rebuild counts it */
+	run(f,
+	    "INSERT INTO stay (business_id, commune, province, arrival_ms, arrival_day, "
+	    "notified_ms, late, in_register) VALUES ($1, '00004', '01', 1, $2, 1, 1, 0)",
+	    "ss", "ks.1", "2026-12-01");
+	struct dc_buf out = DC_BUF_INIT;
+	int64_t drifted = 0;
+	assert_int_equal(dc_stats_check(f->s, &out, &drifted), 0);
+	assert_int_equal(drifted, 2);
+	assert_non_null(strstr(dc_buf_str(&out), "stays 00004 2026-12-01 01: stays -1, late -1"));
+	assert_non_null(strstr(dc_buf_str(&out), "stays total 00004 01: stays -1, late -1"));
+	dc_buf_release(&out);
+	assert_int_equal(dc_stats_rebuild(f->s), 0);
+	no_drift(f);
+}
+
 #define BOTH(t)                                                  \
 	{"" #t "/sqlite", t, setup_sqlite, teardown, NULL},      \
 	{                                                        \
@@ -236,6 +363,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        BOTH(test_writes),
 	        BOTH(test_batch),
+	        BOTH(test_eid_dossiers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
