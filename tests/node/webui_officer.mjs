@@ -78,6 +78,41 @@ await run('officer', async () => {
   await page.click('[data-tab=dossiers]');
   await page.locator('#dossier-list :is(table, p)').waitFor();
   ok(true, 'officer: the residence dossier list loads');
+  if (env.WEBUI_PIN2) {
+    // A permanent registration through the form: a missing address is named
+    // by the form, an unknown commune by the server (problem+json), then the
+    // dossier is filed and listed with its details.
+    await page.selectOption('#dn-kind', 'perm_register');
+    await page.fill('#dn-pin', env.WEBUI_PIN2);
+    await page.fill('#dn-commune', env.WEBUI_COMMUNE);
+    await page.click('#dossier-form button[type=submit]');
+    await page.locator('#dossier-out.bad').waitFor();
+    ok((await page.textContent('#dossier-out')).includes(await page.textContent('label[for=dn-address]')) &&
+      await page.getAttribute('#dn-address', 'aria-invalid') === 'true', 'officer: the dossier form names the missing address');
+    await page.fill('#dn-address', 'Số 12 ngõ Web');
+    await page.fill('#dn-commune', '99999');
+    await page.click('#dossier-form button[type=submit]');
+    await page.locator('#dossier-out.bad', { hasText: /4[0-9][0-9]/ }).waitFor();
+    ok(/commune/.test(await page.textContent('#dossier-out')), "officer: the server's problem+json for a bad commune shows under the form");
+    await page.fill('#dn-commune', env.WEBUI_COMMUNE);
+    await page.click('#dossier-form button[type=submit]');
+    await page.locator('#dossier-out.ok').waitFor();
+    const row = page.locator('#dossier-list tr', { hasText: env.WEBUI_PIN2 }).filter({ hasText: 'Số 12 ngõ Web' });
+    await row.first().waitFor();
+    const text = await row.first().textContent();
+    ok(text.includes('Đăng ký thường trú') && text.includes('household: new') && text.includes(env.WEBUI_COMMUNE),
+      'officer: the permanent registration filed through the form is listed with its kind, commune, address and household');
+    ok(await page.isHidden('#dn-until') && await page.isHidden('#dn-hhid'), 'officer: only the fields of the chosen procedure show');
+    await page.selectOption('#dn-hh', 'join');
+    ok(await page.isVisible('#dn-hhid') && await page.isVisible('#dn-rel'), 'officer: joining a household asks for its ID and the relation');
+    await page.selectOption('#dn-kind', 'temp_absence');
+    ok(await page.isVisible('#dn-from') && await page.isVisible('#dn-case') && await page.isHidden('#dn-address'),
+      'officer: the temporary absence form has its own fields');
+    await shot(page, 'officer-dossier-form');
+    await keyboard(page, '#tab-dossiers', 'officer residence forms');
+    await page.selectOption('#dn-kind', 'perm_register');
+    await page.selectOption('#dn-hh', 'new');
+  }
   await page.click('[data-tab=reviews]');
   await page.locator('#review-list :is(table, p)').waitFor();
   ok(true, 'officer: the duplicate review queue loads');

@@ -177,6 +177,28 @@ const DICT = {
   's.citizens': ['Công dân', 'Citizens'], 's.fields_checked': ['Trường đã kiểm tra', 'Fields checked'],
   's.fields_present': ['Trường có dữ liệu', 'Fields present'], 's.score': ['Điểm', 'Score'],
   'd.byprov': ['Theo tỉnh, thành phố', 'By province'],
+  // Residence procedure forms (officer.html, docs/OPERATIONS.md "Residence procedures").
+  'dk.perm_register': ['Đăng ký thường trú', 'Permanent registration'], 'dk.perm_delete': ['Xóa đăng ký thường trú', 'Deletion of permanent residence'],
+  'dk.temp_register': ['Đăng ký tạm trú', 'Temporary registration'], 'dk.temp_extend': ['Gia hạn tạm trú', 'Extension of temporary residence'],
+  'dk.temp_delete': ['Xóa đăng ký tạm trú', 'Deletion of temporary residence'], 'dk.temp_absence': ['Khai báo tạm vắng', 'Temporary absence'],
+  'dk.household_split': ['Tách hộ', 'Household split'], 'dk.household_merge': ['Nhập hộ', 'Household merge'],
+  'dk.confirm': ['Xác nhận thông tin về cư trú (CT07)', 'Residence confirmation (CT07)'],
+  'dn.commune': ['Xã nơi đăng ký (mã 5 số)', 'Commune of registration (5-digit code)'], 'dn.address': ['Địa chỉ (số nhà, đường, thôn)', 'Street address'],
+  'dn.household': ['Hộ gia đình', 'Household'], 'dn.hh.new': ['Lập hộ mới (làm chủ hộ)', 'New household (as its head)'],
+  'dn.hh.join': ['Nhập vào hộ đã có', 'Join an existing household'], 'dn.hhid': ['Mã hộ', 'Household ID'],
+  'dn.relation': ['Quan hệ với chủ hộ', 'Relation to the head'], 'dn.newhead': ['Số định danh chủ hộ mới (nếu người này đang là chủ hộ)', 'New head’s ID number (if this person heads a household)'],
+  'dn.until': ['Tạm trú đến ngày', 'Temporary residence until'], 'dn.pground': ['Căn cứ xóa (Điều 24 khoản 1)', 'Legal ground (Art. 24(1))'],
+  'dn.tground': ['Căn cứ xóa (Điều 29 khoản 1)', 'Legal ground (Art. 29(1))'], 'dn.from': ['Từ ngày', 'From'], 'dn.to': ['Đến ngày', 'To'],
+  'dn.destination': ['Nơi đến', 'Destination'], 'dn.case': ['Trường hợp (Điều 31 khoản 1)', 'Case (Art. 31(1))'],
+  'dn.into': ['Mã hộ nhập vào', 'Household to join'], 'dn.mrelation': ['Quan hệ với chủ hộ mới', 'Relation to the new head'],
+  'dn.members': ['Thành viên đi cùng (mỗi dòng: số định danh quan hệ)', 'Members moving along (one per line: ID number relation)'],
+  'dn.members.hint': ['Ví dụ: 001099000123 child. Quan hệ: spouse, child, parent, grandchild, grandparent, sibling, child_in_law, other.', 'E.g. 001099000123 child. Relations: spouse, child, parent, grandchild, grandparent, sibling, child_in_law, other.'],
+  'dn.advanced': ['Nâng cao: thêm trường (JSON)', 'Advanced: extra fields (JSON)'],
+  'dn.missing': ['Chưa điền đúng', 'Missing or invalid'], 'dn.filed': ['Đã nộp hồ sơ', 'Dossier filed'],
+  'dn.badlines': ['Dòng thành viên không hợp lệ', 'Invalid member line'],
+  'rel.spouse': ['Vợ/Chồng', 'Spouse'], 'rel.child': ['Con', 'Child'], 'rel.parent': ['Cha/Mẹ', 'Parent'], 'rel.grandchild': ['Cháu', 'Grandchild'],
+  'rel.grandparent': ['Ông/Bà', 'Grandparent'], 'rel.sibling': ['Anh/Chị/Em', 'Sibling'], 'rel.child_in_law': ['Con dâu/Con rể', 'Child-in-law'], 'rel.other': ['Khác', 'Other'],
+  'f.details': ['Chi tiết', 'Details'],
 };
 
 export function lang() { return localStorage.getItem('dancu.lang') === 'en' ? 'en' : 'vi'; }

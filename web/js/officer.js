@@ -95,18 +95,97 @@ function dossierActions(reload) {
     reload();
   } }));
 }
+// A dossier as a list row: the procedure's name in the page's language and
+// its details as "key: value" pairs.
+const DOSSIER_COLUMNS = ['id', 'kind', 'pin', 'commune', 'state', 'deadline', 'overdue', 'details'];
+function dossierRow(d) {
+  const show = x => (x && typeof x === 'object') ? (Array.isArray(x) ? x.join(' ') : Object.entries(x).map(([k, y]) => `${k} ${y}`).join(', ')) : String(x);
+  return { ...d, kind: DICT_KIND(d.kind) || d.kind,
+    details: Object.entries(d.details || {}).map(([k, x]) => `${k}: ${show(x)}`).join('; ') };
+}
+const DICT_KIND = k => { const s = t('dk.' + k); return s === 'dk.' + k ? '' : s; };
 async function loadDossiers() {
   const state = $('df-state').value;
   const r = await call('GET', '/api/v1/residence/dossiers' + (state ? '?state=' + state : ''));
-  if (await guard(r, $('dossier-list'))) render($('dossier-list'), listOf(r.json), dossierActions(loadDossiers));
+  if (await guard(r, $('dossier-list'))) render($('dossier-list'), listOf(r.json).map(dossierRow), dossierActions(loadDossiers), DOSSIER_COLUMNS);
 }
 $('dossier-filter').addEventListener('submit', e => { e.preventDefault(); loadDossiers(); });
-$('dossier-form').addEventListener('submit', async e => {
+// The dossier form: one set of labelled fields per procedure kind (the
+// fieldsets' data-kinds); the fields of other kinds are hidden and disabled
+// so they are neither checked nor sent. The browser's own checks (required,
+// pattern) run first and name the fields to fix; the server's problem+json
+// answer is shown under the form.
+const dform = $('dossier-form');
+function dossierKind() {
+  const k = $('dn-kind').value, join = $('dn-hh').value === 'join';
+  for (const fs of dform.querySelectorAll('fieldset[data-kinds]')) {
+    const on = fs.dataset.kinds.split(' ').includes(k) && (!fs.dataset.join || join);
+    fs.hidden = !on; fs.disabled = !on;
+  }
+  $('dn-members').required = k === 'household_split';
+}
+$('dn-kind').addEventListener('change', dossierKind);
+$('dn-hh').addEventListener('change', dossierKind);
+$('dn-adv').addEventListener('click', () => {
+  const open = $('dn-adv-box').hidden;
+  $('dn-adv-box').hidden = !open; $('dn-adv').setAttribute('aria-expanded', String(open));
+});
+dossierKind();
+
+// "PIN relation" lines → { members: [pins], relations: {pin: relation} }.
+function memberLines(text) {
+  const members = [], relations = {};
+  for (const line of text.split('\n').map(l => l.trim()).filter(Boolean)) {
+    const m = /^([0-9]{12})[\s,;:]+([a-z_]+)$/.exec(line);
+    if (!m) return { bad: line };
+    members.push(m[1]); relations[m[1]] = m[2];
+  }
+  return { members, relations };
+}
+
+function dossierBody() {
+  const k = $('dn-kind').value, v = id => $(id).value.trim();
+  const b = { kind: k, pin: v('dn-pin') };
+  const on = id => !$(id).closest('fieldset') || !$(id).closest('fieldset').disabled;
+  const put = (key, id) => { if (on(id) && v(id)) b[key] = v(id); };
+  put('commune', 'dn-commune'); put('address', 'dn-address'); put('new_head_pin', 'dn-newhead'); put('until', 'dn-until');
+  put('ground', k === 'perm_delete' ? 'dn-pground' : 'dn-tground');
+  for (const [key, id] of [['from', 'dn-from'], ['to', 'dn-to'], ['destination', 'dn-dest'], ['case', 'dn-case'], ['reason', 'dn-reason'], ['into', 'dn-into']]) put(key, id);
+  if (k === 'perm_register') b.household = $('dn-hh').value === 'join' ? { id: v('dn-hhid'), relation: $('dn-rel').value } : 'new';
+  if (k === 'household_merge') b.relation = $('dn-mrel').value;
+  if (k === 'household_split' || k === 'household_merge') {
+    const m = memberLines($('dn-members').value);
+    if (m.bad !== undefined) throw new Error(`${t('dn.badlines')}: ${m.bad}`);
+    if (k === 'household_split') b.members = m.members;
+    if (Object.keys(m.relations).length) b.relations = m.relations;
+  }
+  const extra = v('dn-details');
+  if (extra) {
+    let x;
+    try { x = JSON.parse(extra); } catch { throw new Error(`${t('o.details')}: JSON`); }
+    if (!x || typeof x !== 'object' || Array.isArray(x)) throw new Error(`${t('o.details')}: JSON {…}`);
+    Object.assign(b, x, { kind: k, pin: b.pin });
+  }
+  return b;
+}
+
+dform.addEventListener('submit', async e => {
   e.preventDefault();
-  let details;
-  try { details = JSON.parse($('dn-details').value || '{}'); } catch { say($('dossier-out'), t('error') + ': JSON', false); return; }
-  const r = await call('POST', '/api/v1/residence/dossiers', { ...details, kind: $('dn-kind').value, pin: $('dn-pin').value });
-  if (await guard(r, $('dossier-out'))) { say($('dossier-out'), `${t('o.done')} ${r.json.id || ''}`); loadDossiers(); }
+  const out = $('dossier-out');
+  const bad = [...dform.elements].filter(x => x.willValidate && !x.checkValidity());
+  for (const x of dform.elements) if (x.willValidate) x.setAttribute('aria-invalid', String(!x.checkValidity()));
+  if (bad.length) {
+    say(out, `${t('dn.missing')}: ${bad.map(x => (x.labels[0] || x).textContent.trim()).join('; ')}`, false);
+    bad[0].focus();
+    return;
+  }
+  let body;
+  try { body = dossierBody(); } catch (err) { say(out, `${t('error')}: ${err.message}`, false); return; }
+  const r = await call('POST', '/api/v1/residence/dossiers', body);
+  if (!(await guard(r, out))) return;
+  say(out, `${t('dn.filed')} ${r.json.id || ''} (${r.json.tthc || ''})`);
+  for (const id of ['dn-address', 'dn-newhead', 'dn-hhid', 'dn-dest', 'dn-reason', 'dn-into', 'dn-members', 'dn-details']) $(id).value = '';
+  loadDossiers();
 });
 async function loadOverdue() {
   const r = await call('GET', '/api/v1/residence/dossiers?overdue=1');
