@@ -64,7 +64,7 @@ run_suite() { # label store-args...
 	local sec
 	sec=$(officer_new "${S[@]}" -- web.officer commune_officer "$comm")
 	check "$label: an officer of the citizen's commune" test -n "$sec"
-	"$DANCU" org add "${S[@]}" --id bank-w --name "Ngân hàng Web" --fields name,dob,sex --purposes account_opening >/dev/null
+	"$DANCU" org add "${S[@]}" --id bank-w --name "Ngân hàng Web" --fields name,dob,sex --receive name,dob,sex --purposes account_opening >/dev/null
 	local key sec2 akey
 	key=$("$DANCU" org key-add "${S[@]}" --id bank-w | tail -n 1)
 	sec2=$(officer_new "${S[@]}" -- web.officer2 commune_officer "$comm")

@@ -199,6 +199,19 @@ const DICT = {
   'rel.spouse': ['Vợ/Chồng', 'Spouse'], 'rel.child': ['Con', 'Child'], 'rel.parent': ['Cha/Mẹ', 'Parent'], 'rel.grandchild': ['Cháu', 'Grandchild'],
   'rel.grandparent': ['Ông/Bà', 'Grandparent'], 'rel.sibling': ['Anh/Chị/Em', 'Sibling'], 'rel.child_in_law': ['Con dâu/Con rể', 'Child-in-law'], 'rel.other': ['Khác', 'Other'],
   'f.details': ['Chi tiết', 'Details'],
+  // e-KYC in the relying-party console (docs/VERIFICATION.md "e-KYC with consent").
+  'k.title': ['Xác thực điện tử (e-KYC) có sự đồng ý của công dân', 'e-KYC with the citizen’s consent'],
+  'k.note': ['Yêu cầu chỉ được chấp nhận với các thông tin và mục đích theo chính sách của tổ chức; công dân đồng ý hoặc từ chối sau khi đăng nhập định danh điện tử tại đường dẫn phê duyệt.', 'Only the attributes and purposes of the organisation’s policy are accepted; the citizen approves or declines after signing in with e-ID at the approval link.'],
+  'k.pin': ['Số định danh của công dân', 'Citizen’s ID number'], 'k.days': ['Thời hạn đồng ý (ngày)', 'Consent validity (days)'],
+  'k.attrs': ['Thông tin yêu cầu', 'Attributes requested'], 'k.create': ['Gửi yêu cầu', 'Send the request'],
+  'k.list': ['Tải danh sách yêu cầu', 'Load the requests'], 'k.created': ['Đã tạo yêu cầu', 'Request created'],
+  'k.link': ['Đường dẫn để công dân phê duyệt', 'Approval link for the citizen'], 'k.noattr': ['Chọn ít nhất một thông tin', 'Choose at least one attribute'],
+  'k.pending': ['Công dân chưa trả lời yêu cầu', 'The citizen has not answered yet'], 'k.claims': ['Thông tin được cung cấp (JWT)', 'Released attributes (JWT)'],
+  'k.a.name': ['Họ tên', 'Name'], 'k.a.dob': ['Ngày sinh', 'Date of birth'], 'k.a.sex': ['Giới tính', 'Sex'], 'k.a.address': ['Địa chỉ thường trú', 'Permanent address'],
+  'k.a.phone': ['Số điện thoại', 'Phone'], 'k.a.email': ['Thư điện tử', 'Email'], 'k.a.father_name': ['Họ tên cha', 'Father’s name'],
+  'k.a.mother_name': ['Họ tên mẹ', 'Mother’s name'], 'k.a.nationality': ['Quốc tịch', 'Nationality'], 'k.a.card_issue_date': ['Ngày cấp thẻ', 'Card issue date'],
+  'act.release': ['Lấy kết quả', 'Fetch the result'],
+  'st.pending': ['Đang chờ', 'Pending'], 'st.declined': ['Bị từ chối', 'Declined'], 'st.expired': ['Hết hạn', 'Expired'],
 };
 
 export function lang() { return localStorage.getItem('dancu.lang') === 'en' ? 'en' : 'vi'; }

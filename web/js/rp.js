@@ -2,7 +2,7 @@
 // sessionStorage), batch verification upload (upload progress from XHR,
 // then the job's own progress polled from /api/v1/verify/jobs/{id}), the
 // result CSV as a download, and the organisation's usage per day.
-import { header, api, render, say, t, problem, lang } from './common.js';
+import { header, api, render, say, t, problem, lang, listOf } from './common.js';
 
 header('rp.html');
 const $ = id => document.getElementById(id);
@@ -23,7 +23,7 @@ function show() {
   const inside = !!key();
   $('key-form').hidden = inside;
   $('console').hidden = !inside;
-  if (inside) usage().then(ok => { if (ok) keys(); });
+  if (inside) usage().then(ok => { if (ok) { keys(); kycList(); } });
 }
 
 // The organisation's own keys (GET/POST /api/v1/verify/keys, DELETE
@@ -115,6 +115,57 @@ $('batch-form').addEventListener('submit', async e => {
   }
   $('upload').disabled = false;
   usage();
+});
+
+// e-KYC requests (POST/GET /api/v1/kyc/requests, GET …/{id}): create one for
+// a citizen, list them with their state, and fetch the result: 202 while
+// pending; 200 with the JWT once approved, whose claims are shown (decoded
+// here for display only: the organisation's back end verifies the
+// signature against /oidc/jwks before trusting them).
+function jwtClaims(jws) {
+  const p = jws.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  const bin = atob(p + '='.repeat((4 - p.length % 4) % 4));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, c => c.charCodeAt(0))));
+}
+async function kycList() {
+  const r = await api('GET', '/api/v1/kyc/requests', { auth: auth() });
+  if (r.status === 404) { $('kyc-list').textContent = t('notyet'); return; }
+  if (!r.ok) { say($('kyc-list'), problem(r), false); return; }
+  const rows = listOf(r.json).map(q => ({ id: q.id, pin: q.pin || q.personal_id_number, purpose: q.purpose,
+    attributes: (q.attributes || []).join(', '), state: q.state, created: when(q.created_ms), _q: q }));
+  render($('kyc-list'), rows, [{ label: 'release', run: async o => {
+    const f = await api('GET', '/api/v1/kyc/requests/' + encodeURIComponent(o.id), { auth: auth() });
+    $('kyc-claims').replaceChildren();
+    if (f.status === 202) { say($('kyc-out'), `${t('k.pending')} (${o.id})`); return; }
+    if (!f.ok) { say($('kyc-out'), problem(f), false); return; }
+    say($('kyc-out'), `${t('k.claims')} — ${o.id}`);
+    const h = document.createElement('h3'); h.textContent = t('k.claims');
+    const box = document.createElement('div');
+    $('kyc-claims').append(h, box);
+    render(box, f.json.token ? jwtClaims(f.json.token) : f.json);
+  } }], ['id', 'pin', 'purpose', 'attributes', 'state', 'created']);
+}
+$('kyc-reload').addEventListener('submit', e => { e.preventDefault(); kycList(); });
+$('kyc-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  const out = $('kyc-out');
+  const attributes = [...document.querySelectorAll('#kyc-attrs input:checked')].map(x => x.value);
+  const bad = [...e.target.elements].filter(x => x.willValidate && !x.checkValidity());
+  for (const x of e.target.elements) if (x.willValidate && x.type !== 'checkbox') x.setAttribute('aria-invalid', String(!x.checkValidity()));
+  if (bad.length || !attributes.length) {
+    const names = bad.map(x => (x.labels[0] || x).textContent.trim());
+    if (!attributes.length) names.push(t('k.noattr'));
+    say(out, `${t('dn.missing')}: ${names.join('; ')}`, false);
+    (bad[0] || document.querySelector('#kyc-attrs input')).focus();
+    return;
+  }
+  const body = { pin: $('kyc-pin').value.trim(), purpose: $('kyc-purpose').value.trim(), attributes };
+  if ($('kyc-days').value) body.consent_days = Number($('kyc-days').value);
+  const r = await api('POST', '/api/v1/kyc/requests', { auth: auth(), body });
+  if (!r.ok) { say(out, problem(r), false); return; }
+  say(out, `${t('k.created')} ${r.json.id} (${t('st.' + r.json.state) === 'st.' + r.json.state ? r.json.state : t('st.' + r.json.state)})`);
+  if (r.json.approval_url) { $('kyc-link').href = r.json.approval_url; $('kyc-link').textContent = `${t('k.link')}: ${r.json.approval_url}`; $('kyc-link').hidden = false; }
+  kycList();
 });
 
 show();
