@@ -59,6 +59,25 @@ run_suite() { # label store-args...
 		printf 'Matkhau@2026\n583920\n' | "$DANCU" eid activate "${S[@]}" --pin "$pin" \
 			--otp "$(grep '^0912000001' "$T/sms" | tail -n 1 | grep -o 'OTP): [0-9]*' | cut -d' ' -f2)" >/dev/null
 	check "$label: the citizen's e-ID account is active" test $? = 0
+	# A third adult with an active e-ID account approves the RP console's
+	# e-KYC request (the first one's account is locked by the portal test).
+	local pin3
+	pin3=$(node -e '
+		const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
+		const split = l => [...l.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)].map(m => m[1].replace(/^"|"$/g, ""));
+		const h = split(rows[0]);
+		for (const l of rows.slice(1)) {
+			const r = Object.fromEntries(split(l).map((v, i) => [h[i], v]));
+			if (r.status === "alive" && r.dob < "2000" && ![process.argv[2], process.argv[3]].includes(r.pin)) { console.log(r.pin); break; }
+		}' "$T/p.csv" "$pin" "$pin2")
+	if [ -n "$pin3" ]; then
+		"$DANCU" eid register "${S[@]}" --pin "$pin3" --level 2 --phone 0912000003 --face "face:$pin3" --officer web >/dev/null &&
+			"$DANCU" eid approve "${S[@]}" --pin "$pin3" --officer web >/dev/null &&
+			"$DANCU" eid outbox "${S[@]}" --sms-file "$T/sms" >/dev/null &&
+			printf 'Matkhau@2026\n583920\n' | "$DANCU" eid activate "${S[@]}" --pin "$pin3" \
+				--otp "$(grep '^0912000003' "$T/sms" | tail -n 1 | grep -o 'OTP): [0-9]*' | cut -d' ' -f2)" >/dev/null
+		check "$label: a third citizen's e-ID account is active (for e-KYC)" test $? = 0
+	fi
 	[ -n "$pin2" ] && "$DANCU" eid register "${S[@]}" --pin "$pin2" --level 2 --phone 0912000002 --face "face:$pin2" --officer web >/dev/null
 	"$DANCU" oidc keys rotate --keys "$DANCU_OIDC_KEYS" >/dev/null
 	local sec
@@ -155,14 +174,14 @@ run_suite() { # label store-args...
 	[ $has_svc = 1 ] && tests="linked $tests" # before citizen, which locks the account
 	for t in $tests; do
 		WEBUI_URL="$URL" WEBUI_PIN="$pin" WEBUI_PASSWORD='Matkhau@2026' WEBUI_OFFICER=web.officer \
-			WEBUI_TOTP_SECRET="$sec" WEBUI_COMMUNE="$comm" WEBUI_APIKEY="$key" WEBUI_PIN2="$pin2" \
+			WEBUI_TOTP_SECRET="$sec" WEBUI_COMMUNE="$comm" WEBUI_APIKEY="$key" WEBUI_PIN2="$pin2" WEBUI_PIN3="$pin3" \
 			WEBUI_OFFICER2=web.officer2 WEBUI_TOTP_SECRET2="$sec2" WEBUI_AGENCY_KEY="$akey" \
 			WEBUI_HAS_ME=$has_me WEBUI_HAS_EID=$has_eid WEBUI_CSV="$T/batch.csv" \
 			WEBUI_SHOTS="$shots" WEBUI_CHROMIUM="$CHROMIUM" WEBUI_NAT_TOKEN="$tn" WEBUI_QR_PAYLOAD="$qrpay" \
 			WEBUI_CARDS=$ncards WEBUI_STAYS=2 WEBUI_LATE=1 \
 			timeout 180 node "$NODE_DIR/webui_$t.mjs" >"$T/n.out" 2>"$T/n.err"
 		local rc=$?
-		sed "s/^ok /ok $label: /; s/^not ok /not ok $label: /" "$T/n.out" | grep -E '^(ok|not ok)'
+		sed "s/^ok /ok $label: /; s/^not ok /not ok $label: /" "$T/n.out" | grep -E '^(ok|not ok|#)'
 		failures=$((failures + $(grep -c '^not ok' "$T/n.out")))
 		if [ $rc != 0 ] && ! grep -q '^not ok' "$T/n.out"; then
 			notok "$label: webui_$t.mjs failed (exit $rc)"
