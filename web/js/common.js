@@ -211,7 +211,7 @@ const DICT = {
   'k.a.phone': ['Số điện thoại', 'Phone'], 'k.a.email': ['Thư điện tử', 'Email'], 'k.a.father_name': ['Họ tên cha', 'Father’s name'],
   'k.a.mother_name': ['Họ tên mẹ', 'Mother’s name'], 'k.a.nationality': ['Quốc tịch', 'Nationality'], 'k.a.card_issue_date': ['Ngày cấp thẻ', 'Card issue date'],
   'act.release': ['Lấy kết quả', 'Fetch the result'],
-  'st.pending': ['Đang chờ', 'Pending'], 'st.declined': ['Bị từ chối', 'Declined'], 'st.expired': ['Hết hạn', 'Expired'],
+  'f.attributes': ['Thông tin', 'Attributes'], 'st.pending': ['Đang chờ', 'Pending'], 'st.declined': ['Bị từ chối', 'Declined'], 'st.expired': ['Hết hạn', 'Expired'],
 };
 
 export function lang() { return localStorage.getItem('dancu.lang') === 'en' ? 'en' : 'vi'; }
