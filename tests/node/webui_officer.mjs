@@ -105,11 +105,11 @@ await run('officer', async () => {
     ok(await page.isHidden('#dn-until') && await page.isHidden('#dn-hhid'), 'officer: only the fields of the chosen procedure show');
     await page.selectOption('#dn-hh', 'join');
     ok(await page.isVisible('#dn-hhid') && await page.isVisible('#dn-rel'), 'officer: joining a household asks for its ID and the relation');
+    await keyboard(page, '#tab-dossiers', 'officer residence forms');
     await page.selectOption('#dn-kind', 'temp_absence');
     ok(await page.isVisible('#dn-from') && await page.isVisible('#dn-case') && await page.isHidden('#dn-address'),
       'officer: the temporary absence form has its own fields');
     await shot(page, 'officer-dossier-form');
-    await keyboard(page, '#tab-dossiers', 'officer residence forms');
     await page.selectOption('#dn-kind', 'perm_register');
     await page.selectOption('#dn-hh', 'new');
   }
