@@ -84,6 +84,7 @@ await run('officer', async () => {
     // dossier is filed and listed with its details.
     await page.selectOption('#dn-kind', 'perm_register');
     await page.fill('#dn-pin', env.WEBUI_PIN2);
+    ok(await page.inputValue('#dn-commune') === env.WEBUI_COMMUNE, "officer: the residence form starts with the commune officer's own commune");
     await page.fill('#dn-commune', env.WEBUI_COMMUNE);
     await page.click('#dossier-form button[type=submit]');
     await page.locator('#dossier-out.bad').waitFor();
@@ -109,6 +110,7 @@ await run('officer', async () => {
     await page.selectOption('#dn-kind', 'temp_absence');
     ok(await page.isVisible('#dn-from') && await page.isVisible('#dn-case') && await page.isHidden('#dn-address'),
       'officer: the temporary absence form has its own fields');
+    ok((await page.textContent('#dn-case option[value=d]')).includes('12'), 'officer: the absence cases are offered with their wording (Art. 31(1))');
     await shot(page, 'officer-dossier-form');
     await page.selectOption('#dn-kind', 'perm_register');
     await page.selectOption('#dn-hh', 'new');

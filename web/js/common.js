@@ -212,6 +212,28 @@ const DICT = {
   'k.a.mother_name': ['Họ tên mẹ', 'Mother’s name'], 'k.a.nationality': ['Quốc tịch', 'Nationality'], 'k.a.card_issue_date': ['Ngày cấp thẻ', 'Card issue date'],
   'act.release': ['Lấy kết quả', 'Fetch the result'],
   'f.attributes': ['Thông tin', 'Attributes'], 'st.pending': ['Đang chờ', 'Pending'], 'st.declined': ['Bị từ chối', 'Declined'], 'st.expired': ['Hết hạn', 'Expired'],
+  // Legal grounds: Residence Law 68/2020 Art. 24(1), 29(1), 31(1), in short.
+  'g.p.a': ['a) Chết, bị tuyên bố mất tích hoặc đã chết', 'a) Died, or declared missing or dead'],
+  'g.p.b': ['b) Ra nước ngoài để định cư', 'b) Emigrated to settle abroad'],
+  'g.p.c': ['c) Đăng ký thường trú bị hủy bỏ (Điều 35)', 'c) Registration cancelled (Art. 35)'],
+  'g.p.d': ['d) Vắng mặt liên tục từ 12 tháng, không đăng ký tạm trú hoặc khai báo tạm vắng', 'd) Absent 12 months or more without temporary registration or absence declaration'],
+  'g.p.dd': ['đ) Bị thôi, bị tước quốc tịch hoặc hủy quyết định nhập quốc tịch', 'đ) Nationality renounced, deprived or naturalisation cancelled'],
+  'g.p.e': ['e) Hết thuê, mượn, ở nhờ; sau 12 tháng chưa đăng ký nơi khác', 'e) Rental or loan ended; not registered elsewhere after 12 months'],
+  'g.p.g': ['g) Đã chuyển quyền sở hữu chỗ ở; sau 12 tháng chưa đăng ký nơi khác', 'g) Home transferred; not registered elsewhere after 12 months'],
+  'g.p.h': ['h) Hết thuê, mượn, ở nhờ và chủ sở hữu không đồng ý giữ đăng ký', 'h) Rental or loan ended and the owner does not keep the registration'],
+  'g.p.i': ['i) Chỗ ở bị phá dỡ, tịch thu hoặc phương tiện bị xóa đăng ký', 'i) Home demolished or confiscated, or vehicle deregistered'],
+  'g.t.1': ['1. Chết, bị tuyên bố mất tích hoặc đã chết', '1. Died, or declared missing or dead'],
+  'g.t.2': ['2. Có quyết định hủy bỏ đăng ký tạm trú', '2. Registration cancelled by decision'],
+  'g.t.3': ['3. Vắng mặt liên tục từ 6 tháng, không đăng ký tạm trú nơi khác', '3. Absent 6 months or more without temporary registration elsewhere'],
+  'g.t.4': ['4. Bị thôi, bị tước quốc tịch', '4. Nationality renounced or deprived'],
+  'g.t.5': ['5. Đã đăng ký thường trú tại chính nơi tạm trú', '5. Registered permanently at the same place'],
+  'g.t.6': ['6. Hết thuê, mượn, ở nhờ mà chưa đăng ký nơi khác', '6. Rental or loan ended without registering elsewhere'],
+  'g.t.7': ['7. Đã chuyển quyền sở hữu chỗ ở', '7. Home transferred'],
+  'g.t.8': ['8. Chỗ ở bị phá dỡ, tịch thu hoặc phương tiện bị xóa đăng ký', '8. Home demolished or confiscated, or vehicle deregistered'],
+  'g.c.a': ['a) Bị can, bị cáo tại ngoại; người chấp hành án chưa thi hành, hưởng án treo… rời xã từ 1 ngày', 'a) On bail, suspended sentence, probation… leaving the commune 1 day or more'],
+  'g.c.b': ['b) Biện pháp giáo dục tại xã, tạm hoãn đưa vào trường giáo dưỡng… rời xã từ 1 ngày', 'b) Commune education measure or postponed compulsory education… leaving 1 day or more'],
+  'g.c.c': ['c) Trong độ tuổi nghĩa vụ quân sự, rời địa bàn từ 3 tháng liên tục', 'c) Military-service age, away 3 consecutive months or more'],
+  'g.c.d': ['d) Trường hợp khác, rời nơi thường trú từ 12 tháng liên tục', 'd) Others, away from permanent residence 12 consecutive months or more'],
 };
 
 export function lang() { return localStorage.getItem('dancu.lang') === 'en' ? 'en' : 'vi'; }

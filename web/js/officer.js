@@ -19,6 +19,9 @@ function show() {
   $('login-form').hidden = inside;
   $('console').hidden = !inside;
   $('who').textContent = sessionStorage.getItem('dancu.officer.id') || '';
+  // A commune officer's residence forms start with their own commune.
+  const area = sessionStorage.getItem('dancu.officer.area') || '';
+  if (inside && /^[0-9]{5}$/.test(area) && !$('dn-commune').value) $('dn-commune').value = area;
   if (inside) tab(sessionStorage.getItem('dancu.officer.tab') || 'birth');
 }
 
@@ -29,6 +32,7 @@ $('login-form').addEventListener('submit', async e => {
   if (!r.ok) { say(msg, problem(r), false); return; }
   sessionStorage.setItem('dancu.officer', r.json.token);
   sessionStorage.setItem('dancu.officer.id', f.officer);
+  sessionStorage.setItem('dancu.officer.area', (r.json.officer && r.json.officer.jurisdiction) || '');
   e.target.reset();
   say(msg, '');
   show();
