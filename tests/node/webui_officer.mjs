@@ -111,6 +111,24 @@ await run('officer', async () => {
     ok(await page.isVisible('#dn-from') && await page.isVisible('#dn-case') && await page.isHidden('#dn-address'),
       'officer: the temporary absence form has its own fields');
     ok((await page.textContent('#dn-case option[value=d]')).includes('12'), 'officer: the absence cases are offered with their wording (Art. 31(1))');
+    // A temporary absence filed through its form: an end before the start
+    // is named by the form; then it is listed with its destination and case.
+    const day = n => new Date(Date.now() + 7 * 3600e3 + n * 86400e3).toISOString().slice(0, 10);
+    await page.fill('#dn-from', day(10));
+    await page.fill('#dn-to', day(5));
+    await page.fill('#dn-dest', 'Thành phố Huế');
+    await page.selectOption('#dn-case', 'd');
+    await page.fill('#dn-reason', 'Đi làm xa');
+    await page.click('#dossier-form button[type=submit]');
+    await page.locator('#dossier-out.bad').waitFor();
+    ok((await page.textContent('#dossier-out')).includes(await page.textContent('label[for=dn-to]')), 'officer: an absence ending before it starts is named by the form');
+    await page.fill('#dn-to', day(400));
+    await page.click('#dossier-form button[type=submit]');
+    await page.locator('#dossier-out.ok').waitFor();
+    await page.locator('#dossier-list tr', { hasText: 'Thành phố Huế' }).first().waitFor();
+    const arow = await page.locator('#dossier-list tr', { hasText: 'Thành phố Huế' }).first().textContent();
+    ok(arow.includes('Khai báo tạm vắng') && arow.includes('case: d') && arow.includes(`to: ${day(400)}`),
+      'officer: the temporary absence filed through the form is listed with its case and dates');
     await shot(page, 'officer-dossier-form');
     await page.selectOption('#dn-kind', 'perm_register');
     await page.selectOption('#dn-hh', 'new');

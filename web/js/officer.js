@@ -130,6 +130,8 @@ function dossierKind() {
 }
 $('dn-kind').addEventListener('change', dossierKind);
 $('dn-hh').addEventListener('change', dossierKind);
+// An absence ends on or after its first day (the browser then names "to").
+$('dn-from').addEventListener('input', () => { $('dn-to').min = $('dn-from').value; });
 $('dn-adv').addEventListener('click', () => {
   const open = $('dn-adv-box').hidden;
   $('dn-adv-box').hidden = !open; $('dn-adv').setAttribute('aria-expanded', String(open));
