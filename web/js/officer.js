@@ -195,7 +195,7 @@ dform.addEventListener('submit', async e => {
 });
 async function loadOverdue() {
   const r = await call('GET', '/api/v1/residence/dossiers?overdue=1');
-  if (await guard(r, $('overdue-list'))) render($('overdue-list'), listOf(r.json), dossierActions(loadOverdue));
+  if (await guard(r, $('overdue-list'))) render($('overdue-list'), listOf(r.json).map(dossierRow), dossierActions(loadOverdue), DOSSIER_COLUMNS);
   const p = await call('GET', '/api/v1/dossiers?overdue=1');
   if (p.status === 404) $('overdue-public').textContent = t('notyet');
   else if (await guard(p, $('overdue-public')))
