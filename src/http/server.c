@@ -42,6 +42,7 @@
 #include "http/api_chip.h"
 #include "http/committer.h"
 #include "http/http.h"
+#include "http/walckpt.h"
 #include "http/workpool.h"
 
 #define MAX_THREADS 256
@@ -83,6 +84,7 @@ struct server {
 	const struct dc_units *units;
 	struct dc_calendar *cal;
 	struct dc__committer *committer;
+	struct dc__walckpt *walckpt;      /* SQLite: the WAL checkpoint thread */
 	struct dc__workpool *hashpool;    /* argon2id checks off the loops */
 	struct dc_webhook_pusher *pusher; /* agencies' webhooks (src/exchange) */
 	struct dc__session_cache *sessions;
@@ -255,6 +257,13 @@ static int r_metrics(struct worker *w, h2o_req_t *req, struct dc_buf *body, int 
 	            "full.\n# TYPE dancu_hash_rejected_total counter\ndancu_hash_rejected_total "
 	            "%llu\n",
 	            hth, hq, (unsigned long long)hdone, (unsigned long long)hrej);
+	if (srv->walckpt)
+		dc_buf_addf(
+		        body,
+		        "# HELP dancu_wal_checkpoints_total Background WAL checkpoints (SQLite).\n"
+		        "# TYPE dancu_wal_checkpoints_total counter\n"
+		        "dancu_wal_checkpoints_total %llu\n",
+		        dc__walckpt_count(srv->walckpt));
 	return dc_buf_error(body);
 }
 
@@ -909,6 +918,13 @@ int dc_server_run(const struct dc_settings *cfg, const struct dc_units *units)
 			fprintf(stderr, "dancu serve: cannot start the committer: %s: %s\n",
 			        dc_strerror(rc), err);
 	}
+	if (rc == DC_OK && !strcmp(dc_store_backend(srv.workers[0].store), "sqlite")) {
+		char err[256] = "";
+		rc = dc__walckpt_start(target, 50, &srv.walckpt, err, sizeof err);
+		if (rc)
+			fprintf(stderr, "dancu serve: cannot start the WAL checkpoint thread: %s\n",
+			        err);
+	}
 	if (rc == DC_OK) {
 		unsigned hn = cfg->hash_threads ? (unsigned)cfg->hash_threads : ncores;
 		unsigned hq = cfg->hash_queue ? (unsigned)cfg->hash_queue : 8 * hn;
@@ -953,6 +969,7 @@ cleanup:
 	dc_webhook_stop(srv.pusher);
 	dc__workpool_stop(srv.hashpool);
 	dc__committer_stop(srv.committer);
+	dc__walckpt_stop(srv.walckpt);
 	dc__session_cache_free(srv.sessions);
 	dc__card_trust_free(srv.card_trust);
 	if (srv.tls)

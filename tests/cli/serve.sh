@@ -42,6 +42,10 @@ curl -s "$URL/metrics" >"$T/metrics"
 check "metrics in Prometheus text format" grep -q '^dancu_up 1$' "$T/metrics"
 check "metrics count the 404" grep -q 'route="unmatched",class="4xx"} [1-9]' "$T/metrics"
 check "metrics count health checks" grep -q 'route="/healthz",class="2xx"} [1-9]' "$T/metrics"
+sleep 0.2 # the WAL checkpoint thread runs every 50 ms
+curl -s "$URL/metrics" >"$T/metrics"
+check "SQLite: the WAL is checkpointed in the background" \
+	grep -q '^dancu_wal_checkpoints_total [1-9]' "$T/metrics"
 kill -TERM $PID
 wait $PID
 rc=$?
