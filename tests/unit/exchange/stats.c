@@ -18,70 +18,6 @@
 #include "dancu/units.h"
 #include "lib/testlib.h"
 
-struct fx {
-	char target[512];
-	struct dc_units *units;
-	struct dc_store *s;
-};
-
-static int open_fx(void **state, int pg)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	char err[256];
-	assert_non_null(f);
-	if (pg) {
-		if (dc_test_pg_fresh(f->target, sizeof f->target) != 0) {
-			const char *skip = getenv("DANCU_TEST_NO_PG");
-			free(f);
-			if (skip && *skip == '1') {
-				*state = NULL;
-				return 0;
-			}
-			fail_msg("DANCU_TEST_PG is not set: run through scripts/test.sh, "
-			         "or set DANCU_TEST_NO_PG=1 to skip PostgreSQL");
-		}
-	} else {
-		char dir[256];
-		dc_test_tmpdir(dir, sizeof dir);
-		snprintf(f->target, sizeof f->target, "%s/stats.db", dir);
-	}
-	assert_int_equal(dc_units_new(&f->units), 0);
-	if (dc_store_open(f->target, f->units, &f->s, err, sizeof err))
-		fail_msg("open %s: %s", f->target, err);
-	*state = f;
-	return 0;
-}
-
-static struct fx *fx(void **state)
-{
-	if (!*state) {
-		print_message("PostgreSQL skipped (DANCU_TEST_NO_PG=1)\n");
-		skip();
-	}
-	return *state;
-}
-
-static int setup_sqlite(void **state)
-{
-	return open_fx(state, 0);
-}
-
-static int setup_pg(void **state)
-{
-	return open_fx(state, 1);
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	if (f) {
-		dc_store_close(f->s);
-		dc_units_free(f->units);
-		free(f);
-	}
-	return 0;
-}
-
 static struct dc_citizen person(const char *pin, const char *commune)
 {
 	struct dc_citizen c;
@@ -100,8 +36,8 @@ static struct dc_citizen person(const char *pin, const char *commune)
 static const struct dc_change why = {"officer-1", "test", "KS-1", "birth"};
 
 /* citizens, fields, cards of one commune (-1 each when it has no row). */
-static void counters(struct fx *f, const char *commune, int64_t want_citizens, int64_t want_fields,
-                     int64_t want_cards)
+static void counters(struct dc_test_store *f, const char *commune, int64_t want_citizens,
+                     int64_t want_fields, int64_t want_cards)
 {
 	struct dc_stmt *st = NULL;
 	int64_t got[3] = {-1, -1, -1};
@@ -121,7 +57,7 @@ static void counters(struct fx *f, const char *commune, int64_t want_citizens, i
 		         (long long)want_citizens, (long long)want_fields, (long long)want_cards);
 }
 
-static void no_drift(struct fx *f)
+static void no_drift(struct dc_test_store *f)
 {
 	struct dc_buf out = DC_BUF_INIT;
 	int64_t drifted = -1;
@@ -131,7 +67,7 @@ static void no_drift(struct fx *f)
 	dc_buf_release(&out);
 }
 
-static void card(struct fx *f, const char *pin, const char *issued)
+static void card(struct dc_test_store *f, const char *pin, const char *issued)
 {
 	assert_int_equal(
 	        dc_db_run(dc_store_db(f->s),
@@ -144,7 +80,7 @@ static void card(struct fx *f, const char *pin, const char *issued)
 
 static void test_writes(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen a = person("001199000001", "00004"), b = person("001199000002", "00004");
 	assert_int_equal(dc_store_citizen_create(f->s, &a, &why, NULL), 0);
 	assert_int_equal(dc_store_citizen_create(f->s, &b, &why, NULL), 0);
@@ -206,7 +142,7 @@ static void test_writes(void **state)
 
 static void test_batch(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen rows[3] = {person("001199000011", "00004"),
 	                             person("001199000012", "00008"),
 	                             person("001199000011", "00008")}; /* duplicate: not written */
@@ -229,7 +165,7 @@ static void test_batch(void **state)
 
 /* collected, approved, activated of one commune's e-ID row ("": no
  * commune), -1 each when there is no row. */
-static void eid(struct fx *f, const char *commune, int64_t c, int64_t a, int64_t act)
+static void eid(struct dc_test_store *f, const char *commune, int64_t c, int64_t a, int64_t act)
 {
 	struct dc_stmt *st = NULL;
 	int64_t got[3] = {-1, -1, -1};
@@ -249,13 +185,14 @@ static void eid(struct fx *f, const char *commune, int64_t c, int64_t a, int64_t
 		         (long long)a, (long long)act);
 }
 
-static void run(struct fx *f, const char *sql, const char *types, const char *a, const char *b)
+static void run(struct dc_test_store *f, const char *sql, const char *types, const char *a,
+                const char *b)
 {
 	assert_int_equal(dc_db_run(dc_store_db(f->s), sql, types, a, b), 0);
 }
 
 /* online, offline of a service in a commune (-1 each: no row). */
-static void dossiers(struct fx *f, const char *service, const char *commune, int64_t on,
+static void dossiers(struct dc_test_store *f, const char *service, const char *commune, int64_t on,
                      int64_t off)
 {
 	struct dc_stmt *st = NULL;
@@ -287,7 +224,7 @@ static void dossiers(struct fx *f, const char *service, const char *commune, int
 
 static void test_eid_dossiers(void **state)
 {
-	struct fx *f = fx(state);
+	struct dc_test_store *f = dc_test_store_of(state);
 	struct dc_citizen a = person("001199000001", "00004");
 	assert_int_equal(dc_store_citizen_create(f->s, &a, &why, NULL), 0);
 	run(f, EID_ADD, "ss", a.pin.d, "submitted");
@@ -352,10 +289,10 @@ static void test_eid_dossiers(void **state)
 	no_drift(f);
 }
 
-#define BOTH(t)                                                  \
-	{"" #t "/sqlite", t, setup_sqlite, teardown, NULL},      \
-	{                                                        \
-		"" #t "/postgresql", t, setup_pg, teardown, NULL \
+#define BOTH(t)                                                                        \
+	{"" #t "/sqlite", t, dc_test_store_sqlite, dc_test_store_teardown, NULL},      \
+	{                                                                              \
+		"" #t "/postgresql", t, dc_test_store_pg, dc_test_store_teardown, NULL \
 	}
 
 int main(void)
