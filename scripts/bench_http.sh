@@ -21,33 +21,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-	echo $((20000 + RANDOM % 20000)); }
-summary() { # wrk output → "req/s p50 p99"
-	awk '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print r, p50, p99}' "$1"
-}
+. "$(dirname "$0")/bench_lib.sh"
 
 # nginx: the ceiling.
-np=$(free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGX
-worker_processes $(nproc);
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server {
-    listen 127.0.0.1:$np;
-    location / { default_type application/json; return 200 '{"pin":"001099012345","birth_name":"Nguyễn Văn An","dob":"1999-03-15","sex":"M","status":"alive"}'; }
-  }
-}
-NGX
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' &
-pids+=($!)
-sleep 0.5
+nginx_start "$work/nginx" '{"pin":"001099012345","birth_name":"Nguyễn Văn An","dob":"1999-03-15","sex":"M","status":"alive"}'
+pids+=("$NGINX_PID")
+np=$NGINX_PORT
 wrk -t2 -c64 -d"${DUR}s" --latency "http://127.0.0.1:$np/" >"$work/nginx.txt"
 read -r ng_rps ng_p50 ng_p99 < <(summary "$work/nginx.txt")
 

@@ -28,9 +28,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-summary() { awk '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print r, p50, p99}' "$1"; }
-non2xx() { grep -o 'Non-2xx or 3xx responses: [0-9]*' "$1" | grep -o '[0-9]*$' || echo 0; }
+. "$(dirname "$0")/bench_lib.sh"
 
 "$DANCU" gen --count "$P" --seed 41 --out "$work/pop.csv"
 "$DANCU" import --quiet --db "$work/reg.db" "$work/pop.csv" 2>/dev/null
@@ -127,23 +125,9 @@ kill "${pids[0]}"
 wait "${pids[0]}" 2>/dev/null || true
 pids=()
 
-np=$(free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGX
-worker_processes $(nproc);
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server { listen 127.0.0.1:$np; location / { return 200 "ok"; } }
-}
-NGX
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' &
-pids+=($!)
-sleep 0.5
+nginx_start "$work/nginx" ok
+pids+=("$NGINX_PID")
+np=$NGINX_PORT
 wrk -t2 -c"$C" -d"${DUR}s" --latency -s "$work/qr.lua" "http://127.0.0.1:$np" >"$work/nginx.txt"
 read -r n_rps n_p50 n_p99 < <(summary "$work/nginx.txt")
 wrk -t2 -c"$C" -d"${DUR}s" --latency -s "$work/chip.lua" "http://127.0.0.1:$np" >"$work/nginx_chip.txt"
