@@ -10,7 +10,8 @@
  * referrer (the OIDC code travels in the callback URL), and an ETag:
  * files are revalidated (Cache-Control: no-cache) and answered 304 when
  * unchanged. GET and HEAD only. `/` and `/ui` redirect to `/ui/`. One
- * answer is computed: /ui/units/provinces.json, the province names.
+ * answer is computed: /ui/units/provinces.json, the province names, and
+ * /ui/units/communes.json, the communes (the pages' commune picker).
  */
 #include <string.h>
 
@@ -124,6 +125,34 @@ static int provinces(struct dc__call *c, struct dc_buf *body)
 	return dc_buf_error(body);
 }
 
+/* GET /ui/units/communes.json: every commune (code, name, English name,
+ * province code), for the commune picker of the pages' forms. Public
+ * reference data, no personal data (≈ 300 KB);
+ * the page loads it once per visit. */
+#define COMMUNES "units/communes.json"
+
+static int communes(struct dc__call *c, struct dc_buf *body)
+{
+	header(c, "content-security-policy", CSP);
+	header(c, "x-content-type-options", "nosniff");
+	header(c, "cache-control", "no-cache");
+	c->content_type = "application/json";
+	c->status = 200;
+	dc_buf_adds(body, "{\"communes\":[");
+	for (size_t i = 0; c->units && i < dc_units_ncommunes(c->units); i++) {
+		const struct dc_commune *m = dc_units_commune_at(c->units, i);
+		dc_buf_addf(body, "%s{\"code\":\"%s\",\"province\":\"%s\",\"name\":\"",
+		            i ? "," : "", m->code, m->province_code);
+		dc_buf_add_json_str(body, m->name, strlen(m->name));
+		dc_buf_adds(body, "\",\"name_en\":\"");
+		if (m->name_en)
+			dc_buf_add_json_str(body, m->name_en, strlen(m->name_en));
+		dc_buf_adds(body, "\"}");
+	}
+	dc_buf_adds(body, "]}\n");
+	return dc_buf_error(body);
+}
+
 /* GET /ui/ and /ui/{file}. */
 static int r_ui(struct dc__call *c, struct dc_buf *body)
 {
@@ -131,6 +160,8 @@ static int r_ui(struct dc__call *c, struct dc_buf *body)
 		return dc__not_allowed(c, "GET, HEAD");
 	if (c->tail_len == strlen(PROVINCES) && !memcmp(c->tail, PROVINCES, c->tail_len))
 		return provinces(c, body);
+	if (c->tail_len == strlen(COMMUNES) && !memcmp(c->tail, COMMUNES, c->tail_len))
+		return communes(c, body);
 	const struct dc__ui_asset *a =
 	        c->tail_len ? find(c->tail, c->tail_len) : find("index.html", strlen("index.html"));
 	if (!a)

@@ -85,6 +85,10 @@ await run('officer', async () => {
     await page.selectOption('#dn-kind', 'perm_register');
     await page.fill('#dn-pin', env.WEBUI_PIN2);
     ok(await page.inputValue('#dn-commune') === env.WEBUI_COMMUNE, "officer: the residence form starts with the commune officer's own commune");
+    await page.locator('#dc-communes option[value="00004"]').waitFor({ state: 'attached' });
+    ok(await page.getAttribute('#dn-commune', 'list') === 'dc-communes' &&
+      await page.locator('#dc-communes option').count() === 3321, 'officer: commune fields offer the 3,321 communes');
+    ok(/Ba Đình — /.test(await page.getAttribute('#dc-communes option[value="00004"]', 'label')), 'officer: the commune list names 00004 by name and province');
     await page.fill('#dn-commune', env.WEBUI_COMMUNE);
     await page.click('#dossier-form button[type=submit]');
     await page.locator('#dossier-out.bad').waitFor();

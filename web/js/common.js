@@ -384,3 +384,27 @@ export function formObject(form) {
   for (const [k, v] of new FormData(form).entries()) if (typeof v === 'string' && v.trim() !== '') o[k] = v.trim();
   return o;
 }
+
+// The commune picker: every input for a commune code (pattern [0-9]{5})
+// gets the list of communes (/ui/units/communes.json) shown as
+// "name — province", searchable by name; the field still holds the 5-digit
+// code the API takes.
+export async function communePicker() {
+  const inputs = [...document.querySelectorAll('input[pattern="[0-9]{5}"]')];
+  if (!inputs.length) return;
+  const [r, p] = await Promise.all([api('GET', 'units/communes.json'), api('GET', 'units/provinces.json')]);
+  if (!r.ok || !r.json) return;
+  const en = lang() === 'en';
+  const names = {};
+  for (const x of (p.json && p.json.provinces) || []) names[x.code] = en && x.name_en ? x.name_en : x.name;
+  const list = document.createElement('datalist');
+  list.id = 'dc-communes';
+  for (const m of r.json.communes) {
+    const o = document.createElement('option');
+    o.value = m.code;
+    o.label = `${en && m.name_en ? m.name_en : m.name} — ${names[m.province] || m.province}`;
+    list.append(o);
+  }
+  document.body.append(list);
+  for (const i of inputs) i.setAttribute('list', 'dc-communes');
+}

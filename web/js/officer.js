@@ -3,9 +3,10 @@
 // and sent as a Bearer token. Every list and write goes through the API,
 // which limits it to the officer's jurisdiction; this page only shows what
 // the server answers.
-import { header, api, render, say, t, listOf, formObject, problem } from './common.js';
+import { header, api, render, say, t, listOf, formObject, problem, communePicker } from './common.js';
 
 header('officer.html');
+communePicker();
 const $ = id => document.getElementById(id);
 const msg = $('msg');
 const token = () => sessionStorage.getItem('dancu.officer');
