@@ -3,7 +3,7 @@
 // consent) → back with a code, exchanged with PKCE by the page → the
 // record from userinfo, consents, login history; the English toggle;
 // revoking the portal's own consent logs the page out; a phone-width view.
-import { URL, env, ok, browser, shot, run, keyboard } from './webui_lib.mjs';
+import { URL, env, ok, browser, shot, run, keyboard, contrast } from './webui_lib.mjs';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -81,6 +81,7 @@ await run('citizen', async () => {
     await page.locator('#supplement-form').waitFor();
     ok(true, 'citizen: a dossier in "supplement requested" offers the supplement form');
     await keyboard(page, '#dossier', 'citizen supplement and payment');
+    await contrast(page, '#dossier', 'citizen supplement and payment');
     await page.fill('#supplement-note', 'Hợp đồng thuê nhà số 12/2026 đính kèm');
     await page.setInputFiles('#supplement-file', { name: 'ghi-chu.txt', mimeType: 'text/plain', buffer: Buffer.from('không phải PDF') });
     await page.evaluate(() => { document.getElementById('msg').className = 'msg'; });

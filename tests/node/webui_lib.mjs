@@ -82,3 +82,44 @@ export async function keyboard(page, scope, name) {
   const b = ok(unlabelled.length === 0, `${name}: every field and button has a label` + (unlabelled.length ? ` (none: ${unlabelled.join(', ')})` : ''));
   return a && b;
 }
+
+// Text contrast inside scope (WCAG 2.x, level AA): every visible element
+// with its own text must reach 4.5:1 against the background it is drawn on
+// (3:1 for large text: ≥ 24 px, or ≥ 18.66 px bold). The background is the
+// first non-transparent one up the tree (white at the top); colours with
+// alpha are blended over it. Returns true when every text passes.
+export async function contrast(page, scope, name) {
+  const bad = await page.evaluate(sel => {
+    const rgba = s => { const m = s.match(/[\d.]+/g) || ['0', '0', '0', '0']; return [+m[0], +m[1], +m[2], m.length > 3 ? +m[3] : 1]; };
+    const lum = ([r, g, b]) => {
+      const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const blend = (top, under) => top[3] >= 1 ? top : [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+    const bg = e => {
+      const layers = [];
+      for (let x = e; x; x = x.parentElement) {
+        const c = rgba(getComputedStyle(x).backgroundColor);
+        if (c[3] > 0) layers.push(c);
+        if (c[3] >= 1) break;
+      }
+      let under = [255, 255, 255, 1];
+      for (let i = layers.length - 1; i >= 0; i--) under = blend(layers[i], under);
+      return under;
+    };
+    const out = [];
+    for (const e of document.querySelectorAll(`${sel}, ${sel} *`)) {
+      if (!e.getClientRects().length || getComputedStyle(e).visibility === 'hidden') continue;
+      if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+      const st = getComputedStyle(e);
+      const back = bg(e), fg = blend(rgba(st.color), back);
+      const [a, b] = [lum(fg), lum(back)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      const px = parseFloat(st.fontSize), bold = +st.fontWeight >= 700;
+      const need = px >= 24 || (bold && px >= 18.66) ? 3 : 4.5;
+      if (ratio < need) out.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''} "${e.textContent.trim().slice(0, 20)}" ${ratio.toFixed(2)}`);
+    }
+    return out;
+  }, scope);
+  return ok(bad.length === 0, `${name}: text contrast ≥ 4.5:1 (3:1 large)` + (bad.length ? ` (below: ${bad.slice(0, 5).join('; ')})` : ''));
+}

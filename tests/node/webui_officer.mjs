@@ -2,7 +2,7 @@
 // birth in the own commune (the new number is shown), one outside it
 // (403 shown), the residence and review queues load, a card application
 // filed and approved, keyboard navigation between tabs.
-import { URL, env, ok, browser, shot, run, totp, keyboard } from './webui_lib.mjs';
+import { URL, env, ok, browser, shot, run, totp, keyboard, contrast } from './webui_lib.mjs';
 
 await run('officer', async () => {
   const { b, page, problems } = await browser();
@@ -149,6 +149,7 @@ await run('officer', async () => {
   await page.locator('#stay-list td', { hasText: 'Kim Min' }).waitFor();
   ok(!(await page.textContent('#stay-list')).includes(env.WEBUI_PIN2), 'officer: late only, two days ago: the late stay, not the on-time one');
   await keyboard(page, '#tab-stays', 'officer stays');
+  await contrast(page, '#tab-stays', 'officer stays');
   await page.click('[data-tab=overdue]');
   await page.locator('#overdue-list :is(table, p)').waitFor();
   await page.locator('#overdue-public').filter({ hasText: /./ }).waitFor();
@@ -317,6 +318,7 @@ await run('officer', async () => {
     const caps = await page.locator('#stats table').evaluateAll(l => l.every(t => t.caption && t.caption.textContent.trim()));
     ok(svgs.length >= 3 && svgs.every(Boolean) && caps, 'dashboard: every chart is an image with a text alternative; every table has a caption');
     await keyboard(page, 'body', 'dashboard');
+    await contrast(page, 'body', 'dashboard');
     await page.click('#lang');
     await page.locator('#h-cards').filter({ hasText: 'Identity cards issued per province' }).waitFor();
     const en = Object.fromEntries(units.map(p => [p.code, p.name_en]));

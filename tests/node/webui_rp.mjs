@@ -2,7 +2,7 @@
 // batch, watch the job finish, download the result CSV (one line per
 // input row), see the usage; then the dashboard page.
 import { readFileSync } from 'node:fs';
-import { URL, env, ok, browser, shot, run, keyboard } from './webui_lib.mjs';
+import { URL, env, ok, browser, shot, run, keyboard, contrast } from './webui_lib.mjs';
 
 await run('rp', async () => {
   const { b, page, problems } = await browser();
@@ -40,6 +40,7 @@ await run('rp', async () => {
     const keysText = await page.textContent('#keys');
     ok(keysText.includes(oldId) && !keysText.includes(env.WEBUI_APIKEY.split('.')[1]), 'rp: the key in use is listed by id, its secret is not');
     await keyboard(page, '#console', 'rp console');
+    await contrast(page, '#console', 'rp console');
     await page.fill('#newkey-label', 'Chi nhánh Web');
     await page.click('#newkey-create');
     await page.locator('#newkey').waitFor({ state: 'visible' });
